@@ -1,0 +1,65 @@
+# Two commands: `make run` serves the site, `make test` proves it. `make help` lists the rest.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+# The PostgreSQL the suite runs on; Django's test runner creates and drops test_<name>.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/crm
+# apt-get runs directly as root, through sudo otherwise (if sudo needs no password).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
+
+.DEFAULT_GOAL := help
+.PHONY: help venv run test lint test-postgres test-sqlite chromium postgres bench clean
+
+help: ## List the targets.
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	rm -f $(VENV)/.installed-* && touch $@
+
+venv: $(STAMP) ## Create .venv and install the pinned requirements (only when they changed).
+
+run: venv ## Set up the SQLite database, a demo login and demo data; serve http://127.0.0.1:8000/.
+	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
+	DJANGO_DEBUG=1 $(PY) manage.py crm_demo_login
+	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+test: venv chromium postgres ## Lint, check migrations, run the suite on PostgreSQL and on SQLite.
+	@status=0; \
+	$(MAKE) --no-print-directory lint || { echo "*** FAILED: lint / migrations check"; status=1; }; \
+	$(MAKE) --no-print-directory test-postgres || { echo "*** FAILED: tests on PostgreSQL"; status=1; }; \
+	$(MAKE) --no-print-directory test-sqlite || { echo "*** FAILED: tests on SQLite"; status=1; }; \
+	[ $$status = 0 ] && echo "*** make test: all passed on PostgreSQL and SQLite"; exit $$status
+
+lint: venv ## ruff check, ruff format --check, makemigrations --check.
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+
+test-postgres: venv postgres ## Run the suite on PostgreSQL (TEST_DATABASE_URL).
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest $(PYTEST_ARGS)
+
+test-sqlite: venv ## Run the suite on the SQLite default.
+	DATABASE_URL= $(PY) -m pytest $(PYTEST_ARGS)
+
+chromium: ## Install Debian's Chromium for the browser tests when it is missing.
+	@test -x /usr/bin/chromium || { \
+	  if [ -z "$(SUDO)" ] || sudo -n true 2>/dev/null; then \
+	    $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; \
+	  else \
+	    echo "Browser tests need Debian's 'chromium' package: sudo apt-get install chromium"; exit 1; \
+	  fi; }
+
+postgres: ## Start the local PostgreSQL cluster when it is installed but down.
+	@if command -v pg_lsclusters >/dev/null; then \
+	  pg_lsclusters -h | while read -r version cluster port status rest; do \
+	    [ "$$status" = online ] || pg_ctlcluster --skip-systemctl-redirect $$version $$cluster start; \
+	  done; \
+	  pg_isready -q -h 127.0.0.1 -t 30 || { echo "PostgreSQL does not answer on 127.0.0.1"; exit 1; }; \
+	fi
+
+clean: ## Remove the virtualenv and var/ (the SQLite database, the dev secret key).
+	rm -rf $(VENV) var

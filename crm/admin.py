@@ -1,0 +1,109 @@
+from django.contrib import admin
+from django.db.models import Count
+
+from .models import Address, Contact, ContactRelationship, Phone, RelationshipType
+
+
+class PhoneInline(admin.TabularInline):
+    model = Contact.phones.through
+    verbose_name = "phone"
+    verbose_name_plural = "phones"
+    autocomplete_fields = ["phone"]
+    extra = 0
+
+
+class AddressInline(admin.TabularInline):
+    model = Contact.addresses.through
+    verbose_name = "address"
+    verbose_name_plural = "addresses"
+    autocomplete_fields = ["address"]
+    extra = 0
+
+
+class RelationshipInline(admin.TabularInline):
+    """Show a contact's relationships; they are edited on the site, which keeps both rows."""
+
+    model = ContactRelationship
+    fk_name = "from_contact"
+    fields = ["to_contact", "type_names", "created"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("to_contact").prefetch_related("types")
+
+    @admin.display(description="types")
+    def type_names(self, obj):
+        return ", ".join(t.name for t in obj.types.all())
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ["name", "email", "phone_count", "created", "updated"]
+    list_filter = ["created", "updated"]
+    search_fields = ["name", "email", "phones__digits", "addresses__city"]
+    date_hierarchy = "created"
+    readonly_fields = ["created", "updated"]
+    fields = ["name", "email", "notes", "created", "updated"]
+    inlines = [PhoneInline, AddressInline, RelationshipInline]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(phone_count=Count("phones", distinct=True))
+
+    @admin.display(description="phones", ordering="phone_count")
+    def phone_count(self, obj):
+        return obj.phone_count
+
+
+@admin.register(Phone)
+class PhoneAdmin(admin.ModelAdmin):
+    list_display = ["number", "digits", "label", "contact_count"]
+    list_filter = ["label"]
+    search_fields = ["number", "digits"]
+    readonly_fields = ["digits"]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(contact_count=Count("contacts"))
+
+    @admin.display(description="contacts", ordering="contact_count")
+    def contact_count(self, obj):
+        return obj.contact_count
+
+
+@admin.register(Address)
+class AddressAdmin(admin.ModelAdmin):
+    list_display = ["street", "postal_code", "city", "region", "country", "label"]
+    list_filter = ["label", "country"]
+    search_fields = ["street", "city", "postal_code", "region", "country"]
+    show_full_result_count = False
+
+
+@admin.register(RelationshipType)
+class RelationshipTypeAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(ContactRelationship)
+class ContactRelationshipAdmin(admin.ModelAdmin):
+    """Browse relationships; editing one row alone would break the mirror row."""
+
+    list_display = ["from_contact", "to_contact", "created"]
+    list_filter = ["types", "created"]
+    search_fields = ["from_contact__name", "to_contact__name"]
+    list_select_related = ["from_contact", "to_contact"]
+    readonly_fields = ["from_contact", "to_contact", "types", "created"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,155 @@
+"""The contact book: contacts, their phones and addresses, and relationships."""
+
+import re
+
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+
+
+def normalize_phone(number):
+    """Return the digits of ``number``: the form used for search and de-duplication."""
+    return re.sub(r"\D", "", number or "")
+
+
+def sort_key(name):
+    """Return the key contacts are listed by: the name, case-folded and trimmed."""
+    return " ".join((name or "").split()).casefold()
+
+
+class Phone(models.Model):
+    """A phone number, shareable by several contacts (an office line)."""
+
+    class Label(models.TextChoices):
+        MOBILE = "mobile", "Mobile"
+        OFFICE = "office", "Office"
+        HOME = "home", "Home"
+        FAX = "fax", "Fax"
+        OTHER = "other", "Other"
+
+    number = models.CharField(max_length=40, help_text="As typed.")
+    digits = models.CharField(
+        max_length=40, editable=False, help_text="Digits only, for search and de-duplication."
+    )
+    label = models.CharField(max_length=10, choices=Label.choices, default=Label.MOBILE)
+
+    class Meta:
+        ordering = ["digits"]
+        constraints = [
+            # One Phone per number, whatever the punctuation: a number typed
+            # for a second contact links the existing row.
+            models.UniqueConstraint(fields=["digits"], name="crm_phone_unique_digits"),
+            models.CheckConstraint(condition=~Q(digits=""), name="crm_phone_has_digits"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    def save(self, *args, **kwargs):
+        self.digits = normalize_phone(self.number)
+        super().save(*args, **kwargs)
+
+
+class Address(models.Model):
+    """A postal address, shareable by several contacts (an office building)."""
+
+    class Label(models.TextChoices):
+        HOME = "home", "Home"
+        WORK = "work", "Work"
+        OTHER = "other", "Other"
+
+    label = models.CharField(max_length=10, choices=Label.choices, default=Label.HOME)
+    street = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        verbose_name_plural = "addresses"
+        indexes = [models.Index(fields=["city"], name="crm_address_city")]
+
+    def __str__(self):
+        parts = [self.street, self.postal_code, self.city, self.region, self.country]
+        return ", ".join(part for part in parts if part) or "(empty address)"
+
+
+class RelationshipType(models.Model):
+    """A kind of relationship between two contacts: colleague, spouse, assistant."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Contact(models.Model):
+    """A person or organisation in the contact book."""
+
+    name = models.CharField(max_length=200)
+    sort_name = models.CharField(max_length=200, editable=False)
+    email = models.EmailField(blank=True)
+    notes = models.TextField(blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    phones = models.ManyToManyField(Phone, blank=True, related_name="contacts")
+    addresses = models.ManyToManyField(Address, blank=True, related_name="contacts")
+    contacts = models.ManyToManyField(
+        "self", through="ContactRelationship", symmetrical=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["sort_name", "id"]
+        indexes = [
+            # Serves the list's ordering and keyset paging on (sort_name, id).
+            models.Index(fields=["sort_name", "id"], name="crm_contact_sort"),
+            models.Index(fields=["email"], name="crm_contact_email"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.sort_name = sort_key(self.name)
+        if kwargs.get("update_fields") is not None and "name" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "sort_name"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("crm:contact_detail", args=[self.pk])
+
+
+class ContactRelationship(models.Model):
+    """
+    One direction of a relationship between two contacts.
+
+    A relationship is stored as two rows, A->B and B->A, with the same types;
+    `Contact.contacts` is symmetrical, so adding or removing through it writes
+    or deletes both rows.
+    """
+
+    # CASCADE deletes only these relationship rows, never the other contact.
+    from_contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="relationships"
+    )
+    to_contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    types = models.ManyToManyField(RelationshipType, blank=True, related_name="relationships")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_contact", "to_contact"], name="crm_relationship_unique_pair"
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_contact=F("to_contact")), name="crm_relationship_not_self"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.from_contact} → {self.to_contact}"

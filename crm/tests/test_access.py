@@ -1,0 +1,58 @@
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("url", ["/", "/admin/"])
+def test_anonymous_requests_redirect_to_login(client, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert (
+        response["Location"].startswith(reverse("login")) or "/admin/login/" in response["Location"]
+    )
+
+
+def test_home_requires_login_and_redirects_back(client):
+    response = client.get("/")
+    assert response["Location"] == f"{reverse('login')}?next=/"
+
+
+def test_admin_refuses_a_user_who_is_not_staff(client, user):
+    client.force_login(user)
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+def test_admin_welcomes_staff(client, staff_user):
+    client.force_login(staff_user)
+    assert client.get("/admin/").status_code == 200
+
+
+def test_login_with_a_wrong_password_shows_an_error_and_keeps_the_username(client, user):
+    response = client.post(reverse("login"), {"username": user.username, "password": "nope"})
+    assert response.status_code == 200
+    assert b"Please enter a correct username and password" in response.content
+    assert f'value="{user.username}"'.encode() in response.content
+
+
+def test_login_then_logout(client, user, password):
+    response = client.post(reverse("login"), {"username": user.username, "password": password})
+    assert response.status_code == 302
+    page = client.get("/")
+    assert page.status_code == 200
+    assert user.username.encode() in page.content
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_logout_refuses_get(logged_in_client):
+    assert logged_in_client.get(reverse("logout")).status_code == 405
+
+
+def test_stylesheet_is_a_local_static_file(logged_in_client):
+    page = logged_in_client.get("/").content.decode()
+    assert "/static/crm/site.css" in page
+    assert "//cdn" not in page and "https://" not in page

@@ -1,0 +1,75 @@
+import pytest
+from django.db import IntegrityError, transaction
+
+from crm.models import Contact, ContactRelationship, Phone, RelationshipType, normalize_phone
+
+pytestmark = pytest.mark.django_db
+
+
+def make_contact(name="Ada Lovelace", **fields):
+    return Contact.objects.create(name=name, **fields)
+
+
+def test_self_relationship_is_refused_by_the_database():
+    ada = make_contact()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ContactRelationship.objects.create(from_contact=ada, to_contact=ada)
+
+
+def test_duplicate_pair_is_refused_by_the_database():
+    ada, charles = make_contact(), make_contact("Charles Babbage")
+    ContactRelationship.objects.create(from_contact=ada, to_contact=charles)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ContactRelationship.objects.create(from_contact=ada, to_contact=charles)
+
+
+def test_adding_a_relationship_creates_both_directions_and_removing_removes_both():
+    ada, charles = make_contact(), make_contact("Charles Babbage")
+    ada.contacts.add(charles, through_defaults={})
+    assert set(ContactRelationship.objects.values_list("from_contact", "to_contact")) == {
+        (ada.pk, charles.pk),
+        (charles.pk, ada.pk),
+    }
+    assert list(charles.contacts.all()) == [ada]
+
+    charles.contacts.remove(ada)
+    assert not ContactRelationship.objects.exists()
+
+
+def test_relationship_types_are_kept_per_row():
+    colleague = RelationshipType.objects.create(name="Colleague", slug="colleague")
+    ada, charles = make_contact(), make_contact("Charles Babbage")
+    ada.contacts.add(charles)
+    for row in ContactRelationship.objects.all():
+        row.types.add(colleague)
+    assert RelationshipType.objects.get().relationships.count() == 2
+
+
+def test_deleting_a_contact_keeps_the_other_contact():
+    ada, charles = make_contact(), make_contact("Charles Babbage")
+    ada.contacts.add(charles)
+    ada.delete()
+    assert list(Contact.objects.all()) == [charles]
+    assert not ContactRelationship.objects.exists()
+
+
+def test_one_phone_per_number_whatever_the_punctuation():
+    Phone.objects.create(number="(555) 01-23")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Phone.objects.create(number="555 0123")
+
+
+def test_phone_digits_and_sort_name_are_derived_on_save():
+    assert normalize_phone("+1 (555) 01-23") == "15550123"
+    phone = Phone.objects.create(number="+1 (555) 01-23")
+    assert phone.digits == "15550123"
+    contact = make_contact("  Grace   HOPPER ")
+    assert contact.sort_name == "grace hopper"
+
+
+def test_a_phone_can_be_shared_by_several_contacts():
+    office = Phone.objects.create(number="555 0100", label=Phone.Label.OFFICE)
+    ada, charles = make_contact(), make_contact("Charles Babbage")
+    ada.phones.add(office)
+    charles.phones.add(office)
+    assert set(office.contacts.all()) == {ada, charles}
