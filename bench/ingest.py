@@ -27,6 +27,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -46,8 +47,6 @@ def main():
     options = parser.parse_args()
 
     setup_django(options.database_url)
-    from remotelog.models import LogMessage
-
     port = free_port()
     with gunicorn(options.database_url, port) as workers:
         app, secret = fresh_application(INGEST_SLUG)
@@ -55,7 +54,7 @@ def main():
         results = []
         print(
             f"gunicorn: {workers} workers on {base}; {options.records} records, "
-            f"{options.clients} clients; PostgreSQL database {LogMessage.objects.db}"
+            f"{options.clients} clients; database {options.database_url.rsplit('/', 1)[1]}"
         )
 
         rate = send_with(stock_handler_factory(base, secret), "bench.stock", options)
@@ -339,12 +338,12 @@ class Table:
 
         set_column("application", str(int(app.pk)))
         set_column("client_id", "'seed-' || g")
-        set_column("name", "'bench.seed.' || (g % 20)")
-        set_column("levelno", "(ARRAY[10, 20, 30, 40, 50])[g % 5 + 1]")
+        set_column("name", "'bench.seed.' || mod(g, 20)")
+        set_column("levelno", "(ARRAY[10, 20, 30, 40, 50])[mod(g, 5) + 1]")
         set_column(
-            "levelname", "(ARRAY['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'])[g % 5 + 1]"
+            "levelname", "(ARRAY['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'])[mod(g, 5) + 1]"
         )
-        set_column("msg", "'seed record %s about ' || md5(g::text)")
+        set_column("msg", "'seed record %%s about ' || md5(g::text)")  # %% for the driver
         set_column("message", "'seed record ' || g || ' about ' || md5(g::text)")
         set_column("created", "now() - g * interval '3 seconds'")
         set_column("received", "now() - g * interval '3 seconds'")
@@ -410,9 +409,12 @@ def print_admin_timings(base, table, rows):
         for _ in range(5):
             request = urllib.request.Request(url, headers={"Cookie": cookie})  # noqa: S310
             start = time.perf_counter()
-            with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310
-                response.read()
-                status = response.status
+            try:
+                with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310
+                    response.read()
+                    status = response.status
+            except urllib.error.HTTPError as error:
+                status = error.code
             times.append((time.perf_counter() - start) * 1000)
         print(f"{label:<24} {statistics.median(times):>8.1f}  {status}")
 
