@@ -236,9 +236,14 @@ class RemoteLogHandler(logging.Handler):
                     self._queue.popleft() for _ in range(min(self.batch_size, len(self._queue)))
                 ]
                 self._in_flight = len(records)
-            batch = self._encode(records)
             try:
+                batch = self._encode(records)
                 self._deliver(batch)
+            except Exception as exc:
+                # A bug here must not stop the thread: the next batch may go through.
+                with self._cond:
+                    lost = self._in_flight
+                self._give_up([None] * lost, "error", repr(exc))
             finally:
                 with self._cond:
                     self._in_flight = 0
