@@ -40,9 +40,10 @@ class MessageMiddleware(DjangoMessageMiddleware):
     def wants_messages(self, request, response):
         """Return True if the page that sent ``request`` shows messages from ``response``."""
         accepts = request.headers.get(REQUEST_HEADER, "") not in ("", "0")
-        # Scripts never see a redirect response (fetch follows it), so
-        # messages put on one would be lost; the final response carries them.
-        return accepts and not response.is_redirect and response.status_code != 304
+        # Scripts never see a redirect (fetch follows it) nor a 304's own
+        # headers, so messages put there would be lost; the final response
+        # carries them.
+        return accepts and not 300 <= response.status_code < 400
 
     def add_messages_header(self, storage, response):
         """Move the pending messages that fit into the ``X-Messages`` header."""
