@@ -33,7 +33,10 @@ class MessageMiddleware(DjangoMessageMiddleware):
 
     def process_response(self, request, response):
         storage = getattr(request, "_messages", None)
-        if storage is not None and self.wants_messages(request, response):
+        if storage is not None and request.method == "HEAD":
+            # The body, and the messages rendered in it, never reach anyone.
+            storage.forget_displayed()
+        elif storage is not None and self.wants_messages(request, response):
             self.add_messages_header(storage, response)
         return super().process_response(request, response)
 

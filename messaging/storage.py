@@ -59,6 +59,10 @@ class MessageStorage(FallbackStorage):
         """Mark ``message``, one of this storage's messages, as shown to the user."""
         self._displayed.add(id(message))
 
+    def forget_displayed(self):
+        """Count no message as displayed after all; all are stored again."""
+        self._displayed.clear()
+
     def keep_through_flush(self):
         """
         Read every stored message now and store them all again at the end.

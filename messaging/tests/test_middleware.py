@@ -27,6 +27,12 @@ def test_a_request_that_does_not_use_messages_reads_and_writes_nothing(rf):
     assert "messages" not in response.cookies
 
 
+def test_a_head_request_displays_nothing(client, shown):
+    client.get(ADD, {"text": "Still here."})
+    assert client.head(SHOW).status_code == 200
+    assert shown(client.get(SHOW)) == ["Still here."]
+
+
 def test_request_messages_counts_and_indexes_and_indexing_displays(client, shown):
     client.get(ADD, {"text": ["One.", "Two.", "Three."]})
     assert client.get("/messaging-tests/inspect/").json() == {
