@@ -63,10 +63,12 @@ class PhoneFormSet(forms.BaseFormSet):
         for form in self.forms:
             if self._should_delete_form(form) or not form.cleaned_data.get("number"):
                 continue
-            digits = normalize_phone(form.cleaned_data["number"])
+            number = form.cleaned_data["number"]
+            digits = normalize_phone(number)
             if digits in seen:
                 form.add_error("number", f"{seen[digits]} is in the list already.")
-            seen.setdefault(digits, form.cleaned_data["number"])
+            else:
+                seen[digits] = number
 
 
 def _formset(form, base=forms.BaseFormSet):
@@ -87,45 +89,46 @@ class ContactEditor:
     ``add_row()`` re-renders what was typed, without errors, with one more row.
     """
 
-    def __init__(self, *, contact=None, data=None):
+    def __init__(self, *, contact=None, data=None, initial=None, extra=None):
         self.contact = contact or Contact()
-        initial_phones, initial_addresses = [], []
-        if data is None and contact is not None:
-            initial_phones = [
+        if initial is None:
+            initial = {} if data is not None or contact is None else self._initial(contact)
+        self.form = ContactForm(data, instance=self.contact, initial=initial.get("contact"))
+        self.phones = PhoneRows(data, prefix="phones", initial=initial.get("phones", []))
+        self.addresses = AddressRows(data, prefix="addresses", initial=initial.get("addresses", []))
+        for rows in (self.phones, self.addresses):
+            if extra is not None:
+                rows.extra = extra.get(rows.prefix, 0)
+
+    @staticmethod
+    def _initial(contact):
+        """Return the rows of a contact from ``Contact.objects.detail()``."""
+        return {
+            "phones": [
                 {"number": p["number"], "label": p["label"], "shared_with": p["shared_with"]}
                 for p in contact.phone_rows
-            ]
-            initial_addresses = [
+            ],
+            "addresses": [
                 {
                     **{f: a[f] for f in ADDRESS_FIELDS},
                     "id": a["id"],
                     "shared_with": a["shared_with"],
                 }
                 for a in contact.address_rows
-            ]
-        self.form = ContactForm(data, instance=self.contact)
-        self.phones = PhoneRows(data, prefix="phones", initial=initial_phones)
-        self.addresses = AddressRows(data, prefix="addresses", initial=initial_addresses)
+            ],
+        }
 
     def add_row(self, kind):
         """Return an unbound editor showing what was typed, plus an empty row of ``kind``."""
-        editor = ContactEditor(contact=self.contact)
-        editor.form = ContactForm(
-            instance=self.contact,
-            initial={name: self.form[name].value() for name in self.form.fields},
-        )
-        for name, rows in [("phones", self.phones), ("addresses", self.addresses)]:
-            kept = [
+        initial = {"contact": {name: self.form[name].value() for name in self.form.fields}}
+        for rows in (self.phones, self.addresses):
+            initial[rows.prefix] = [
                 {field: form[field].value() for field in form.fields if field != "DELETE"}
                 for form in rows.forms
                 if not form["DELETE"].value()
             ]
-            extra = 1 if name == kind and len(kept) < MAX_ROWS else 0
-            rows_class = PhoneRows if name == "phones" else AddressRows
-            new = rows_class(prefix=name, initial=kept)
-            new.extra = extra
-            setattr(editor, name, new)
-        return editor
+        extra = {kind: 1} if len(initial.get(kind, ())) < MAX_ROWS else {}
+        return ContactEditor(contact=self.contact, initial=initial, extra=extra)
 
     def is_valid(self):
         # Validate all three, so every error shows at once.
