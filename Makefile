@@ -66,5 +66,12 @@ postgres: ## Start the local PostgreSQL cluster when it is installed but down.
 	  pg_isready -q -h 127.0.0.1 -t 30 || { echo "PostgreSQL does not answer on 127.0.0.1"; exit 1; }; \
 	fi
 
+# The benchmark's own database (its name must contain "bench"); never the test databases.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/crm_bench
+BENCH_CONTACTS ?= 1000
+
+bench: venv postgres ## Time the contact list against naive and prefetch versions (BENCH_CONTACTS=100000).
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/contact_list.py --contacts $(BENCH_CONTACTS)
+
 clean: ## Remove the virtualenv and var/ (the SQLite database, the dev secret key).
 	rm -rf $(VENV) var

@@ -15,19 +15,27 @@ from crm.models import (
     sort_key,
 )
 
-FIRST_NAMES = """
-Ada Alan Alice Amara Ana Anton Arjun Beatriz Ben Camille Carlos Chen Chiara Daniel
-Dara Elena Emil Emma Fatima Felix Grace Hana Hugo Ines Ivan Jamal Jana Jonas Julia
-Kai Karim Lars Lea Leo Lina Luca Maria Mateo Maya Mei Mila Nadia Noah Nora Olga
-Omar Paul Priya Rafael Rosa Sami Sara Sofia Tariq Theo Vera Wei Yara Yusuf Zoe
-""".split()
-LAST_NAMES = """
-Abbott Alvarez Andersen Becker Bianchi Brown Castillo Chen Costa Dubois Eriksson
-Fischer Garcia Gonzalez Haddad Hansen Hopper Ivanova Jensen Kaur Khan Kim Kowalski
-Larsen Lee Lopez Lovelace Martin Meyer Moreau Muller Nakamura Nguyen Novak Okafor
-Olsen Park Patel Petrov Rossi Santos Schmidt Silva Singh Smith Sousa Tanaka Turing
-Wagner Wang Weber Wilson Yamamoto Yilmaz Zhang
-""".split()
+# fmt: off
+FIRST_NAMES = [
+    "Ada", "Alan", "Alice", "Amara", "Ana", "Anton", "Arjun", "Beatriz",
+    "Ben", "Camille", "Carlos", "Chen", "Chiara", "Daniel", "Dara", "Elena",
+    "Emil", "Emma", "Fatima", "Felix", "Grace", "Hana", "Hugo", "Ines",
+    "Ivan", "Jamal", "Jana", "Jonas", "Julia", "Kai", "Karim", "Lars",
+    "Lea", "Leo", "Lina", "Luca", "Maria", "Mateo", "Maya", "Mei",
+    "Mila", "Nadia", "Noah", "Nora", "Olga", "Omar", "Paul", "Priya",
+    "Rafael", "Rosa", "Sami", "Sara", "Sofia", "Tariq", "Theo", "Vera",
+    "Wei", "Yara", "Yusuf", "Zoe",
+]
+LAST_NAMES = [
+    "Abbott", "Alvarez", "Andersen", "Becker", "Bianchi", "Brown", "Castillo", "Chen",
+    "Costa", "Dubois", "Eriksson", "Fischer", "Garcia", "Gonzalez", "Haddad", "Hansen",
+    "Hopper", "Ivanova", "Jensen", "Kaur", "Khan", "Kim", "Kowalski", "Larsen",
+    "Lee", "Lopez", "Lovelace", "Martin", "Meyer", "Moreau", "Muller", "Nakamura",
+    "Nguyen", "Novak", "Okafor", "Olsen", "Park", "Patel", "Petrov", "Rossi",
+    "Santos", "Schmidt", "Silva", "Singh", "Smith", "Sousa", "Tanaka", "Turing",
+    "Wagner", "Wang", "Weber", "Wilson", "Yamamoto", "Yilmaz", "Zhang",
+]
+# fmt: on
 DOMAINS = ["example.org", "example.com", "example.net", "mail.example", "corp.example"]
 CITIES = [
     ("London", "", "United Kingdom", "EC1A 1BB"),
@@ -153,13 +161,17 @@ class Command(BaseCommand):
         by_digits = {normalize_phone(n): Phone(number=n, label=lbl) for _, n, lbl in wanted}
         for digits, phone in by_digits.items():
             phone.digits = digits
-        # Numbers that exist already (a second run, an office line) are linked, not copied.
-        Phone.objects.bulk_create(by_digits.values(), ignore_conflicts=True, batch_size=1000)
-        ids = {}
-        digits = list(by_digits)
-        for start in range(0, len(digits), 500):
-            chunk = Phone.objects.filter(digits__in=digits[start : start + 500])
-            ids.update(chunk.values_list("digits", "pk"))
+        # Numbers that exist already (a second run, an office line) are linked,
+        # not copied: on conflict the row is "updated" to itself, which returns
+        # its primary key without looking the numbers up again.
+        phones = Phone.objects.bulk_create(
+            by_digits.values(),
+            update_conflicts=True,
+            unique_fields=["digits"],
+            update_fields=["digits"],
+            batch_size=1000,
+        )
+        ids = {phone.digits: phone.pk for phone in phones}
         pairs = {(contact.pk, ids[normalize_phone(number)]) for contact, number, _ in wanted}
         PhoneLink = Contact.phones.through
         PhoneLink.objects.bulk_create(
@@ -189,7 +201,9 @@ class Command(BaseCommand):
         self.offices.extend(a for a in new[:20] if a.label == Address.Label.WORK)
         AddressLink = Contact.addresses.through
         AddressLink.objects.bulk_create(
-            {(c.pk, a.pk): AddressLink(contact_id=c.pk, address_id=a.pk) for c, a in links}.values(),
+            {
+                (c.pk, a.pk): AddressLink(contact_id=c.pk, address_id=a.pk) for c, a in links
+            }.values(),
             batch_size=1000,
         )
 
