@@ -33,7 +33,7 @@ TARGETS = {"ours/prefetch": 1.0, "ours/naive": 0.1, "last/first": 1.5}
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--contacts", type=int, default=1000, help="How many (default 1000).")
-    parser.add_argument("--runs", type=int, default=7, help="Timed runs per case (default 7).")
+    parser.add_argument("--runs", type=int, default=11, help="Timed runs per case (default 11).")
     parser.add_argument("--per-page", type=int, default=50)
     parser.add_argument(
         "--database-url", default=os.environ.get("BENCH_DATABASE_URL") or DEFAULT_URL
@@ -185,22 +185,49 @@ def build_urlconf():
     return module
 
 
-def measure(client, url, params, runs):
-    """Return the median milliseconds and the query count of GET ``url``."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
+class QueryTimer:
+    """A database execute wrapper that counts queries and adds up their time."""
 
-    for _ in range(2):
-        client.get(url, params)  # Warm caches, templates and connections.
-    times = []
-    for _ in range(runs):
+    def __init__(self):
+        self.count, self.seconds = 0, 0.0
+
+    def __call__(self, execute, sql, params, many, context):
         started = time.perf_counter()
-        response = client.get(url, params)
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, response.status_code
-    with CaptureQueriesContext(connection) as captured:
-        client.get(url, params)
-    return statistics.median(times), len(captured)
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
+            self.count += 1
+
+
+def measure(client, requests, runs):
+    """
+    Return {key: (median ms, queries, median database ms)} for GET of each
+    (url, params) in ``requests``, timed round-robin so that noise from other
+    processes spreads over every case alike.
+    """
+    from django.db import connection
+
+    times = {key: [] for key in requests}
+    db_times = {key: [] for key in requests}
+    queries = {}
+    for url, params in requests.values():
+        for _ in range(2):
+            client.get(url, params)  # Warm caches, templates and connections.
+    for _ in range(runs):
+        for key, (url, params) in requests.items():
+            timer = QueryTimer()
+            with connection.execute_wrapper(timer):
+                started = time.perf_counter()
+                response = client.get(url, params)
+                times[key].append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, response.status_code
+            queries[key] = timer.count
+            db_times[key].append(timer.seconds * 1000)
+    return {
+        key: (statistics.median(times[key]), queries[key], statistics.median(db_times[key]))
+        for key in requests
+    }
 
 
 def main():
@@ -236,19 +263,21 @@ def main():
         ("prefetch", "/bench/prefetch/"),
         ("naive", "/bench/naive/"),
     ]
-    results = {}
+    requests = {
+        (label, version): (url, {**params, "per_page": args.per_page})
+        for label, params in cases
+        for version, url in versions
+    }
     with override_settings(ROOT_URLCONF=build_urlconf()):
-        for label, params in cases:
-            params = {**params, "per_page": args.per_page}
-            for version, url in versions:
-                results[label, version] = measure(client, url, params, args.runs)
+        results = measure(client, requests, args.runs)
 
     print()
     print(
         f"Contact list, {total:,} contacts on {connection.vendor} ({name}), "
-        f"{args.per_page} rows a page, median of {args.runs} runs (ms), queries per request"
+        f"{args.per_page} rows a page, median of {args.runs} runs: ms per request "
+        "(of which in the database), queries per request"
     )
-    header = f"{'case':<24}{'ours':>9}{'q':>4}{'prefetch':>10}{'q':>4}{'naive':>9}{'q':>5}"
+    header = f"{'case':<22}{'ours':>14}{'q':>4}{'prefetch':>14}{'q':>4}{'naive':>15}{'q':>5}"
     header += f"{'ours/prefetch':>15}{'ours/naive':>12}"
     print(header)
     print("-" * len(header))
@@ -258,10 +287,11 @@ def main():
         to_prefetch, to_naive = ours[0] / prefetch[0], ours[0] / naive[0]
         worst["ours/prefetch"] = max(worst["ours/prefetch"], to_prefetch)
         worst["ours/naive"] = max(worst["ours/naive"], to_naive)
-        print(
-            f"{label:<24}{ours[0]:>9.1f}{ours[1]:>4}{prefetch[0]:>10.1f}{prefetch[1]:>4}"
-            f"{naive[0]:>9.1f}{naive[1]:>5}{to_prefetch:>14.2f}x{to_naive:>11.2f}x"
+        cells = "".join(
+            f"{f'{ms:.1f} ({db:.1f})':>{width}}{count:>{qwidth}}"
+            for (ms, count, db), width, qwidth in [(ours, 14, 4), (prefetch, 14, 4), (naive, 15, 5)]
         )
+        print(f"{label:<22}{cells}{to_prefetch:>14.2f}x{to_naive:>11.2f}x")
     worst["last/first"] = results["last page", "ours"][0] / results["first page", "ours"][0]
     print()
     for key, value in worst.items():

@@ -49,6 +49,7 @@ def test_a_page_shows_every_phone_and_city_and_contacts_without_any(logged_in_cl
     for i in range(5):
         assert f"555 010{i}" in page
     assert "London" in page
+    assert f'href="{Contact.objects.get(name="Ada Lovelace").get_absolute_url()}"' in page
     ada = response.context["contacts"][0]
     assert [p["number"] for p in ada.phone_rows] == [f"555 010{i}" for i in range(5)]
 
