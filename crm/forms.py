@@ -136,7 +136,7 @@ class ContactEditor:
         return all(valid)
 
     def save(self):
-        """Save the contact with its rows; return the phones shared with other contacts."""
+        """Save the contact with its rows; return the newly linked shared phones."""
         phones = [
             (form.cleaned_data["number"], form.cleaned_data["label"])
             for form in self.phones.forms

@@ -46,7 +46,7 @@ def contact_save(
 
     Phones and addresses no longer used by anyone are deleted. A phone only
     this contact uses takes the number and label as typed; a shared one keeps
-    its own. Return the phones shared with other contacts.
+    its own. Return the phones newly linked that other contacts have too.
     """
     is_new = contact.pk is None
     contact.save()
@@ -60,7 +60,8 @@ def contact_save(
     shared = []
     for phone in Phone.objects.filter(pk__in=list(typed)).annotate(users=Count("contacts")):
         if phone.users > 1:
-            shared.append(phone)
+            if phone.pk not in old_phones:
+                shared.append(phone)
         elif (phone.number, phone.label) != typed[phone.pk]:
             phone.number, phone.label = typed[phone.pk]
             phone.save(update_fields=["number", "label", "digits"])

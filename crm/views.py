@@ -75,7 +75,7 @@ def _edit(request, contact=None):
         return redirect(editor.contact)
     else:
         messages.error(request, "The contact was not saved: please correct the errors below.")
-    return render(request, "crm/contact_form.html", {"editor": editor}, status=200)
+    return render(request, "crm/contact_form.html", {"editor": editor})
 
 
 @require_http_methods(["GET", "POST"])

@@ -28,6 +28,8 @@ def test_contact_save_updates_an_unshared_phone_but_not_a_shared_one():
     assert shared == [office]
     assert Phone.objects.get(digits="5550200").label == "home"
     assert Phone.objects.get(digits="5550100").label == "office"
+    again = contact_save(contact=ada, phones=[("555 0100", "mobile")], addresses=[])
+    assert again == []  # Said once, when the line was linked.
 
 
 def test_delete_keeps_a_shared_phone_and_removes_an_unshared_one():
