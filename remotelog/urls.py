@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+app_name = "remotelog"
+urlpatterns = [
+    path("<slug:app_slug>/log/", views.log_record, name="log"),
+]
