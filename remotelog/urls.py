@@ -5,4 +5,5 @@ from . import views
 app_name = "remotelog"
 urlpatterns = [
     path("<slug:app_slug>/log/", views.log_record, name="log"),
+    path("<slug:app_slug>/batch/", views.log_batch, name="batch"),
 ]
