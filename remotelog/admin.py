@@ -193,6 +193,15 @@ class LogMessageAdmin(admin.ModelAdmin):
             super().get_queryset(request).select_related("application").order_by("-created", "-id")
         )
 
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        if changelist.query:
+            # Finding the periods of a search result would scan the table again
+            # for each period (search has no index); the dates return with the
+            # search cleared, and a date already chosen still applies.
+            changelist.date_hierarchy = None
+        return changelist
+
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         whole_table = not set(request.GET) - {ORDER_VAR, PAGE_VAR, ALL_VAR}
         return self.paginator(

@@ -81,57 +81,46 @@ class LogMessageQuerySet(models.QuerySet):
 
     def datetimes(self, field_name, kind, order="ASC", tzinfo=None):
         """
-        Return the periods that hold records, probing each with an indexed EXISTS.
+        Return the periods that hold records, as QuerySet.datetimes() would, in a list.
 
         The admin's date hierarchy asks for the years, months or days of a
-        million rows; the stock implementation scans them all. The answer is the
-        same list of aware datetimes, found from the first and last `created`
-        (two index lookups) and one EXISTS per candidate period in between.
+        million rows, and the stock query truncates and sorts every one of them.
+        This walks the (created) index instead: the first record's period, then
+        the first record after that period, and so on; one index lookup per
+        period that holds records.
         """
         if field_name != "created" or kind not in ("year", "month", "day") or order != "ASC":
             return super().datetimes(field_name, kind, order, tzinfo)
         tz = tzinfo or timezone.get_current_timezone()
-        bounds = self.order_by().aggregate(first=models.Min("created"), last=models.Max("created"))
-        if bounds["first"] is None:
-            return []
-        first, last = (bounds[key].astimezone(tz) for key in ("first", "last"))
-        starts = list(_period_starts(first, last, kind, tz, limit=400))
-        if len(starts) >= 400:  # a stray far-future record: probing would cost more
-            return super().datetimes(field_name, kind, order, tzinfo)
         found = []
-        for start, end in starts:
-            if self.filter(created__gte=start, created__lt=end).exists():
-                found.append(start)
+        rows = self.order_by()
+        while len(found) < 1000:
+            first = rows.aggregate(first=models.Min("created"))["first"]
+            if first is None:
+                break
+            start, end = _period(first.astimezone(tz), kind, tz)
+            found.append(start)
+            if end is None:
+                break
+            rows = self.order_by().filter(created__gte=end)
         return found
 
 
-def _period_starts(first, last, kind, tz, limit):
-    """Yield (start, end) of each year, month or day from ``first`` to ``last``."""
+def _period(moment, kind, tz):
+    """Return the aware (start, end) of the year, month or day holding ``moment``."""
     if kind == "year":
-        start = datetime.datetime(first.year, 1, 1)
+        start = datetime.datetime(moment.year, 1, 1)
+        end = (moment.year + 1, 1, 1)
     elif kind == "month":
-        start = datetime.datetime(first.year, first.month, 1)
+        start = datetime.datetime(moment.year, moment.month, 1)
+        end = (moment.year + moment.month // 12, moment.month % 12 + 1, 1)
     else:
-        start = datetime.datetime(first.year, first.month, first.day)
-    naive_last = last.replace(tzinfo=None)
-    for _ in range(limit):
-        if start > naive_last:
-            return
-        if kind == "year":
-            end = start.replace(year=start.year + 1) if start.year < 9999 else datetime.datetime.max
-        elif kind == "month":
-            if start.month == 12:
-                end = start.replace(year=start.year + 1, month=1) if start.year < 9999 else None
-            else:
-                end = start.replace(month=start.month + 1)
-            end = end or datetime.datetime.max
-        else:
-            end = start + datetime.timedelta(days=1) if start.date() < datetime.date.max else None
-            end = end or datetime.datetime.max
-        yield timezone.make_aware(start, tz), timezone.make_aware(end, tz)
-        if end == datetime.datetime.max:
-            return
-        start = end
+        start = datetime.datetime(moment.year, moment.month, moment.day)
+        following = start + datetime.timedelta(days=1) if start.year < 9999 else None
+        end = following and (following.year, following.month, following.day)
+    if end is None or end[0] > 9999:
+        return timezone.make_aware(start, tz), None
+    return timezone.make_aware(start, tz), timezone.make_aware(datetime.datetime(*end), tz)
 
 
 class LogMessage(models.Model):

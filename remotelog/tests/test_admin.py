@@ -186,3 +186,12 @@ def test_rotate_action_replaces_the_secret(admin_client, client, application):
     assert post(client, record_fields(), basic_auth(application.slug, secret)).status_code == 201
     old = basic_auth(application.slug, application.secret)
     assert post(client, record_fields(), old).status_code == 401
+
+
+def test_search_skips_the_date_hierarchy_but_keeps_a_chosen_date(admin_client, application):
+    make_log_message(application, msg="pump failed", created=timezone.now())
+    page = admin_client.get(f"{LIST}?q=pump").content.decode()
+    assert "created__year=" not in page
+    assert "pump failed" in page
+    response = admin_client.get(f"{LIST}?q=pump&created__year=1999")
+    assert len(response.context["cl"].result_list) == 0
