@@ -38,3 +38,24 @@ def log_messages_store(*, application, rows):
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
+
+
+def log_messages_purge(*, application, before, chunk_size, progress=None):
+    """
+    Delete the application's records made before ``before``; return how many.
+
+    Deletes ``chunk_size`` rows per statement, each in its own transaction, so a
+    purge of millions holds no long lock and can be interrupted and rerun;
+    ``progress(deleted)`` is called after each chunk.
+    """
+    old = LogMessage.objects.filter(application=application, created__lt=before)
+    deleted = 0
+    while True:
+        # Oldest first, along the (application, created, id) index.
+        chunk = old.order_by("created", "id").values("id")[:chunk_size]
+        count, _ = LogMessage.objects.filter(pk__in=chunk).delete()
+        if not count:
+            return deleted
+        deleted += count
+        if progress is not None:
+            progress(deleted)
