@@ -18,25 +18,10 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
+from .charts import level_colour
 from .models import Application, LogMessage
 
 LEVELS = [(10, "DEBUG"), (20, "INFO"), (30, "WARNING"), (40, "ERROR"), (50, "CRITICAL")]
-LEVEL_COLOURS = {
-    10: "#5f6b73",
-    20: "#1f5fa8",
-    30: "#9a5b00",
-    40: "#c0262d",
-    50: "#7a0d3a",
-}
-
-
-def level_colour(levelno):
-    """Return the colour of the highest standard level at or below ``levelno``."""
-    colour = LEVEL_COLOURS[10]
-    for number, value in sorted(LEVEL_COLOURS.items()):
-        if levelno >= number:
-            colour = value
-    return colour
 
 
 class LogPaginator(Paginator):

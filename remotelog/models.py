@@ -10,6 +10,7 @@ import hmac
 import secrets
 
 from django.db import connections, models
+from django.db.models.functions import TruncDay, TruncHour
 from django.utils import timezone
 
 # A secret is a long random token, so a fast digest is enough to store it: a
@@ -62,6 +63,22 @@ class Application(models.Model):
 
 
 class LogMessageQuerySet(models.QuerySet):
+    def count_per_period_and_level(self, kind, *, since, until):
+        """
+        Return {(period start, levelno): records} for records made in [since, until).
+
+        ``kind`` is "hour" or "day"; periods start in the current time zone.
+        """
+        trunc = {"hour": TruncHour, "day": TruncDay}[kind]
+        rows = (
+            self.filter(created__gte=since, created__lt=until)
+            .annotate(period=trunc("created"))
+            .values_list("period", "levelno")
+            .annotate(records=models.Count("id"))
+            .order_by()
+        )
+        return {(period, levelno): records for period, levelno, records in rows}
+
     def estimated_count(self):
         """
         Return the planner's estimate of the table's rows on PostgreSQL, else None.

@@ -3,14 +3,18 @@
 import ipaddress
 import json
 
+from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse, QueryDict
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from .auth import authenticate, unauthorized
+from .charts import daily_periods, hourly_periods, level_chart
 from .conf import settings
+from .models import Application, LogMessage
 from .records import InvalidRecord, build_log_message
 from .services import log_messages_store
 
@@ -140,3 +144,35 @@ def log_batch(request, app_slug):
             return text_response(f"Record {index}: {error}.", 400)
     stored, duplicates = log_messages_store(application=application, rows=rows)
     return JsonResponse({"stored": stored, "duplicates": duplicates}, status=201)
+
+
+@staff_member_required
+def overview(request):
+    """Chart records per level per hour for the last day and per day for the last 30 days."""
+    applications = Application.objects.order_by("name")
+    application = applications.filter(slug=request.GET.get("app") or None).first()
+    rows = LogMessage.objects.all()
+    if application is not None:
+        rows = rows.filter(application=application)
+    now = timezone.now()
+    charts = []
+    for kind, periods, title, label_format, label_every in (
+        ("hour", hourly_periods(now), "Per hour, last 24 hours", "%H:00", 3),
+        ("day", daily_periods(now), "Per day, last 30 days", "%d %b", 5),
+    ):
+        counts = rows.count_per_period_and_level(kind, since=periods[0][0], until=periods[-1][1])
+        charts.append(
+            level_chart(
+                title=title,
+                periods=periods,
+                counts=counts,
+                label_format=label_format,
+                label_every=label_every,
+                application=application,
+            )
+        )
+    return render(
+        request,
+        "remotelog/overview.html",
+        {"charts": charts, "applications": applications, "application": application},
+    )
