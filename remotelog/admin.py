@@ -199,6 +199,11 @@ class LogMessageAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        # Records leave by retention (remotelog_purge); the admin's deletion
+        # would load every selected row to list it, a million with "select all".
+        return False
+
     @admin.display(description="time", ordering="created")
     def time(self, obj):
         return obj.created
@@ -258,6 +263,22 @@ class ApplicationAdmin(admin.ModelAdmin):
     readonly_fields = ["created"]
     prepopulated_fields = {"slug": ["name"]}
     actions = ["rotate_secret", "disable"]
+
+    def get_deleted_objects(self, objs, request):
+        """
+        List the applications and only count their records.
+
+        The stock confirmation page loads every related row to list it, which
+        at a million log messages would not finish; the delete itself is one
+        DELETE of the records, then of the applications.
+        """
+        applications = list(objs)
+        to_delete = [format_html("Application: {}", app) for app in applications]
+        records = LogMessage.objects.filter(application__in=applications).count()
+        model_count = {"applications": len(applications), "log messages": records}
+        # Nothing protects an application or its records (CASCADE, no PROTECT).
+        perms_needed = set() if self.has_delete_permission(request) else {"application"}
+        return to_delete, model_count, perms_needed, []
 
     def save_model(self, request, obj, form, change):
         if not change:

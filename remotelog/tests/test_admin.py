@@ -195,3 +195,23 @@ def test_search_skips_the_date_hierarchy_but_keeps_a_chosen_date(admin_client, a
     assert "pump failed" in page
     response = admin_client.get(f"{LIST}?q=pump&created__year=1999")
     assert len(response.context["cl"].result_list) == 0
+
+
+def test_log_messages_cannot_be_deleted_in_the_admin(admin_client, application):
+    row = make_log_message(application)
+    assert admin_client.get(f"{LIST}{row.pk}/delete/").status_code == 403
+    assert 'value="delete_selected"' not in admin_client.get(LIST).content.decode()
+
+
+def test_deleting_an_application_counts_its_records_and_deletes_them(admin_client, application):
+    for _ in range(3):
+        make_log_message(application)
+    url = f"/admin/remotelog/application/{application.pk}/delete/"
+    with CaptureQueriesContext(connection) as captured:
+        page = admin_client.get(url).content.decode()
+    assert "Log messages: 3" in page
+    # Counted, not loaded one by one.
+    assert not any("remotelog_logmessage.msg" in q["sql"].replace('"', "") for q in captured)
+    assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    assert not Application.objects.exists()
+    assert not LogMessage.objects.exists()
