@@ -166,7 +166,7 @@ def _text(values, field):
     if field == "args" and isinstance(value, list):
         # A batch may send the arguments as a JSON list; keep the stock handler's form.
         return clean_text(repr(tuple(value)))
-    if not isinstance(value, str | int | float) or isinstance(value, bool):
+    if not isinstance(value, str | int | float):  # bool is an int: logging.info(True)
         raise InvalidRecord(f"{field} must be a string")
     return clean_text(str(value))
 

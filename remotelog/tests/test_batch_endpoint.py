@@ -70,6 +70,14 @@ class TestBatch:
         )
         assert response.json() == {"stored": 1, "duplicates": 0}
 
+    def test_scalars_other_than_strings_are_kept_as_text(self, client, auth):
+        records = [make_record(msg=5, args=None), make_record(msg=True, args=None)]
+        records.append(make_record(msg=None, args=None, funcName=None))
+        assert send(client, records, auth).json() == {"stored": 3, "duplicates": 0}
+        rows = LogMessage.objects.order_by("id")
+        assert [row.message for row in rows] == ["5", "True", "None"]
+        assert rows[2].funcName is None
+
     def test_one_bad_record_refuses_the_whole_batch(self, client, auth):
         records = [make_record(index) for index in range(4)]
         records[2]["levelno"] = "loud"
