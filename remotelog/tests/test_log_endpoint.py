@@ -162,6 +162,11 @@ class TestRefusals:
         assert response.status_code == 201
         assert LogMessage.objects.get().message == "3 left"
 
+    def test_a_record_costs_two_queries(self, client, auth, django_assert_num_queries):
+        # The hot path: look up the application, insert the row (autocommit).
+        with django_assert_num_queries(2):
+            assert post(client, record_fields(), auth).status_code == 201
+
     def test_get_with_the_record_in_the_query_string(self, client, auth):
         response = client.get(URL, record_fields(), **auth)
         assert response.status_code == 201
