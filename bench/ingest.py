@@ -244,6 +244,7 @@ class Table:
 
     def __init__(self, app):
         from django.db import connection
+
         from remotelog.models import LogMessage
 
         self.app = app
@@ -381,6 +382,7 @@ def print_admin_timings(base, table, rows):
     from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.test import Client
+
     from remotelog.models import Application
 
     app = Application.objects.filter(slug=ADMIN_SLUG).first() or fresh_application(ADMIN_SLUG)[0]
