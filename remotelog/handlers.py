@@ -311,6 +311,16 @@ class RemoteLogHandler(logging.Handler):
 
     def _post(self, body):
         """Return the status, a short reason and Retry-After seconds (or None)."""
+        kept_alive = self._connection is not None and self._connection.sock is not None
+        try:
+            return self._exchange(body)
+        except ConnectionError:
+            if not kept_alive:
+                raise
+            # The server closed the idle connection we kept: try at once on a new one.
+            return self._exchange(body)
+
+    def _exchange(self, body):
         if self._connection is None:
             self._connection = self.getConnection(self.host, self.secure)
         try:

@@ -31,8 +31,10 @@ FAST = {"backoff": 0.01, "max_backoff": 0.1, "flush_timeout": 20}
 class ContractServer:
     """The batch endpoint's contract: Basic auth, limits, all-or-nothing, ids deduplicated."""
 
-    def __init__(self, max_records=500, max_body=1024 * 1024, ssl_context=None):
+    def __init__(self, max_records=500, max_body=1024 * 1024, ssl_context=None, keep_alive_for=0):
         self.port = 0
+        self.keep_alive_for = keep_alive_for  # seconds an idle HTTP/1.1 connection stays open
+        self.closed_idle = threading.Event()
         self.max_records = max_records
         self.max_body = max_body
         self.ssl_context = ssl_context
@@ -46,7 +48,14 @@ class ContractServer:
         self._server = None
 
     def start(self):
-        server = ThreadingHTTPServer(("127.0.0.1", self.port), _ContractRequestHandler)
+        handler_class = _ContractRequestHandler
+        if self.keep_alive_for:
+            handler_class = type(
+                "KeepAlive",
+                (_ContractRequestHandler,),
+                {"protocol_version": "HTTP/1.1", "timeout": self.keep_alive_for},
+            )
+        server = ThreadingHTTPServer(("127.0.0.1", self.port), handler_class)
         if self.ssl_context:
             server.socket = self.ssl_context.wrap_socket(server.socket, server_side=True)
         server.contract = self
@@ -106,6 +115,10 @@ class _ContractRequestHandler(BaseHTTPRequestHandler):
             if status is None:
                 return  # the response is lost: the connection closes unanswered
             self.reply(status, payload)
+
+    def log_error(self, format, *args):
+        if format.startswith("Request timed out"):  # an idle kept-alive connection, closed
+            self.server.contract.closed_idle.set()
 
     def do_GET(self):
         self.reply(405, "POST only")
@@ -323,6 +336,25 @@ def test_delivers_everything_exactly_once_while_the_server_restarts(server, make
     messages = sorted(r["message"] for r in server.records.values())
     assert len(messages) == len(set(messages)) == 150
     assert handler.sent == 150 and handler.dropped == 0
+
+
+def test_a_kept_alive_connection_the_server_closed_is_replaced_at_once(capsys):
+    server = ContractServer(keep_alive_for=0.05)
+    server.start()
+    try:
+        handler = RemoteLogHandler(f"127.0.0.1:{server.port}", URL, credentials=(SLUG, SECRET))
+        logger = logger_for(handler)
+        logger.info("first")
+        assert handler.flush(timeout=10)
+        assert server.closed_idle.wait(10)
+        logger.info("second")
+        assert handler.flush(timeout=10)
+        handler.close()
+    finally:
+        server.stop()
+    assert server.answers == [201, 201]
+    assert len(server.records) == 2
+    assert "retrying" not in capsys.readouterr().err  # no failure, no pause
 
 
 def test_close_gives_up_after_its_timeout_and_counts_the_rest(server, make_handler, capsys):
