@@ -1,0 +1,107 @@
+"""Apache + mod_wsgi, started with deploy/apache/crm-wsgi.conf."""
+
+import sys
+
+import pytest
+from servers import (
+    APACHE_MODULES,
+    BASE_DIR,
+    VENV,
+    Browser,
+    apache_env,
+    check_can_read,
+    render_apache_site,
+    start_apache,
+)
+
+MOD_WSGI = APACHE_MODULES / "mod_wsgi.so"
+PYTHON = f"python{sys.version_info.major}.{sys.version_info.minor}"
+
+
+@pytest.fixture(scope="module")
+def apache(apache_installed, site, site_dir, site_user, env_file, tls):
+    if not MOD_WSGI.exists():
+        pytest.fail(f"{MOD_WSGI} is missing: install 'libapache2-mod-wsgi-py3' (make test does).")
+    # mod_wsgi embeds the Python it was built for and runs the virtualenv's
+    # packages with it: the minor versions must match (deploy/README.md).
+    if f"lib{PYTHON}".encode() not in MOD_WSGI.read_bytes():
+        pytest.fail(f"{MOD_WSGI} is not built for {PYTHON}, the virtualenv's Python.")
+    check_can_read(site_user, BASE_DIR / "manage.py", VENV / "lib" / PYTHON / "site-packages")
+
+    cert, key, _ = tls
+    apache = start_apache(
+        "apache-wsgi",
+        lambda http_port, https_port: render_apache_site(
+            "crm-wsgi.conf",
+            CRM_HOST="127.0.0.1",
+            CRM_APP=BASE_DIR,
+            CRM_VENV=VENV,
+            CRM_STATIC=site["DJANGO_STATIC_ROOT"],
+            CRM_USER=site_user.pw_name,
+            CRM_HTTP_PORT=http_port,
+            CRM_HTTPS_PORT=https_port,
+            CRM_TLS_CERT=cert,
+            CRM_TLS_KEY=key,
+        ),
+        directory=site_dir,
+        modules=["wsgi"],
+        user=site_user,
+        # Where deploy/apache/crm.wsgi finds the settings (/etc/crm/crm.env in production).
+        env=apache_env(CRM_ENV_FILE=str(env_file)),
+        extra=[f"WSGISocketPrefix {site_dir}/wsgi"],
+    )
+    yield apache
+    apache.server.stop()
+
+
+@pytest.fixture
+def browser(apache, tls):
+    return Browser(apache.https, tls[2])
+
+
+def test_the_login_page_answers_with_the_security_headers(browser, apache):
+    page = browser.get("/accounts/login/")
+    assert page.status == 200, apache.server.log_text()
+    assert "Log in" in page.text
+    assert page.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert page.headers["Referrer-Policy"] == "same-origin"
+    csrf = page.cookie("csrftoken")
+    assert csrf["secure"] and csrf["httponly"]
+
+
+def test_a_user_logs_in_over_https_with_a_secure_session(browser):
+    response = browser.login()
+    assert response.status == 302, response.text
+    assert response.headers["Location"] == "/"
+    session = response.cookie("sessionid")
+    assert session["secure"] and session["httponly"]
+    home = browser.get("/")
+    assert home.status == 200
+    assert "admin" in home.text
+
+
+def test_plain_http_is_redirected_to_https(apache):
+    response = Browser(apache.http).get("/accounts/login/")
+    assert response.status == 301
+    assert response.headers["Location"].startswith("https://127.0.0.1/")
+
+
+def test_apache_serves_the_stylesheet_from_static_root(browser, site):
+    response = browser.get("/static/crm/site.css")
+    assert response.status == 200
+    assert response.headers["Content-Type"].startswith("text/css")
+    assert response.body == (BASE_DIR / "crm" / "static" / "crm" / "site.css").read_bytes()
+    # Django adds these to everything it answers; Apache answered alone.
+    assert "Referrer-Policy" not in response.headers
+
+
+def test_apache_refuses_request_bodies_over_the_limit(browser):
+    response = browser.request(
+        "POST",
+        "/accounts/login/",
+        body=b"x" * (1024 * 1024 + 1),
+        headers={"Content-Type": "application/octet-stream"},
+    )
+    assert response.status == 413
