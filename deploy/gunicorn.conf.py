@@ -31,6 +31,10 @@ max_requests_jitter = 200
 accesslog = "-"
 errorlog = "-"
 
+# Reload and stop go through signals (systemctl reload/stop), so no control
+# socket for gunicornc: it would land in $HOME, which the service cannot write.
+control_socket_disable = True
+
 # Only Django decides whether a request is secure: with a proxy in front it
 # trusts the header named by DJANGO_SECURE_PROXY_SSL_HEADER, and nothing else.
 secure_scheme_headers = {}

@@ -39,6 +39,8 @@ APACHE_MODULES = Path("/usr/lib/apache2/modules")
 # The virtualenv running the tests is the one the servers run.
 VENV = Path(sys.prefix).resolve()
 STARTUP_SECONDS = 60
+# What LimitRequestBody in deploy/apache/*.conf lets through.
+APACHE_BODY_LIMIT = 2 * 1024 * 1024
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD = "deploy tests admin password"
 
@@ -235,6 +237,15 @@ def wait_for(condition, what, server=None):
     while not condition():
         assert time.monotonic() < deadline, f"no {what}\n{server.log_text() if server else ''}"
         time.sleep(0.05)
+
+
+def keep_requesting(browser, path, answers, stop):
+    """Request ``path`` until ``stop`` is set, appending each status (or error)."""
+    while not stop.is_set():
+        try:
+            answers.append(browser.get(path).status)
+        except OSError as error:
+            answers.append(repr(error))
 
 
 def child_pids(pid):

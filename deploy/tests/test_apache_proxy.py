@@ -4,6 +4,7 @@ import os
 
 import pytest
 from servers import (
+    APACHE_BODY_LIMIT,
     BASE_DIR,
     Browser,
     answers_on_unix,
@@ -48,7 +49,7 @@ def apache(apache_installed, gunicorn, site, site_dir, site_user, tls):
             CRM_TLS_KEY=key,
         ),
         directory=site_dir,
-        modules=["headers", "proxy", "proxy_http"],
+        modules=["headers", "rewrite", "proxy", "proxy_http"],
         user=site_user,
         env=apache_env(),
     )
@@ -104,6 +105,16 @@ def test_apache_serves_static_files_without_asking_gunicorn(browser, gunicorn):
     browser.get("/accounts/login/?from=proxy-page-test")
     wait_for(lambda: "proxy-page-test" in gunicorn.log_text(), "page in the access log")
     assert "proxy-static-test" not in gunicorn.log_text()
+
+
+def test_apache_refuses_request_bodies_over_the_limit(browser, apache, gunicorn):
+    response = browser.request(
+        "POST",
+        "/accounts/login/",
+        body=b"x" * (APACHE_BODY_LIMIT + 1),
+        headers={"Content-Type": "application/octet-stream"},
+    )
+    assert response.status == 413, apache.server.log_text() + gunicorn.log_text()
 
 
 def test_plain_http_is_redirected_to_https(apache):

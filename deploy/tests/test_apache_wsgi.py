@@ -1,17 +1,25 @@
 """Apache + mod_wsgi, started with deploy/apache/crm-wsgi.conf."""
 
+import os
 import sys
+import threading
+from collections import Counter
+from pathlib import Path
 
 import pytest
 from servers import (
+    APACHE_BODY_LIMIT,
     APACHE_MODULES,
     BASE_DIR,
     VENV,
     Browser,
     apache_env,
     check_can_read,
+    child_pids,
+    keep_requesting,
     render_apache_site,
     start_apache,
+    wait_for,
 )
 
 MOD_WSGI = APACHE_MODULES / "mod_wsgi.so"
@@ -101,7 +109,48 @@ def test_apache_refuses_request_bodies_over_the_limit(browser):
     response = browser.request(
         "POST",
         "/accounts/login/",
-        body=b"x" * (1024 * 1024 + 1),
+        body=b"x" * (APACHE_BODY_LIMIT + 1),
         headers={"Content-Type": "application/octet-stream"},
     )
     assert response.status == 413
+
+
+def daemon_pids(apache):
+    """Return the ids of the mod_wsgi daemon processes (display-name=%{GROUP})."""
+    pids = set()
+    for pid in child_pids(apache.server.pid):
+        try:
+            if Path(f"/proc/{pid}/cmdline").read_bytes().startswith(b"(wsgi:crm)"):
+                pids.add(pid)
+        except OSError:
+            pass
+    return pids
+
+
+def test_touching_the_wsgi_script_reloads_without_losing_a_request(apache, tls):
+    """The upgrade step of deploy/README.md: touch crm.wsgi while a client keeps requesting.
+
+    Only the file's modification time changes; the daemon processes restart.
+    """
+    wait_for(lambda: len(daemon_pids(apache)) == 2, "2 daemon processes", apache.server)
+    old_daemons = daemon_pids(apache)
+    answers, stop = [], threading.Event()
+    browser = Browser(apache.https, tls[2])
+    client = threading.Thread(
+        target=keep_requesting, args=(browser, "/accounts/login/", answers, stop)
+    )
+    client.start()
+    try:
+        wait_for(lambda: len(answers) >= 5, "answers before the reload")
+        os.utime(BASE_DIR / "deploy" / "apache" / "crm.wsgi")
+        wait_for(
+            lambda: len(daemon_pids(apache) - old_daemons) >= 1,
+            "a restarted daemon process",
+            apache.server,
+        )
+        served_before = len(answers)
+        wait_for(lambda: len(answers) >= served_before + 5, "answers after the reload")
+    finally:
+        stop.set()
+        client.join(timeout=60)
+    assert Counter(answers) == {200: len(answers)}

@@ -12,6 +12,7 @@ from servers import (
     answers_on,
     child_pids,
     free_port,
+    keep_requesting,
     start_gunicorn,
     wait_for,
 )
@@ -71,19 +72,13 @@ def test_the_access_log_goes_to_stdout(browser, gunicorn):
 
 def test_a_reload_loses_no_request(gunicorn, tls):
     """Send HUP, as `systemctl reload` does, while a client keeps requesting."""
+    wait_for(lambda: len(child_pids(gunicorn.pid)) == 2, "2 workers", gunicorn)
     old_workers = child_pids(gunicorn.pid)
-    assert len(old_workers) == 2
     answers, stop = [], threading.Event()
-
-    def keep_requesting():
-        browser = Browser(gunicorn.origin, tls[2])
-        while not stop.is_set():
-            try:
-                answers.append(browser.get("/accounts/login/").status)
-            except OSError as error:
-                answers.append(repr(error))
-
-    client = threading.Thread(target=keep_requesting)
+    browser = Browser(gunicorn.origin, tls[2])
+    client = threading.Thread(
+        target=keep_requesting, args=(browser, "/accounts/login/", answers, stop)
+    )
     client.start()
     try:
         wait_for(lambda: len(answers) >= 5, "answers before the reload")
@@ -97,5 +92,5 @@ def test_a_reload_loses_no_request(gunicorn, tls):
         wait_for(lambda: len(answers) >= served_before + 5, "answers from the new workers")
     finally:
         stop.set()
-        client.join(timeout=30)
+        client.join(timeout=60)
     assert Counter(answers) == {200: len(answers)}
