@@ -2,12 +2,15 @@
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 from collections import Counter
 
 import pytest
 from servers import (
     BASE_DIR,
+    DEPLOY,
     Browser,
     answers_on,
     child_pids,
@@ -94,3 +97,18 @@ def test_a_reload_loses_no_request(gunicorn, tls):
         stop.set()
         client.join(timeout=60)
     assert Counter(answers) == {200: len(answers)}
+
+
+@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS"])
+def test_gunicorn_refuses_to_start_without_a_required_setting(site, missing):
+    env = {name: value for name, value in site.items() if name != missing}
+    result = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "-c", DEPLOY / "gunicorn.conf.py", "crm.wsgi"],
+        cwd=BASE_DIR,
+        env={**env, "GUNICORN_BIND": f"127.0.0.1:{free_port()}", "GUNICORN_WORKERS": "1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert f"{missing} must be set" in result.stdout + result.stderr
