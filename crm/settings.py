@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "crm",
     "messaging",
+    "remotelog",
 ]
 
 MIDDLEWARE = [
@@ -268,3 +269,14 @@ if not DEBUG:
 
 # django-axes announces itself at INFO in every process; lockouts are warnings.
 LOGGING.setdefault("loggers", {})["axes"] = {"level": "WARNING"}
+
+# Remote logging limits: set only when given, so remotelog/conf.py keeps the
+# defaults in one place (the README lists them).
+for _name in (
+    "REMOTELOG_MAX_BODY",
+    "REMOTELOG_BATCH_MAX_RECORDS",
+    "REMOTELOG_BATCH_MAX_BODY",
+    "REMOTELOG_PURGE_CHUNK_SIZE",
+):
+    if os.environ.get(_name, "").strip():
+        globals()[_name] = env_int(_name, None)
