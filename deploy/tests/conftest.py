@@ -3,6 +3,7 @@
 from servers import (
     apache_installed,
     env_file,
+    log_application,
     server_database,
     site,
     site_dir,
@@ -13,6 +14,7 @@ from servers import (
 __all__ = [
     "apache_installed",
     "env_file",
+    "log_application",
     "server_database",
     "site",
     "site_dir",

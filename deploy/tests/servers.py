@@ -8,8 +8,11 @@ it afterwards, whatever happened. The servers run the production settings
 suite runs on PostgreSQL, an SQLite file otherwise.
 """
 
+import base64
 import contextlib
 import http.client
+import logging
+import logging.handlers
 import os
 import pwd
 import re
@@ -379,6 +382,56 @@ def env_file(site, site_dir, site_user):
     path.chmod(0o640)
     os.chown(path, os.geteuid(), site_user.pw_gid)
     return path
+
+
+@pytest.fixture(scope="session")
+def log_application(site):
+    """Register a program that sends logs, as deploy/README.md does; return (slug, secret)."""
+    slug = "deploy-tests"
+    output = manage(site, "remotelog_app", "add", slug)
+    secret = re.search(r"Secret \(shown once[^)]*\): (\S+)", output).group(1)
+    return slug, secret
+
+
+def send_log_record(origin, tls, application, message):
+    """Send one record with the standard library's unmodified HTTPHandler."""
+    slug, secret = application
+    handler = logging.handlers.HTTPHandler(
+        urlsplit(origin).netloc,
+        f"/remotelog/{slug}/log/",
+        method="POST",
+        secure=True,
+        credentials=(slug, secret),
+        context=tls,
+    )
+    logger = logging.Logger("deploy-tests")  # outside the hierarchy: only this handler
+    logger.addHandler(handler)
+    logger.warning(message)
+    handler.close()
+
+
+def stored_log_messages(browser, search):
+    """Return the rows of the admin's list of records matching ``search``, as HTML."""
+    if "sessionid" not in browser.cookies:
+        assert browser.login().status == 302
+    page = browser.get(f"/admin/remotelog/logmessage/?{urlencode({'q': search})}")
+    assert page.status == 200, page.text
+    rows = re.search(r"<tbody>(.*)</tbody>", page.text, flags=re.S)
+    return rows.group(1) if rows else ""
+
+
+def post_log_record(browser, slug, password):
+    """POST a record as HTTPHandler would, with the given Basic password."""
+    credentials = base64.b64encode(f"{slug}:{password}".encode()).decode()
+    return browser.request(
+        "POST",
+        f"/remotelog/{slug}/log/",
+        body=urlencode({"name": "deploy-tests", "msg": "wrong password", "levelno": 30}),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Authorization": f"Basic {credentials}",
+        },
+    )
 
 
 # -- Apache --------------------------------------------------------------------

@@ -9,9 +9,12 @@ from servers import (
     Browser,
     answers_on_unix,
     apache_env,
+    post_log_record,
     render_apache_site,
+    send_log_record,
     start_apache,
     start_gunicorn,
+    stored_log_messages,
     wait_for,
 )
 
@@ -121,3 +124,17 @@ def test_plain_http_is_redirected_to_https(apache):
     response = Browser(apache.http).get("/accounts/login/")
     assert response.status == 301
     assert response.headers["Location"].startswith("https://127.0.0.1/")
+
+
+def test_a_stock_http_handler_record_is_stored(apache, tls, log_application):
+    """The credentials of logging.handlers.HTTPHandler get through to the site."""
+    message = "record through Apache to gunicorn"
+    send_log_record(apache.https, tls[2], log_application, message)
+    assert message in stored_log_messages(Browser(apache.https, tls[2]), message)
+
+
+def test_a_wrong_log_password_is_refused(browser, log_application):
+    slug, _ = log_application
+    response = post_log_record(browser, slug, "not the secret")
+    assert response.status == 401
+    assert response.headers["WWW-Authenticate"].startswith("Basic")

@@ -17,8 +17,11 @@ from servers import (
     check_can_read,
     child_pids,
     keep_requesting,
+    post_log_record,
     render_apache_site,
+    send_log_record,
     start_apache,
+    stored_log_messages,
     wait_for,
 )
 
@@ -154,3 +157,17 @@ def test_touching_the_wsgi_script_reloads_without_losing_a_request(apache, tls):
         stop.set()
         client.join(timeout=60)
     assert Counter(answers) == {200: len(answers)}
+
+
+def test_a_stock_http_handler_record_is_stored(apache, tls, log_application):
+    """The credentials of logging.handlers.HTTPHandler get through to the site."""
+    message = "record through Apache and mod_wsgi"
+    send_log_record(apache.https, tls[2], log_application, message)
+    assert message in stored_log_messages(Browser(apache.https, tls[2]), message)
+
+
+def test_a_wrong_log_password_is_refused(browser, log_application):
+    slug, _ = log_application
+    response = post_log_record(browser, slug, "not the secret")
+    assert response.status == 401
+    assert response.headers["WWW-Authenticate"].startswith("Basic")

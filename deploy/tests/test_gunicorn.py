@@ -16,7 +16,10 @@ from servers import (
     child_pids,
     free_port,
     keep_requesting,
+    post_log_record,
+    send_log_record,
     start_gunicorn,
+    stored_log_messages,
     wait_for,
 )
 
@@ -112,3 +115,17 @@ def test_gunicorn_refuses_to_start_without_a_required_setting(site, missing):
     )
     assert result.returncode != 0
     assert f"{missing} must be set" in result.stdout + result.stderr
+
+
+def test_a_stock_http_handler_record_is_stored(gunicorn, tls, log_application):
+    """The credentials of logging.handlers.HTTPHandler get through to the site."""
+    message = "record through gunicorn alone"
+    send_log_record(gunicorn.origin, tls[2], log_application, message)
+    assert message in stored_log_messages(Browser(gunicorn.origin, tls[2]), message)
+
+
+def test_a_wrong_log_password_is_refused(browser, log_application):
+    slug, _ = log_application
+    response = post_log_record(browser, slug, "not the secret")
+    assert response.status == 401
+    assert response.headers["WWW-Authenticate"].startswith("Basic")
