@@ -14,5 +14,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+# Relationships between contacts and merging duplicates.
+urlpatterns += [path("", include("crm.relationship_urls"))]
+
 if settings.DEBUG_TOOLBAR:
     urlpatterns.append(path("__debug__/", include("debug_toolbar.urls")))
