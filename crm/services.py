@@ -4,6 +4,7 @@ import functools
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from .exceptions import ConcurrentChange, ContactGone, NotRelated, SelfRelationship
 from .models import Contact, ContactRelationship, RelationshipType
@@ -72,6 +73,31 @@ def _pair_rows(contact: Contact, other: Contact) -> list[ContactRelationship]:
     )
 
 
+def _pairs_by_other(contact: Contact, but: Contact) -> dict[int, list[ContactRelationship]]:
+    """Return the relationship rows of ``contact`` (both directions) by the other contact."""
+    rows = (
+        ContactRelationship.objects.filter(Q(from_contact=contact) | Q(to_contact=contact))
+        .exclude(from_contact=but)
+        .exclude(to_contact=but)
+        .prefetch_related("types")
+    )
+    pairs = {}
+    for row in rows:
+        other = row.to_contact_id if row.from_contact_id == contact.pk else row.from_contact_id
+        pairs.setdefault(other, []).append(row)
+    return pairs
+
+
+def _both_rows(rows: list[ContactRelationship], a: int, b: int) -> list[ContactRelationship]:
+    """Return ``rows`` of the pair ``a``, ``b`` with the missing direction created, if any."""
+    have = {row.from_contact_id for row in rows}
+    return rows + [
+        ContactRelationship.objects.create(from_contact_id=x, to_contact_id=y)
+        for x, y in [(a, b), (b, a)]
+        if x not in have
+    ]
+
+
 def _set_types(rows: list[ContactRelationship], types: Iterable[RelationshipType]) -> None:
     types = list(types)
     for row in rows:
@@ -93,14 +119,9 @@ def contacts_relate(
     _lock_pair(contact, other)
     rows = _pair_rows(contact, other)
     created = not rows
-    have = {row.from_contact_id for row in rows}
     kept = {t for row in rows for t in row.types.all()}
-    for from_contact, to_contact in [(contact, other), (other, contact)]:
-        # Both rows, or repair the missing half of a pair broken by hand.
-        if from_contact.pk not in have:
-            rows.append(
-                ContactRelationship.objects.create(from_contact=from_contact, to_contact=to_contact)
-            )
+    # Both rows; this also repairs the missing half of a pair broken by hand.
+    rows = _both_rows(rows, contact.pk, other.pk)
     _set_types(rows, kept | set(types))
     return next(row for row in rows if row.from_contact_id == contact.pk), created
 
@@ -134,13 +155,72 @@ def relationship_set_types(
     rows = _pair_rows(contact, other)
     if not rows:
         raise NotRelated(f"{contact.name} and {other.name} are not related any more.")
-    if len(rows) == 1:
-        # Repair the missing half of a pair broken by hand.
-        row = rows[0]
-        rows.append(
-            ContactRelationship.objects.create(
-                from_contact_id=row.to_contact_id, to_contact_id=row.from_contact_id
-            )
-        )
+    rows = _both_rows(rows, contact.pk, other.pk)
     _set_types(rows, types)
     return next(row for row in rows if row.from_contact_id == contact.pk)
+
+
+# Merging duplicates
+#
+# A merge rewrites every row of the duplicate: phones, addresses, and the
+# relationships of both directions, including the mirror rows that belong to
+# third contacts. It locks the two contacts' rows first (FOR UPDATE, pk order),
+# as every relationship write and contact edit does: whoever touches either
+# contact meanwhile waits, then finds the duplicate gone. A second merge of the
+# same pair waits the same way and gets ContactGone instead of merging rows
+# that no longer exist. Rows of third contacts need no lock of their own: any
+# writer of a pair that includes the duplicate or the kept contact holds one of
+# the two locks we hold.
+
+
+@_integrity_error_is_concurrent_change
+def contact_merge(
+    *,
+    keep: Contact,
+    duplicate: Contact,
+    name: str | None = None,
+    email: str | None = None,
+    notes: str | None = None,
+) -> Contact:
+    """
+    Merge ``duplicate`` into ``keep`` and delete ``duplicate``, in one transaction.
+
+    ``keep`` takes ``name``, ``email`` and ``notes`` when given, and every
+    phone, address and relationship of ``duplicate``. A relationship between
+    the two disappears (it would relate ``keep`` to itself); one to a contact
+    both are related to keeps the types of both. Return the kept contact.
+    Raise ContactGone when either was deleted, or merged, meanwhile.
+    """
+    if keep.pk == duplicate.pk:
+        raise SelfRelationship("A contact cannot be merged with itself.")
+    _lock_contacts(keep, duplicate)
+    keep = Contact.objects.get(pk=keep.pk)
+    duplicate = Contact.objects.get(pk=duplicate.pk)
+
+    keep.phones.add(*duplicate.phones.all())
+    keep.addresses.add(*duplicate.addresses.all())
+
+    theirs, ours = _pairs_by_other(duplicate, keep), _pairs_by_other(keep, duplicate)
+    for other, rows in theirs.items():
+        types = {t for row in rows for t in row.types.all()}
+        if other in ours:
+            # Both were related to this contact: one relationship, all the types.
+            # The duplicate's rows go with it.
+            rows = ours[other]
+            types |= {t for row in rows for t in row.types.all()}
+        else:
+            # Re-point the duplicate's rows to keep; their types stay with them.
+            for row in rows:
+                end = "from_contact" if row.from_contact_id == duplicate.pk else "to_contact"
+                setattr(row, f"{end}_id", keep.pk)
+                row.save(update_fields=[end])
+        _set_types(_both_rows(rows, keep.pk, other), types)
+
+    for field, value in [("name", name), ("email", email), ("notes", notes)]:
+        if value is not None:
+            setattr(keep, field, value)
+    keep.save()
+    # Deletes what is left of the duplicate: its rows to and from keep, the
+    # relationships now held by keep, and its links to phones and addresses.
+    duplicate.delete()
+    return keep

@@ -15,7 +15,10 @@ urlpatterns = [
 ]
 
 # Relationships between contacts and merging duplicates.
-urlpatterns += [path("", include("crm.relationship_urls"))]
+urlpatterns += [
+    path("", include("crm.relationship_urls")),
+    path("", include("crm.duplicate_urls")),
+]
 
 if settings.DEBUG_TOOLBAR:
     urlpatterns.append(path("__debug__/", include("debug_toolbar.urls")))
