@@ -23,6 +23,7 @@ def test_relate_two_contacts_with_two_types_see_it_on_both_then_remove_it(logged
     ada, charles = contacts
     page.goto(f"/contacts/{ada.pk}/relationships/")
     page.get_by_role("link", name="Relate to another contact").click()
+    page.wait_for_load_state()
 
     # Search as you type: the results change without submitting the search.
     page.get_by_label("Find a contact").press_sequentially("charl")

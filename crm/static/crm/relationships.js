@@ -41,4 +41,6 @@
     clearTimeout(timer);
     refresh();
   });
+  // Someone quick may have typed before this script ran.
+  if (input.value !== input.defaultValue) refresh();
 })();
