@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "crm",
+    "messaging",
 ]
 
 MIDDLEWARE = [
@@ -107,7 +108,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every page needs a login unless its view is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    # django.contrib.messages' middleware, plus a lazy request.messages and
+    # messages for background requests (messaging.E002/E003 check its place).
+    "messaging.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -180,6 +183,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Flash messages: a signed cookie, the session for what does not fit; only
+# the messages actually displayed are removed (messaging.E004).
+MESSAGE_STORAGE = "messaging.storage.MessageStorage"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

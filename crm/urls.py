@@ -2,15 +2,16 @@
 
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
+
+from messaging import views as messaging_views
 
 from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/login/", messaging_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", messaging_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
 ]
 
