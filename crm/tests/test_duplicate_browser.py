@@ -26,7 +26,9 @@ def test_merge_two_duplicates(logged_in_page):
     page.get_by_label("Admiral").check()
     page.get_by_role("button", name="Merge into Grace Hopper").click()
 
-    expect(page.get_by_role("status")).to_have_text("Merged Grace  Hopper into Grace Hopper.")
+    expect(page.get_by_role("status").locator(".message-text")).to_have_text(
+        "Merged Grace  Hopper into Grace Hopper."
+    )
     expect(page.get_by_role("heading", level=1)).to_have_text("Grace Hopper")
     merged = Contact.objects.exclude(name="Alan Turing").get()
     assert (merged.pk, merged.email, merged.notes) == (keep.pk, "grace@example.org", "Admiral")

@@ -35,7 +35,7 @@ def test_relate_two_contacts_with_two_types_see_it_on_both_then_remove_it(logged
     page.get_by_label("Friend").check()
     page.get_by_role("button", name="Relate").click()
 
-    expect(page.get_by_role("status")).to_have_text(
+    expect(page.get_by_role("status").locator(".message-text")).to_have_text(
         "Ada Lovelace and Charles Babbage are now related as Colleague, Friend."
     )
     relationship = page.locator(".relationship", has_text="Charles Babbage")
@@ -47,7 +47,7 @@ def test_relate_two_contacts_with_two_types_see_it_on_both_then_remove_it(logged
     expect(relationship.locator(".tag")).to_have_text(["Colleague", "Friend"])
 
     relationship.get_by_role("button", name="Remove the relationship with Ada Lovelace").click()
-    expect(page.get_by_role("status")).to_have_text(
+    expect(page.get_by_role("status").locator(".message-text")).to_have_text(
         "Charles Babbage and Ada Lovelace are no longer related."
     )
     expect(page.locator(".relationship")).to_have_count(0)
@@ -71,7 +71,7 @@ def test_relating_works_without_javascript(browser, live_server, user, password,
         page.get_by_label("Charles Babbage").check()
         page.get_by_label("Mentor").check()
         page.get_by_role("button", name="Relate").click()
-        expect(page.get_by_role("status")).to_have_text(
+        expect(page.get_by_role("status").locator(".message-text")).to_have_text(
             "Ada Lovelace and Charles Babbage are now related as Mentor."
         )
     finally:
