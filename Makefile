@@ -6,6 +6,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 # The PostgreSQL the suite runs on; Django's test runner creates and drops test_<name>.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/crm
+# Marks that `make run` loaded the demo contacts (beside the SQLite database).
+DEMO_MARKER := $(or $(DJANGO_VAR_DIR),var)/demo-contacts-loaded
 # apt-get runs directly as root, through sudo otherwise (if sudo needs no password).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
 
@@ -25,6 +27,9 @@ venv: $(STAMP) ## Create .venv and install the pinned requirements (only when th
 run: venv ## Set up the SQLite database, a demo login and demo data; serve http://127.0.0.1:8000/.
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(PY) manage.py crm_demo_login
+	@# Demo contacts on the first run only; the marker keeps later runs fast and the data yours.
+	@test -e $(DEMO_MARKER) || { DJANGO_DEBUG=1 $(PY) manage.py crm_demo --contacts 300 --if-empty \
+	  && touch $(DEMO_MARKER); }
 	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
 test: venv chromium postgres ## Lint, check migrations, run the suite on PostgreSQL and on SQLite.
@@ -60,6 +65,13 @@ postgres: ## Start the local PostgreSQL cluster when it is installed but down.
 	  done; \
 	  pg_isready -q -h 127.0.0.1 -t 30 || { echo "PostgreSQL does not answer on 127.0.0.1"; exit 1; }; \
 	fi
+
+# The benchmark's own database (its name must contain "bench"); never the test databases.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/crm_bench
+BENCH_CONTACTS ?= 1000
+
+bench: venv postgres ## Time the contact list against naive and prefetch versions (BENCH_CONTACTS=100000).
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/contact_list.py --contacts $(BENCH_CONTACTS)
 
 clean: ## Remove the virtualenv and var/ (the SQLite database, the dev secret key).
 	rm -rf $(VENV) var

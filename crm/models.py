@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
+from .queries import ContactQuerySet
+
 
 def normalize_phone(number):
     """Return the digits of ``number``: the form used for search and de-duplication."""
@@ -102,6 +104,8 @@ class Contact(models.Model):
     contacts = models.ManyToManyField(
         "self", through="ContactRelationship", symmetrical=True, blank=True
     )
+
+    objects = ContactQuerySet.as_manager()
 
     class Meta:
         ordering = ["sort_name", "id"]

@@ -9,7 +9,9 @@ from messaging import views as messaging_views
 from . import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    # The contact list is the home page.
+    path("", views.contact_list, name="home"),
+    path("", include("crm.contact_urls")),
     path("accounts/login/", messaging_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", messaging_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

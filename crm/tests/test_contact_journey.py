@@ -1,0 +1,80 @@
+"""The contact book in a real Chromium: create, find, edit, export, delete."""
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from crm.models import Contact, Phone
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_contact_journey(logged_in_page):
+    page = logged_in_page
+    page.goto("/")
+    page.get_by_role("link", name="New contact").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("New contact")
+
+    page.get_by_label("Name").fill("Grace Hopper")
+    page.get_by_label("Email").fill("grace@navy.example")
+    page.fill("[name=phones-0-number]", "(555) 867-5309")
+    # JavaScript adds the second row in place, keeping what was typed.
+    page.get_by_role("button", name="+ Add a phone").click()
+    page.fill("[name=phones-1-number]", "+1 212 555 0100")
+    page.select_option("[name=phones-1-label]", "office")
+    expect(page.locator("[name=phones-0-number]")).to_have_value("(555) 867-5309")
+    page.fill("[name=addresses-0-street]", "1 Navy Yard")
+    page.fill("[name=addresses-0-city]", "Arlington")
+    page.fill("[name=addresses-0-country]", "United States")
+    page.get_by_role("button", name="Save", exact=True).click()
+
+    expect(page.get_by_role("status")).to_contain_text("Contact saved.")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Grace Hopper")
+    phones = page.locator("#phones")
+    expect(phones).to_contain_text("(555) 867-5309")
+    expect(phones).to_contain_text("+1 212 555 0100")
+    expect(page.locator("#addresses")).to_contain_text("Arlington")
+
+    # Find her by a phone number typed with other punctuation.
+    page.get_by_role("link", name="Contacts", exact=True).first.click()
+    page.get_by_role("searchbox").fill("555.867.53")
+    page.get_by_role("button", name="Search").click()
+    rows = page.locator("table.contacts tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows).to_contain_text("Arlington")
+
+    # Export the search result as CSV and as vCard.
+    with page.expect_download() as download:
+        page.get_by_role("link", name="CSV").click()
+    csv_text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "Grace Hopper,grace@navy.example" in csv_text
+    with page.expect_download() as download:
+        page.get_by_role("link", name="vCard").click()
+    vcard = Path(download.value.path()).read_bytes().decode()
+    assert vcard.startswith("BEGIN:VCARD\r\nVERSION:4.0\r\n") and "FN:Grace Hopper\r\n" in vcard
+
+    # Edit: a new name, the office line removed.
+    rows.get_by_role("link", name="Grace Hopper").click()
+    page.get_by_role("link", name="Edit").click()
+    page.get_by_label("Name").fill("Grace Brewster Hopper")
+    page.locator(".phone-row").nth(1).get_by_label("Remove").check()
+    expect(page.locator(".phone-row").nth(1)).to_have_class(re.compile("removed"))
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("Contact saved.")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Grace Brewster Hopper")
+    expect(page.locator("#phones")).not_to_contain_text("+1 212 555 0100")
+
+    # Her own vCard from her page.
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download vCard").click()
+    assert b"FN:Grace Brewster Hopper\r\n" in Path(download.value.path()).read_bytes()
+
+    # Delete, after confirming.
+    page.get_by_role("link", name="Delete").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Delete Grace Brewster Hopper?")
+    page.get_by_role("button", name="Delete contact").click()
+    expect(page.get_by_role("status")).to_contain_text("Contact deleted: Grace Brewster Hopper.")
+    expect(page.get_by_text("The contact book is empty.")).to_be_visible()
+    assert not Contact.objects.exists() and not Phone.objects.exists()

@@ -1,0 +1,60 @@
+"""The contact page."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from crm.models import Phone, RelationshipType
+
+from .factories import make_contact
+
+pytestmark = pytest.mark.django_db
+
+
+def test_contact_page_shows_everything(logged_in_client):
+    office = Phone.objects.create(number="555 0100", label=Phone.Label.OFFICE)
+    ada = make_contact(
+        "Ada Lovelace",
+        email="ada@example.org",
+        notes="Wrote the <first> program.",
+        phones=["555 0199", office],
+        addresses=["London"],
+    )
+    charles = make_contact("Charles Babbage", phones=[office])
+    ada.contacts.add(charles)
+    colleague = RelationshipType.objects.create(name="Colleague", slug="colleague")
+    for row in ada.relationships.all():
+        row.types.add(colleague)
+    page = logged_in_client.get(ada.get_absolute_url()).content.decode()
+    for text in ["ada@example.org", "555 0199", "555 0100", "Office", "London", "Colleague"]:
+        assert text in page
+    assert "Wrote the &lt;first&gt; program." in page
+    assert 'id="relationships"' in page
+    assert f'href="{charles.get_absolute_url()}">Charles Babbage</a>' in page
+    assert "Shared line, also for" in page
+    assert f"/contacts/{ada.pk}/contact.vcf" in page
+
+
+def test_contact_page_costs_the_same_queries_whatever_it_holds(logged_in_client):
+    def count(contact):
+        with CaptureQueriesContext(connection) as captured:
+            assert logged_in_client.get(contact.get_absolute_url()).status_code == 200
+        return len(captured)
+
+    colleague = RelationshipType.objects.create(name="Colleague", slug="colleague")
+    small = make_contact("Small", phones=["555 0999"], addresses=["A"])
+    small.contacts.add(make_contact("Friend"))
+    for row in small.relationships.all():
+        row.types.add(colleague)
+    count(small)  # One-time feature checks of the database backend.
+    full = make_contact("Full", phones=[f"555 01{i:02d}" for i in range(6)], addresses=["A", "B"])
+    for i in range(4):
+        other = make_contact(f"Other {i}", phones=[Phone.objects.get(number="555 0100")])
+        full.contacts.add(other)
+    for row in full.relationships.all():
+        row.types.add(colleague)
+    assert count(full) == count(small)
+
+
+def test_unknown_contact_is_404(logged_in_client):
+    assert logged_in_client.get("/contacts/999999/").status_code == 404

@@ -1,0 +1,125 @@
+"""CSV and vCard exports parse back and hold every matching contact."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from crm.models import Contact
+
+from .factories import make_contact, make_contacts
+
+pytestmark = pytest.mark.django_db
+
+
+def download(client, url, **params):
+    response = client.get(url, params)
+    assert response.status_code == 200
+    assert response.streaming
+    assert response["Content-Disposition"].startswith("attachment;")
+    return b"".join(response.streaming_content)
+
+
+def parse_vcards(data):
+    """Parse vCards strictly enough for the tests: CRLF lines, folding, BEGIN/END, VERSION."""
+    text = data.decode("utf-8")
+    assert text.endswith("\r\n") and "\n" not in text.replace("\r\n", "")
+    raw_lines = text.split("\r\n")[:-1]
+    assert all(len(line.encode()) <= 75 for line in raw_lines)
+    lines = []
+    for line in raw_lines:
+        if line.startswith(" "):
+            lines[-1] += line[1:]
+        else:
+            lines.append(line)
+    cards, card = [], None
+    for line in lines:
+        name_params, _, value = line.partition(":")
+        name, *params = name_params.split(";")
+        if line == "BEGIN:VCARD":
+            assert card is None
+            card = []
+        elif line == "END:VCARD":
+            cards.append(card)
+            card = None
+        else:
+            assert card is not None and name.isupper() and _ == ":", line
+            card.append((name, params, value))
+    assert card is None
+    for card in cards:
+        assert card[0] == ("VERSION", [], "4.0")
+        assert [name for name, _, _ in card].count("FN") == 1
+    return [{name: [v for n, _, v in card if n == name] for name, _, _ in card} for card in cards]
+
+
+def unescape(value):
+    out, chars = "", iter(value)
+    for char in chars:
+        if char == "\\":
+            char = next(chars)
+            out += "\n" if char in "nN" else char
+        else:
+            out += char
+    return out
+
+
+def test_csv_export_holds_every_matching_contact_not_only_the_page(logged_in_client):
+    make_contacts(120, phones_each=2)
+    make_contact("Ada Lovelace", email="ada@example.org", phones=["555 0100"], addresses=["London"])
+    data = download(logged_in_client, reverse("crm:contact_export_csv"), q="person")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+    assert [row["Name"] for row in rows] == [f"Person {i:04d}" for i in range(120)]
+    assert rows[0]["Phones"] == "+1 (555) 0000-00 (Mobile); +1 (555) 0000-01 (Mobile)"
+
+    everyone = download(logged_in_client, reverse("crm:contact_export_csv")).decode()
+    rows = list(csv.DictReader(io.StringIO(everyone)))
+    assert len(rows) == 121
+    ada = rows[0]
+    assert (ada["Name"], ada["Email"], ada["City"]) == ("Ada Lovelace", "ada@example.org", "London")
+
+
+def test_csv_export_keeps_tricky_text_and_defuses_formulas(logged_in_client):
+    make_contact('Smith, "Bob"', notes="line one\nline two; =1+1", email="")
+    make_contact("=HYPERLINK(1)")
+    data = download(logged_in_client, reverse("crm:contact_export_csv")).decode()
+    rows = list(csv.DictReader(io.StringIO(data)))
+    assert [row["Name"] for row in rows] == ["'=HYPERLINK(1)", 'Smith, "Bob"']
+    assert rows[1]["Notes"] == "line one\nline two; =1+1"
+
+
+def test_vcard_export_parses_back(logged_in_client):
+    make_contacts(60, phones_each=1)
+    make_contact(
+        "Ada Lovelace",
+        email="ada@example.org",
+        notes="Poet; mathematician, \\ first programmer\n" + "long " * 40,
+        phones=["(555) 01-23", "+44 20 7946 0000"],
+        addresses=["London"],
+    )
+    cards = parse_vcards(download(logged_in_client, reverse("crm:contact_export_vcf")))
+    assert len(cards) == 61
+    ada = next(card for card in cards if card["FN"] == ["Ada Lovelace"])
+    assert ada["EMAIL"] == ["ada@example.org"]
+    assert ada["TEL"] == ["(555) 01-23", "+44 20 7946 0000"]
+    assert unescape(ada["NOTE"][0]).startswith("Poet; mathematician, \\ first programmer\nlong")
+    assert ada["ADR"] == [";;1 Main Street;London;;;"]
+
+    only = parse_vcards(download(logged_in_client, reverse("crm:contact_export_vcf"), q="ada"))
+    assert [card["FN"] for card in only] == [["Ada Lovelace"]]
+
+
+def test_one_contact_as_a_vcard(logged_in_client):
+    ada = make_contact("Ada Lovelace", phones=["555 0100"])
+    make_contact("Charles Babbage")
+    data = download(logged_in_client, reverse("crm:contact_vcard", args=[ada.pk]))
+    assert [card["FN"] for card in parse_vcards(data)] == [["Ada Lovelace"]]
+    assert logged_in_client.get(reverse("crm:contact_vcard", args=[999999])).status_code == 404
+
+
+def test_export_with_no_match_says_so(logged_in_client):
+    make_contact("Ada Lovelace")
+    response = logged_in_client.get(reverse("crm:contact_export_csv"), {"q": "nobody"}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("crm:contact_list") + "?q=nobody"
+    assert "Nothing to export: no contact matches." in response.content.decode()
+    assert Contact.objects.count() == 1
