@@ -14,10 +14,6 @@ from .models import Contact, ContactRelationship
 from .services import contact_merge
 
 
-def _contact_page(contact):
-    return reverse("relationships:list", args=[contact.pk])
-
-
 @require_GET
 def duplicate_list(request):
     """List groups of contacts that look like the same person."""
@@ -48,7 +44,7 @@ def contact_merge_view(request, keep_pk, duplicate_pk):
             request, "These contacts cannot be merged: one was deleted or merged already."
         )
         survivor = next(iter(contacts.values()), None)
-        return redirect(_contact_page(survivor) if survivor else reverse("duplicates:list"))
+        return redirect(survivor.get_absolute_url() if survivor else reverse("duplicates:list"))
     keep, duplicate = contacts[keep_pk], contacts[duplicate_pk]
     form = MergeForm(
         request.POST if request.method == "POST" else None, keep=keep, duplicate=duplicate
@@ -60,7 +56,7 @@ def contact_merge_view(request, keep_pk, duplicate_pk):
             messages.error(request, str(exc))
             return redirect(request.path)
         messages.success(request, f"Merged {duplicate.name} into {keep.name}.")
-        return redirect(_contact_page(keep))
+        return redirect(keep)
     if form.is_bound:
         messages.error(request, "The contacts were not merged: please choose a value for each row.")
     rows = [

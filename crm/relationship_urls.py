@@ -7,7 +7,6 @@ from . import relationship_views as views
 app_name = "relationships"
 
 urlpatterns = [
-    path("contacts/<int:pk>/relationships/", views.relationship_list, name="list"),
     path("contacts/<int:pk>/relationships/add/", views.relationship_add, name="add"),
     path(
         "contacts/<int:pk>/relationships/candidates/",

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .exceptions import ContactBookError
@@ -15,7 +14,7 @@ MAX_CANDIDATES = 20
 
 
 def _relationships_url(contact):
-    return reverse("relationships:list", args=[contact.pk])
+    return f"{contact.get_absolute_url()}#relationships"
 
 
 def _back(contact):
@@ -34,34 +33,10 @@ def _query(request):
 
 
 def _candidates(contact, query):
-    """Return the contacts named like ``query`` that ``contact`` can be related to."""
+    """Return the contacts found by ``query`` that ``contact`` can be related to."""
     if not query:
         return []
-    return list(
-        Contact.objects.filter(name__icontains=query)
-        .exclude(pk=contact.pk)
-        .order_by("sort_name", "pk")[:MAX_CANDIDATES]
-    )
-
-
-def _relationships(contact):
-    return (
-        ContactRelationship.objects.filter(from_contact=contact)
-        .select_related("to_contact")
-        .prefetch_related("types")
-        .order_by("to_contact__sort_name", "to_contact__pk")
-    )
-
-
-@require_GET
-def relationship_list(request, pk):
-    """Show a contact's relationships, with what can be done to them."""
-    contact = get_object_or_404(Contact, pk=pk)
-    return render(
-        request,
-        "crm/relationships/list.html",
-        {"contact": contact, "relationships": _relationships(contact)},
-    )
+    return list(Contact.objects.search(query).exclude(pk=contact.pk)[:MAX_CANDIDATES])
 
 
 def _candidate_context(contact, query, selected=None):

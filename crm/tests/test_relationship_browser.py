@@ -21,7 +21,7 @@ def contacts():
 def test_relate_two_contacts_with_two_types_see_it_on_both_then_remove_it(logged_in_page, contacts):
     page = logged_in_page
     ada, charles = contacts
-    page.goto(f"/contacts/{ada.pk}/relationships/")
+    page.goto(f"/contacts/{ada.pk}/")
     page.get_by_role("link", name="Relate to another contact").click()
     page.wait_for_load_state()
 
@@ -51,7 +51,7 @@ def test_relate_two_contacts_with_two_types_see_it_on_both_then_remove_it(logged
         "Charles Babbage and Ada Lovelace are no longer related."
     )
     expect(page.locator(".relationship")).to_have_count(0)
-    page.goto(f"/contacts/{ada.pk}/relationships/")
+    page.goto(f"/contacts/{ada.pk}/")
     expect(page.get_by_text("No relationships.")).to_be_visible()
     assert not ContactRelationship.objects.exists()
 
