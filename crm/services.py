@@ -6,35 +6,99 @@ from collections.abc import Iterable, Mapping, Sequence
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 
+from locking import require_lock
+
 from .exceptions import ConcurrentChange, ContactGone, NotRelated, SelfRelationship
 from .models import Address, Contact, ContactRelationship, Phone, RelationshipType, normalize_phone
 
 ADDRESS_FIELDS = ("label", "street", "city", "region", "postal_code", "country")
 
+# Concurrency: each write below says which lock keeps it race-free and why.
+# Writes to a contact lock its row first (SELECT ... FOR UPDATE, in primary key
+# order when there are two), so that edits, relationship changes, merges and
+# deletes of the same contacts run one after the other. The database's
+# constraints remain the last word; an IntegrityError they still raise (even
+# at commit, where PostgreSQL checks foreign keys) is reported to the user as
+# ConcurrentChange, never as a 500.
 
+
+def _integrity_error_is_concurrent_change(func):
+    """Turn an IntegrityError, even one raised at commit, into ConcurrentChange."""
+
+    @functools.wraps(func)
+    def guarded(*args, **kwargs):
+        try:
+            with transaction.atomic():
+                return func(*args, **kwargs)
+        except IntegrityError as exc:
+            raise ConcurrentChange(
+                "Someone changed these contacts at the same moment; nothing was saved. "
+                "Please try again."
+            ) from exc
+
+    return guarded
+
+
+def _lock_contacts(*contacts: Contact) -> None:
+    """Lock the rows of ``contacts`` until the transaction ends; fail if one is gone."""
+    pks = sorted({contact.pk for contact in contacts})
+    locked = list(
+        Contact.objects.select_for_update()
+        .filter(pk__in=pks)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if locked != pks:
+        gone = [contact for contact in contacts if contact.pk not in locked]
+        raise ContactGone(f"{gone[0].name} no longer exists: it was deleted or merged meanwhile.")
+
+
+# Linking a typed number to its Phone is an insert-if-absent: when the number
+# is new there is no row yet to lock, so the honest tool is a table lock.
+# SHARE ROW EXCLUSIVE is the weakest mode that conflicts both with itself and
+# with the ROW EXCLUSIVE lock that every INSERT, UPDATE and DELETE takes: two
+# linkers, or a linker and the deletion of orphaned phones, run one after the
+# other, while readers (the contact list, search, the contact page) never wait.
+# The unique constraint on the digits would stop a duplicate insert, but not
+# the other race: a linker finding a phone that another transaction is about
+# to delete as orphaned, whose link then fails at commit. Taken inside an
+# outer transaction, the lock is held until it ends. Waiting longer than
+# PHONE_LOCK_TIMEOUT seconds raises LockNotAvailable: a "busy" page.
+PHONE_LOCK_TIMEOUT = 10
+phones_locked = require_lock(Phone, mode="SHARE ROW EXCLUSIVE", timeout=PHONE_LOCK_TIMEOUT)
+
+
+@phones_locked
 def phone_link_or_create(*, number: str, label: str) -> Phone:
     """
     Return the Phone with the digits of ``number``, creating it when there is none.
 
     A number another contact already has links the same row (a shared office
-    line): the digits are unique, and get_or_create() recovers from the
-    IntegrityError of a concurrent insert of the same digits by reading the
-    row that won. An existing phone keeps its number and label.
+    line); an existing phone keeps its number and label. The phone table is
+    locked until the transaction ends, so the phone cannot be created twice,
+    nor deleted as unused before the caller links it.
     """
-    phone, _ = Phone.objects.get_or_create(
-        digits=normalize_phone(number), defaults={"number": number, "label": label}
-    )
+    digits = normalize_phone(number)
+    phone = Phone.objects.filter(digits=digits).first()
+    if phone is None:
+        phone = Phone.objects.create(number=number, label=label)
     return phone
 
 
 def _delete_orphans(model, pks: Iterable[int]) -> None:
     """Delete the rows among ``pks`` of ``model`` that no contact uses any more."""
     pks = list(pks)
-    if pks:
+    if not pks:
+        return
+    if model is Phone:
+        # Not while someone links one of them (see phones_locked).
+        with phones_locked:
+            model.objects.filter(pk__in=pks, contacts=None).delete()
+    else:
         model.objects.filter(pk__in=pks, contacts=None).delete()
 
 
-@transaction.atomic
+@_integrity_error_is_concurrent_change
 def contact_save(
     *,
     contact: Contact,
@@ -51,6 +115,10 @@ def contact_save(
     its own. Return the phones newly linked that other contacts have too.
     """
     is_new = contact.pk is None
+    if not is_new:
+        # Lock the row, as relationship writes and merges do: saving a contact
+        # merged or deleted meanwhile would otherwise insert it again.
+        _lock_contacts(contact)
     contact.save()
     old_phones = set() if is_new else set(contact.phones.values_list("pk", flat=True))
     old_addresses = {} if is_new else {a.pk: a for a in contact.addresses.all()}
@@ -86,9 +154,16 @@ def contact_save(
     return sorted(shared, key=lambda phone: phone.digits)
 
 
-@transaction.atomic
+@_integrity_error_is_concurrent_change
 def contact_delete(*, contact: Contact) -> None:
-    """Delete ``contact`` and the phones and addresses nobody else uses."""
+    """
+    Delete ``contact`` and the phones and addresses nobody else uses.
+
+    Raise ContactGone when it was deleted (or merged) meanwhile.
+    """
+    # Lock the row first, so that nobody relates the contact between the
+    # collection of its relationships and its deletion.
+    _lock_contacts(contact)
     phones = list(contact.phones.values_list("pk", flat=True))
     addresses = list(contact.addresses.values_list("pk", flat=True))
     contact.delete()
@@ -112,37 +187,6 @@ def contact_delete(*, contact: Contact) -> None:
 # IntegrityError that can still happen is a relationship type deleted in the
 # admin while it is being given to a pair (PostgreSQL checks the foreign key at
 # commit): it becomes ConcurrentChange, never a 500.
-
-
-def _integrity_error_is_concurrent_change(func):
-    """Turn an IntegrityError, even one raised at commit, into ConcurrentChange."""
-
-    @functools.wraps(func)
-    def guarded(*args, **kwargs):
-        try:
-            with transaction.atomic():
-                return func(*args, **kwargs)
-        except IntegrityError as exc:
-            raise ConcurrentChange(
-                "Someone changed these contacts at the same moment; nothing was saved. "
-                "Please try again."
-            ) from exc
-
-    return guarded
-
-
-def _lock_contacts(*contacts: Contact) -> None:
-    """Lock the rows of ``contacts`` until the transaction ends; fail if one is gone."""
-    pks = sorted({contact.pk for contact in contacts})
-    locked = list(
-        Contact.objects.select_for_update()
-        .filter(pk__in=pks)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    if locked != pks:
-        gone = [contact for contact in contacts if contact.pk not in locked]
-        raise ContactGone(f"{gone[0].name} no longer exists: it was deleted or merged meanwhile.")
 
 
 def _lock_pair(contact: Contact, other: Contact) -> None:
