@@ -21,7 +21,8 @@
       credentials: "same-origin",
     })
       .then(function (response) {
-        if (!response.ok) throw new Error(response.status);
+        // A redirect means the session ended: leave the page as it is.
+        if (!response.ok || response.redirected) throw new Error(response.status);
         return response.text();
       })
       .then(function (html) {
