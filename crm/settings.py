@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "crm",
     "messaging",
+    "remotelog",
 ]
 
 MIDDLEWARE = [
@@ -211,3 +212,14 @@ LOGGING = {
     },
     "root": {"handlers": ["stderr"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+# Remote logging limits: set only when given, so remotelog/conf.py keeps the
+# defaults in one place (the README lists them).
+for _name in (
+    "REMOTELOG_MAX_BODY",
+    "REMOTELOG_BATCH_MAX_RECORDS",
+    "REMOTELOG_BATCH_MAX_BODY",
+    "REMOTELOG_PURGE_CHUNK_SIZE",
+):
+    if os.environ.get(_name, "").strip():
+        globals()[_name] = env_int(_name, None)

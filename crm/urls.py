@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/login/", messaging_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", messaging_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("remotelog/", include("remotelog.urls")),
 ]
 
 # Relationships between contacts and merging duplicates.

@@ -67,3 +67,23 @@ def test_login_welcomes_and_the_logout_message_reaches_the_login_page(logged_in_
     page.reload()
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
     expect(page.get_by_role("status")).to_have_count(0)
+
+
+def test_saving_a_contact_says_saved_once_and_the_message_can_be_dismissed(logged_in_page):
+    page = logged_in_page
+    page.goto("/contacts/new/")
+    page.get_by_label("Name").fill("Ada Lovelace")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ada Lovelace")
+    saved = page.get_by_role("status").filter(has_text="Contact saved.")
+    expect(saved).to_have_count(1)
+
+    page.reload()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ada Lovelace")
+    expect(page.get_by_role("status").filter(has_text="Contact saved.")).to_have_count(0)
+
+    page.get_by_role("link", name="Edit").click()
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(saved).to_have_count(1)
+    saved.get_by_role("button", name="Dismiss").click()
+    expect(saved).to_have_count(0)

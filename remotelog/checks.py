@@ -1,0 +1,45 @@
+"""System checks of the remote log settings (IDs remotelog.E001 to remotelog.E005)."""
+
+from django.conf import settings as django_settings
+from django.core.checks import Error, register
+
+from .conf import settings
+
+POSITIVE_INTEGERS = {
+    "MAX_BODY": "remotelog.E001",
+    "BATCH_MAX_RECORDS": "remotelog.E002",
+    "BATCH_MAX_BODY": "remotelog.E003",
+    "PURGE_CHUNK_SIZE": "remotelog.E004",
+}
+
+
+@register()
+def check_settings(app_configs, **kwargs):
+    """Each limit is a positive integer, and no body limit exceeds Django's own."""
+    errors = []
+    for name, check_id in POSITIVE_INTEGERS.items():
+        value = getattr(settings, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            errors.append(
+                Error(
+                    f"REMOTELOG_{name} must be a positive integer, not {value!r}.",
+                    id=check_id,
+                )
+            )
+    if errors:
+        return errors
+    # Django refuses to read a body over DATA_UPLOAD_MAX_MEMORY_SIZE, so a larger
+    # remotelog limit would turn accepted sizes into errors.
+    django_limit = django_settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if django_limit is not None:
+        for name in ("MAX_BODY", "BATCH_MAX_BODY"):
+            if getattr(settings, name) > django_limit:
+                errors.append(
+                    Error(
+                        f"REMOTELOG_{name} ({getattr(settings, name)}) exceeds "
+                        f"DATA_UPLOAD_MAX_MEMORY_SIZE ({django_limit}).",
+                        hint="Lower the remotelog limit or raise Django's.",
+                        id="remotelog.E005",
+                    )
+                )
+    return errors

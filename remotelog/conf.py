@@ -1,0 +1,31 @@
+"""
+Settings of the remote log receiver, read lazily with their defaults.
+
+Use ``from remotelog.conf import settings`` and read ``settings.MAX_BODY``: the
+value comes from ``REMOTELOG_MAX_BODY`` in the Django settings at the moment it
+is read (so tests can override it), else from the default below.
+"""
+
+from django.conf import settings as django_settings
+
+DEFAULTS = {
+    # Largest body (POST) or query string (GET) of one record, in bytes.
+    "MAX_BODY": 64 * 1024,
+    # Most records, and largest body in bytes, of one batch.
+    "BATCH_MAX_RECORDS": 500,
+    "BATCH_MAX_BODY": 1024 * 1024,
+    # Rows deleted per statement (and per transaction) by remotelog_purge.
+    "PURGE_CHUNK_SIZE": 5000,
+}
+
+
+class RemoteLogSettings:
+    """Read ``REMOTELOG_<NAME>`` from the Django settings, falling back to the default."""
+
+    def __getattr__(self, name):
+        if name not in DEFAULTS:
+            raise AttributeError(f"remotelog has no setting {name!r}")
+        return getattr(django_settings, f"REMOTELOG_{name}", DEFAULTS[name])
+
+
+settings = RemoteLogSettings()

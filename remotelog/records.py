@@ -1,0 +1,233 @@
+"""
+Turn a sent log record into a `LogMessage`: validate, convert, render the message.
+
+The single endpoint receives `record.__dict__` urlencoded by the stock
+`logging.handlers.HTTPHandler`, so every value is a string and an empty field
+arrives as ``"None"``. The batch endpoint receives JSON scalars. Both come
+through `build_log_message`, which raises `InvalidRecord` with a reason the
+client can read.
+"""
+
+import ast
+import datetime
+import math
+import re
+
+from .models import LogMessage
+
+# Attributes of logging.LogRecord (3.11 to 3.13) that have a column; any other
+# key is an extra field. "message" and "asctime" appear when another handler
+# formatted the record first.
+TEXT_FIELDS = (
+    "name",
+    "levelname",
+    "msg",
+    "args",
+    "pathname",
+    "filename",
+    "module",
+    "funcName",
+    "threadName",
+    "processName",
+    "taskName",
+    "exc_info",
+    "exc_text",
+    "stack_info",
+)
+INT_RANGES = {
+    "levelno": (-(2**31), 2**31 - 1),
+    "lineno": (-(2**31), 2**31 - 1),
+    "thread": (-(2**63), 2**63 - 1),
+    "process": (-(2**63), 2**63 - 1),
+}
+FLOAT_FIELDS = ("created", "msecs", "relativeCreated")
+MAX_LENGTHS = {"name": 255, "levelname": 50}
+STANDARD_FIELDS = {*TEXT_FIELDS, *INT_RANGES, *FLOAT_FIELDS, "message"}
+LEVEL_NUMBERS = {"CRITICAL": 50, "FATAL": 50, "ERROR": 40, "WARNING": 30, "WARN": 30}
+LEVEL_NUMBERS |= {"INFO": 20, "DEBUG": 10, "NOTSET": 0}
+CLIENT_ID_MAX_LENGTH = 64
+
+# A conversion with a width or precision: "%-12s", "%.3f", "%*d".
+_WIDTH = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
+_MAX_WIDTH = 1000
+
+
+class InvalidRecord(ValueError):
+    """The record cannot be stored; the message says why, in the client's terms."""
+
+
+def build_log_message(fields, *, application, remote_addr, received, client_id=None):
+    """
+    Return an unsaved `LogMessage` made from ``fields``, a mapping of record attributes.
+
+    Raise `InvalidRecord` when `msg` is missing or a value does not fit its
+    column. The string ``"None"`` (the stock handler's empty field) and JSON null
+    are stored as NULL, except in `msg`, where they are what was logged.
+    """
+    if "msg" not in fields:
+        raise InvalidRecord("msg is missing")
+    values = {}
+    extra = {}
+    for key, value in fields.items():
+        key = clean_text(str(key))
+        if key not in STANDARD_FIELDS:
+            extra[key] = clean_json(value)
+            continue
+        if value == "None" or value is None:
+            value = "None" if key == "msg" else None
+        values[key] = value
+
+    row = LogMessage(application=application, remote_addr=remote_addr, received=received)
+    for field in TEXT_FIELDS:
+        setattr(row, field, _text(values, field))
+    for field, (low, high) in INT_RANGES.items():
+        setattr(row, field, _integer(values, field, low, high))
+    for field in FLOAT_FIELDS:
+        setattr(row, field, _number(values, field))
+
+    if row.name is None:
+        row.name = "root"
+    if row.levelname is None:
+        row.levelname = "NOTSET" if row.levelno is None else f"Level {row.levelno}"
+    if row.levelno is None:
+        row.levelno = LEVEL_NUMBERS.get(row.levelname.upper(), 0)
+    for field, length in MAX_LENGTHS.items():
+        if len(getattr(row, field)) > length:
+            raise InvalidRecord(f"{field} is longer than {length} characters")
+    row.created = _timestamp(row.created, default=received)
+
+    row.client_id = _client_id(client_id)
+    if values.get("message") is not None:
+        # Formatted on the client by a Formatter, from the real objects: the best text.
+        row.message = clean_text(str(values["message"]))
+    else:
+        row.message = render_message(row.msg, row.args)
+    row.extra = extra
+    return row
+
+
+def render_message(msg, args):
+    """
+    Return ``msg % args`` when ``args`` is a plain literal; else msg and args side by side.
+
+    ``args`` is the repr of the record's arguments. It is parsed with
+    `ast.literal_eval`, never evaluated, and formatting is skipped when a width or
+    precision would make a huge string.
+    """
+    if args is None or args in ("()", "[]", ""):
+        return msg
+    try:
+        values = ast.literal_eval(args)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return f"{msg} {args}"
+    if isinstance(values, list):
+        values = tuple(values)
+    elif not isinstance(values, tuple | dict):
+        values = (values,)
+    for match in _WIDTH.finditer(msg):
+        for size in match.groups():
+            if size == "*" or (size is not None and int(size) > _MAX_WIDTH):
+                return f"{msg} {args}"
+    try:
+        # Formatting runs user data through str() and % with any format spec.
+        return clean_text(msg % values)
+    except Exception:
+        return f"{msg} {args}"
+
+
+def clean_text(value):
+    """Return ``value`` without what databases refuse: NUL characters, lone surrogates."""
+    if "\x00" in value:
+        value = value.replace("\x00", "\N{REPLACEMENT CHARACTER}")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        value = value.encode("utf-8", "replace").decode("utf-8")
+    return value
+
+
+def clean_json(value):
+    """Return the JSON ``value`` with every string in it made storable by `clean_text`."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [clean_json(item) for item in value]
+    if isinstance(value, dict):
+        return {clean_text(str(key)): clean_json(item) for key, item in value.items()}
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value
+
+
+def _text(values, field):
+    value = values.get(field)
+    if value is None:
+        return None
+    if field == "args" and isinstance(value, list):
+        # A batch may send the arguments as a JSON list; keep the stock handler's form.
+        return clean_text(repr(tuple(value)))
+    if not isinstance(value, str | int | float):  # bool is an int: logging.info(True)
+        raise InvalidRecord(f"{field} must be a string")
+    return clean_text(str(value))
+
+
+def _integer(values, field, low, high):
+    value = values.get(field)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = int(value.strip())
+        except ValueError:
+            raise InvalidRecord(f"{field} must be an integer, not {value[:40]!r}") from None
+    elif isinstance(value, float) and value.is_integer():
+        value = int(value)
+    elif not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidRecord(f"{field} must be an integer")
+    if not low <= value <= high:
+        raise InvalidRecord(f"{field} is out of range")
+    return value
+
+
+def _number(values, field):
+    value = values.get(field)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            raise InvalidRecord(f"{field} must be a number, not {value[:40]!r}") from None
+    elif isinstance(value, int) and not isinstance(value, bool):
+        try:
+            value = float(value)
+        except OverflowError:
+            raise InvalidRecord(f"{field} is out of range") from None
+    elif not isinstance(value, float):
+        raise InvalidRecord(f"{field} must be a number")
+    if not math.isfinite(value):
+        raise InvalidRecord(f"{field} must be a finite number")
+    return value
+
+
+def _timestamp(created, *, default):
+    if created is None:
+        return default
+    try:
+        moment = datetime.datetime.fromtimestamp(created, tz=datetime.UTC)
+    except (OverflowError, OSError, ValueError):
+        raise InvalidRecord("created is out of range") from None
+    if not 1 <= moment.year <= 9998:
+        raise InvalidRecord("created is out of range")
+    return moment
+
+
+def _client_id(value):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise InvalidRecord("id must be a string")
+    value = str(value)
+    if not 0 < len(value) <= CLIENT_ID_MAX_LENGTH:
+        raise InvalidRecord(f"id must be 1 to {CLIENT_ID_MAX_LENGTH} characters")
+    return clean_text(value)

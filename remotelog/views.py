@@ -1,0 +1,178 @@
+"""The endpoints programs send records to, and the overview page for staff."""
+
+import ipaddress
+import json
+
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import SuspiciousOperation
+from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse, QueryDict
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+from .auth import authenticate, unauthorized
+from .charts import daily_periods, hourly_periods, level_chart
+from .conf import settings
+from .models import Application, LogMessage
+from .records import InvalidRecord, build_log_message
+from .services import log_messages_store
+
+
+def text_response(text, status):
+    return HttpResponse(text + "\n", status=status, content_type="text/plain; charset=utf-8")
+
+
+def sender_address(request):
+    """Return the peer's IP address, or None when the server gave something else."""
+    address = request.META.get("REMOTE_ADDR", "")
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
+
+
+def body_length(request):
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return None
+
+
+# Programs, not browsers, call these two views: no session, so no CSRF token, and
+# they authenticate with their own credentials instead of a login.
+@csrf_exempt
+@login_not_required
+def log_record(request, app_slug):
+    """
+    Store one record sent by `logging.handlers.HTTPHandler` (GET or POST).
+
+    Answer 201 once the row is committed; 400, 401, 405 or 413 with a plain-text
+    reason and nothing stored otherwise.
+    """
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    application = authenticate(request, app_slug)
+    if application is None:
+        return unauthorized()
+    limit = settings.MAX_BODY
+    if request.method == "GET":
+        size = len(request.META.get("QUERY_STRING", ""))
+    else:
+        size = body_length(request)
+        if size is None:
+            return text_response("Content-Length is not a number.", 400)
+        content_type = request.content_type
+        if content_type != "application/x-www-form-urlencoded":
+            return text_response(
+                "Send the record as application/x-www-form-urlencoded, "
+                "as logging.handlers.HTTPHandler does.",
+                400,
+            )
+    if size > limit:
+        return text_response(f"The record is over the {limit}-byte limit.", 413)
+    try:
+        # QueryDict refuses more than DATA_UPLOAD_MAX_NUMBER_FIELDS fields. The body
+        # is parsed whatever the client's charset says: the stock handler sends UTF-8.
+        data = request.GET if request.method == "GET" else QueryDict(request.body)
+    except SuspiciousOperation as error:
+        return text_response(f"Malformed record: {error}", 400)
+    try:
+        # A field sent twice keeps its last value, like QueryDict["key"].
+        row = build_log_message(
+            {key: data[key] for key in data},
+            application=application,
+            remote_addr=sender_address(request),
+            received=timezone.now(),
+        )
+    except InvalidRecord as error:
+        return text_response(f"Malformed record: {error}.", 400)
+    # One INSERT in autocommit mode: committed when save() returns.
+    row.save(force_insert=True)
+    return text_response("Stored.", 201)
+
+
+@csrf_exempt
+@login_not_required
+def log_batch(request, app_slug):
+    """
+    Store a JSON array of records all or nothing; answer 201 with what was stored.
+
+    The README's "Batch endpoint" section is the contract clients rely on.
+    """
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    application = authenticate(request, app_slug)
+    if application is None:
+        return unauthorized()
+    size = body_length(request)
+    if size is None:
+        return text_response("Content-Length is not a number.", 400)
+    limit = settings.BATCH_MAX_BODY
+    if size > limit:
+        return text_response(f"The batch is over the {limit}-byte limit.", 413)
+    if request.content_type != "application/json":
+        return text_response("Send the batch as application/json.", 400)
+    try:
+        records = json.loads(request.body)
+    except (ValueError, RecursionError):
+        return text_response("The body is not valid JSON.", 400)
+    if not isinstance(records, list):
+        return text_response("The body must be a JSON array of records.", 400)
+    most = settings.BATCH_MAX_RECORDS
+    if len(records) > most:
+        return text_response(f"A batch holds at most {most} records.", 413)
+    received = timezone.now()
+    remote_addr = sender_address(request)
+    rows = []
+    for index, record in enumerate(records):
+        if not isinstance(record, dict):
+            return text_response(f"Record {index}: not a JSON object.", 400)
+        fields = dict(record)
+        client_id = fields.pop("id", None)
+        try:
+            rows.append(
+                build_log_message(
+                    fields,
+                    application=application,
+                    remote_addr=remote_addr,
+                    received=received,
+                    client_id=client_id,
+                )
+            )
+        except InvalidRecord as error:
+            return text_response(f"Record {index}: {error}.", 400)
+    stored, duplicates = log_messages_store(application=application, rows=rows)
+    return JsonResponse({"stored": stored, "duplicates": duplicates}, status=201)
+
+
+@staff_member_required
+def overview(request):
+    """Chart records per level per hour for the last day and per day for the last 30 days."""
+    applications = Application.objects.order_by("name")
+    application = applications.filter(slug=request.GET.get("app") or None).first()
+    rows = LogMessage.objects.all()
+    if application is not None:
+        rows = rows.filter(application=application)
+    now = timezone.now()
+    charts = []
+    for kind, periods, title, label_format, label_every in (
+        ("hour", hourly_periods(now), "Per hour, last 24 hours", "%H:00", 3),
+        ("day", daily_periods(now), "Per day, last 30 days", "%d %b", 5),
+    ):
+        counts = rows.count_per_period_and_level(kind, since=periods[0][0], until=periods[-1][1])
+        charts.append(
+            level_chart(
+                title=title,
+                periods=periods,
+                counts=counts,
+                label_format=label_format,
+                label_every=label_every,
+                application=application,
+            )
+        )
+    return render(
+        request,
+        "remotelog/overview.html",
+        {"charts": charts, "applications": applications, "application": application},
+    )
