@@ -116,6 +116,11 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+# locking: require_lock() for read-then-write paths; a lock that cannot be had
+# becomes a "busy, try again" page (503 with Retry-After), never a 500.
+INSTALLED_APPS += ["locking"]
+MIDDLEWARE += ["locking.middleware.LockNotAvailableMiddleware"]
+
 if DEBUG_TOOLBAR:
     INSTALLED_APPS.append("debug_toolbar")
     MIDDLEWARE.insert(0, "debug_toolbar.middleware.DebugToolbarMiddleware")
