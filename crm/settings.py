@@ -263,6 +263,7 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 if _proxy_ssl_header:
     # Behind the proxy every request comes from the proxy's address.
     AXES_CLIENT_IP_CALLABLE = "crm.throttling.client_ip_behind_proxy"
+    REMOTELOG_CLIENT_IP = "crm.throttling.client_ip_behind_proxy"
 
 # Static files: Apache serves STATIC_ROOT itself (deploy/apache/); when
 # gunicorn runs alone, WhiteNoise serves it. Development uses runserver's.
