@@ -12,7 +12,7 @@ DEMO_MARKER := $(or $(DJANGO_VAR_DIR),var)/demo-contacts-loaded
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint test-postgres test-sqlite chromium postgres bench clean
+.PHONY: help venv run test lint test-postgres test-sqlite chromium apache postgres bench clean
 
 help: ## List the targets.
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -32,7 +32,7 @@ run: venv ## Set up the SQLite database, a demo login and demo data; serve http:
 	  && touch $(DEMO_MARKER); }
 	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
-test: venv chromium postgres ## Lint, check migrations, run the suite on PostgreSQL and on SQLite.
+test: venv chromium apache postgres ## Lint, check migrations, run the suite on PostgreSQL and on SQLite.
 	@status=0; \
 	$(MAKE) --no-print-directory lint || { echo "*** FAILED: lint / migrations check"; status=1; }; \
 	$(MAKE) --no-print-directory test-postgres || { echo "*** FAILED: tests on PostgreSQL"; status=1; }; \
@@ -56,6 +56,16 @@ chromium: ## Install Debian's Chromium for the browser tests when it is missing.
 	    $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; \
 	  else \
 	    echo "Browser tests need Debian's 'chromium' package: sudo apt-get install chromium"; exit 1; \
+	  fi; }
+
+apache: ## Install Debian's Apache and mod_wsgi for the deploy tests when they are missing.
+	@test -x /usr/sbin/apache2 -a -e /usr/lib/apache2/modules/mod_wsgi.so -a -x /usr/bin/openssl || { \
+	  if [ -z "$(SUDO)" ] || sudo -n true 2>/dev/null; then \
+	    $(SUDO) apt-get update -qq && \
+	    $(SUDO) apt-get install -y -qq apache2 libapache2-mod-wsgi-py3 openssl; \
+	  else \
+	    echo "Deploy tests start a real Apache: sudo apt-get install apache2 libapache2-mod-wsgi-py3"; \
+	    exit 1; \
 	  fi; }
 
 postgres: ## Start the local PostgreSQL cluster when it is installed but down.

@@ -7,6 +7,7 @@ variable. Nothing here branches on how the process was started.
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -115,6 +116,11 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+# locking: require_lock() for read-then-write paths; a lock that cannot be had
+# becomes a "busy, try again" page (503 with Retry-After), never a 500.
+INSTALLED_APPS += ["locking"]
+MIDDLEWARE += ["locking.middleware.LockNotAvailableMiddleware"]
+
 if DEBUG_TOOLBAR:
     INSTALLED_APPS.append("debug_toolbar")
     MIDDLEWARE.insert(0, "debug_toolbar.middleware.DebugToolbarMiddleware")
@@ -127,7 +133,8 @@ TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
-        # With APP_DIRS and debug off, Django caches compiled templates.
+        # Django caches compiled templates whenever no loaders are given (also with
+        # debug on, where it reloads changed files).
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -207,6 +214,67 @@ LOGGING = {
     },
     "root": {"handlers": ["stderr"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+
+# Production hardening: on unless DJANGO_DEBUG=1, so a production environment
+# is safe without remembering each switch. Debug runs on plain HTTP locally.
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_HTTPONLY = True
+# Scripts never read the CSRF cookie: forms carry {% csrf_token %}.
+CSRF_COOKIE_HTTPONLY = True
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
+if not SECURE_HSTS_PRELOAD:
+    # Preloading commits the whole registered domain to HTTPS in browsers; only
+    # its owner can decide that, so not preloading is a choice, not a warning.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Behind a reverse proxy that terminates TLS, name the header it sets to
+# "https" on secure requests (deploy/apache/crm-proxy.conf: X-Forwarded-Proto).
+# Only with a proxy that overwrites what clients send: the header is trusted.
+_proxy_ssl_header = os.environ.get("DJANGO_SECURE_PROXY_SSL_HEADER", "").strip()
+if _proxy_ssl_header:
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + _proxy_ssl_header.upper().replace("-", "_"),
+        "https",
+    )
+
+# Login throttling with django-axes, on the site login and the admin login:
+# after DJANGO_LOGIN_FAILURE_LIMIT failures for one username from one address,
+# that pair waits DJANGO_LOGIN_COOLOFF_MINUTES (each new try restarts the wait).
+INSTALLED_APPS.append("axes")
+# Last, as django-axes asks: it turns a refused login into the lockout page.
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+AUTHENTICATION_BACKENDS = [
+    "crm.throttling.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+if _proxy_ssl_header:
+    # Behind the proxy every request comes from the proxy's address.
+    AXES_CLIENT_IP_CALLABLE = "crm.throttling.client_ip_behind_proxy"
+    REMOTELOG_CLIENT_IP = "crm.throttling.client_ip_behind_proxy"
+
+# Static files: Apache serves STATIC_ROOT itself (deploy/apache/); when
+# gunicorn runs alone, WhiteNoise serves it. Development uses runserver's.
+if not DEBUG:
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
+
+# django-axes announces itself at INFO in every process; lockouts are warnings.
+LOGGING.setdefault("loggers", {})["axes"] = {"level": "WARNING"}
 
 # Remote logging limits: set only when given, so remotelog/conf.py keeps the
 # defaults in one place (the README lists them).

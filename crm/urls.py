@@ -18,5 +18,11 @@ urlpatterns = [
     path("remotelog/", include("remotelog.urls")),
 ]
 
+# Relationships between contacts and merging duplicates.
+urlpatterns += [
+    path("", include("crm.relationship_urls")),
+    path("", include("crm.duplicate_urls")),
+]
+
 if settings.DEBUG_TOOLBAR:
     urlpatterns.append(path("__debug__/", include("debug_toolbar.urls")))

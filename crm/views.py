@@ -9,6 +9,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods
 
 from . import exports
+from .exceptions import ContactBookError
 from .forms import ContactEditor
 from .models import Contact
 from .queries import ContactPaginator
@@ -68,7 +69,12 @@ def _edit(request, contact=None):
     if "add" in request.POST:
         editor = editor.add_row(request.POST["add"])
     elif editor.is_valid():
-        shared = editor.save()
+        try:
+            shared = editor.save()
+        except ContactBookError as exc:
+            # Deleted or merged while being edited, or a concurrent change.
+            messages.error(request, str(exc))
+            return redirect("crm:contact_list")
         messages.success(request, "Contact saved.")
         for phone in shared:
             messages.info(request, f"{phone.number} is a shared line: other contacts have it too.")
@@ -95,7 +101,11 @@ def contact_delete_view(request, pk):
     """Ask for confirmation, then delete a contact."""
     contact = get_object_or_404(Contact, pk=pk)
     if request.method == "POST":
-        contact_delete(contact=contact)
+        try:
+            contact_delete(contact=contact)
+        except ContactBookError as exc:
+            messages.error(request, str(exc))
+            return redirect("crm:contact_list")
         messages.success(request, f"Contact deleted: {contact.name}.")
         return redirect("crm:contact_list")
     return render(request, "crm/contact_confirm_delete.html", {"contact": contact})

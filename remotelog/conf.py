@@ -16,6 +16,10 @@ DEFAULTS = {
     "BATCH_MAX_BODY": 1024 * 1024,
     # Rows deleted per statement (and per transaction) by remotelog_purge.
     "PURGE_CHUNK_SIZE": 5000,
+    # Dotted path of a callable(request) returning the sender's address; None
+    # means the peer's address (REMOTE_ADDR). Behind a reverse proxy, name one
+    # that reads the address the proxy appended to X-Forwarded-For.
+    "CLIENT_IP": None,
 }
 
 

@@ -9,6 +9,7 @@ from django.core.exceptions import SuspiciousOperation
 from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.views.decorators.csrf import csrf_exempt
 
 from .auth import authenticate, unauthorized
@@ -24,8 +25,11 @@ def text_response(text, status):
 
 
 def sender_address(request):
-    """Return the peer's IP address, or None when the server gave something else."""
-    address = request.META.get("REMOTE_ADDR", "")
+    """Return the sender's IP address, or None when it is not an IP address."""
+    if settings.CLIENT_IP:
+        address = import_string(settings.CLIENT_IP)(request) or ""
+    else:
+        address = request.META.get("REMOTE_ADDR", "")
     try:
         return str(ipaddress.ip_address(address))
     except ValueError:

@@ -1,6 +1,8 @@
 """The settings module, started for real in a fresh interpreter."""
 
+import json
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -10,12 +12,20 @@ import pytest
 BASE_DIR = Path(__file__).resolve().parents[2]
 
 
-def start_django(**env):
-    """Run ``manage.py check`` with exactly the given DJANGO_* environment."""
+# What ops put in /etc/crm/crm.env, minus the database (see deploy/README.md).
+PRODUCTION = {
+    "DJANGO_DEBUG": "0",
+    "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+    "DJANGO_ALLOWED_HOSTS": "crm.example.org",
+}
+
+
+def start_django(*args, **env):
+    """Run ``python ARGS`` (default ``manage.py check``) with only the given DJANGO_* vars."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     clean.update(env)
     return subprocess.run(
-        [sys.executable, "manage.py", "check"],
+        [sys.executable, *(args or ["manage.py", "check"])],
         cwd=BASE_DIR,
         env=clean,
         capture_output=True,
@@ -69,3 +79,81 @@ def test_the_test_suite_runs_without_the_toolbar():
     from django.conf import settings
 
     assert "debug_toolbar" not in settings.INSTALLED_APPS
+
+
+def test_check_deploy_passes_with_a_production_environment():
+    result = start_django("manage.py", "check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_check_deploy_fails_when_production_is_weakened():
+    result = start_django(
+        "manage.py",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        **PRODUCTION,
+        DJANGO_SECURE_HSTS_SECONDS="0",
+        DJANGO_SECURE_SSL_REDIRECT="0",
+    )
+    assert result.returncode != 0
+    assert "security.W004" in result.stderr and "security.W008" in result.stderr
+
+
+def probe(**env):
+    """Return what the site answers under ``env`` (see production_probe.py)."""
+    result = start_django(
+        "-m", "crm.tests.production_probe", **env, DATABASE_URL="sqlite://:memory:"
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def production():
+    return probe(**PRODUCTION)
+
+
+def test_production_redirects_plain_http_to_https(production):
+    assert production["plain_http"] == {
+        "status": 301,
+        "location": "https://crm.example.org/accounts/login/",
+    }
+
+
+def test_production_responses_carry_the_security_headers(production):
+    page = production["login_page"]
+    assert page["status"] == 200
+    assert page["headers"]["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    assert page["headers"]["X-Content-Type-Options"] == "nosniff"
+    assert page["headers"]["X-Frame-Options"] == "DENY"
+    assert page["headers"]["Referrer-Policy"] == "same-origin"
+
+
+def test_production_cookies_are_secure_and_httponly(production):
+    assert production["login_page"]["cookies"]["csrftoken"] == {"secure": True, "httponly": True}
+    login = production["login"]
+    assert login["status"] == 302
+    assert login["cookies"]["sessionid"] == {"secure": True, "httponly": True}
+
+
+def test_production_shows_the_friendly_not_found_page(production):
+    assert production["not_found"]["status"] == 404
+    assert "Page not found" in production["not_found"]["body"]
+
+
+def test_production_caches_compiled_templates(production):
+    assert production["template_loaders"] == ["django.template.loaders.cached.Loader"]
+
+
+def test_the_forwarded_proto_header_is_ignored_unless_configured(production):
+    # Without a proxy in front, a client could send the header itself.
+    assert production["forwarded_https"] == 301
+
+
+def test_behind_a_configured_proxy_the_forwarded_proto_makes_requests_secure():
+    behind_proxy = probe(**PRODUCTION, DJANGO_SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto")
+    assert behind_proxy["forwarded_https"] == 200
+    assert behind_proxy["plain_http"]["status"] == 301

@@ -5,6 +5,7 @@ import threading
 from urllib.parse import urlencode
 
 import pytest
+from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -166,6 +167,17 @@ class TestRefusals:
         # The hot path: look up the application, insert the row (autocommit).
         with django_assert_num_queries(2):
             assert post(client, record_fields(), auth).status_code == 201
+
+    def test_the_sender_is_the_peer_unless_a_proxy_rule_is_named(self, client, auth):
+        forwarded = {"HTTP_X_FORWARDED_FOR": "198.51.100.1, 203.0.113.9"}
+        assert post(client, record_fields(), auth, **forwarded).status_code == 201
+        with override_settings(REMOTELOG_CLIENT_IP="crm.throttling.client_ip_behind_proxy"):
+            assert post(client, record_fields(), auth, **forwarded).status_code == 201
+        # Behind the proxy, the address it appended; the client's own claim is ignored.
+        assert list(LogMessage.objects.order_by("id").values_list("remote_addr", flat=True)) == [
+            "127.0.0.1",
+            "203.0.113.9",
+        ]
 
     def test_get_with_the_record_in_the_query_string(self, client, auth):
         response = client.get(URL, record_fields(), **auth)

@@ -1,0 +1,16 @@
+"""URLs for finding and merging duplicate contacts, in the ``duplicates`` namespace."""
+
+from django.urls import path
+
+from . import duplicate_views as views
+
+app_name = "duplicates"
+
+urlpatterns = [
+    path("contacts/duplicates/", views.duplicate_list, name="list"),
+    path(
+        "contacts/merge/<int:keep_pk>/<int:duplicate_pk>/",
+        views.contact_merge_view,
+        name="merge",
+    ),
+]

@@ -1,0 +1,22 @@
+"""URLs for relating contacts, in the ``relationships`` namespace."""
+
+from django.urls import path
+
+from . import relationship_views as views
+
+app_name = "relationships"
+
+urlpatterns = [
+    path("contacts/<int:pk>/relationships/add/", views.relationship_add, name="add"),
+    path(
+        "contacts/<int:pk>/relationships/candidates/",
+        views.relationship_candidates,
+        name="candidates",
+    ),
+    path("contacts/<int:pk>/relationships/<int:other_pk>/", views.relationship_edit, name="edit"),
+    path(
+        "contacts/<int:pk>/relationships/<int:other_pk>/remove/",
+        views.relationship_remove,
+        name="remove",
+    ),
+]

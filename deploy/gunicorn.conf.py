@@ -1,0 +1,44 @@
+"""gunicorn settings for the CRM: ``gunicorn -c deploy/gunicorn.conf.py crm.wsgi``.
+
+Under systemd (deploy/systemd/) the listening socket comes from
+crm-gunicorn.socket and ``bind`` is not used. The GUNICORN_* variables below
+exist for running without systemd (and for the test suite, which starts
+gunicorn with this file); the site's own settings come from DJANGO_*.
+"""
+
+import os
+
+# Where to listen without systemd's socket: host:port or unix:/path.
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")
+
+# gunicorn's rule of thumb, counting the CPUs this process may run on.
+# Threads let a worker keep slow clients' connections without blocking;
+# PostgreSQL connections needed: workers x threads (deploy/postgresql/).
+workers = int(os.environ.get("GUNICORN_WORKERS") or 2 * len(os.sched_getaffinity(0)) + 1)
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS") or 2)
+
+# A request may take 30 s; on reload or stop, running requests get 30 s to
+# finish (systemd's TimeoutStopSec is a little longer).
+timeout = 30
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then, at different times, to bound memory growth.
+max_requests = 2000
+max_requests_jitter = 200
+
+# Access log to stdout, errors to stderr: journald (or the caller) keeps them.
+accesslog = "-"
+errorlog = "-"
+
+# Reload and stop go through signals (systemctl reload/stop), so no control
+# socket for gunicornc: it would land in $HOME, which the service cannot write.
+control_socket_disable = True
+
+# Only Django decides whether a request is secure: with a proxy in front it
+# trusts the header named by DJANGO_SECURE_PROXY_SSL_HEADER, and nothing else.
+secure_scheme_headers = {}
+
+# TLS when gunicorn faces clients itself, without Apache in front.
+certfile = os.environ.get("GUNICORN_CERTFILE") or None
+keyfile = os.environ.get("GUNICORN_KEYFILE") or None
