@@ -26,6 +26,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -54,7 +55,7 @@ def main():
         base = f"127.0.0.1:{port}"
         results = []
         print(
-            f"gunicorn: {workers} workers on {base}; {options.records} records, "
+            f"gunicorn: {workers} on {base}; {options.records} records, "
             f"{options.clients} clients; database {options.database_url.rsplit('/', 1)[1]}"
         )
 
@@ -94,6 +95,7 @@ def setup_django(database_url):
         DJANGO_SECRET_KEY=os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(40),
         DJANGO_ALLOWED_HOSTS="127.0.0.1,testserver",
         DJANGO_LOG_LEVEL="WARNING",
+        DJANGO_SECURE_SSL_REDIRECT="0",  # plain HTTP on the loopback, no TLS to measure
     )
     create_database(database_url)
     import django
@@ -124,35 +126,42 @@ def free_port():
 
 @contextlib.contextmanager
 def gunicorn(database_url, port):
-    """Run gunicorn with the deploy config's workers; yield the number of workers."""
+    """Run gunicorn as the deploy config says; yield a description of its workers."""
     config = ROOT / "deploy" / "gunicorn.conf.py"
     command = [sys.executable, "-m", "gunicorn", "crm.wsgi", "--bind", f"127.0.0.1:{port}"]
     if config.exists():
         command += ["--config", str(config)]
-        workers = _config_workers(config)
+        settings = _config_settings(config)
+        workers = f"{settings.get('workers', 1)} {settings.get('worker_class', 'sync')} workers"
+        if settings.get("worker_class") == "gthread":
+            workers += f" x {settings.get('threads', 1)} threads"
     else:
-        workers = 2 * os.cpu_count() + 1
-        command += ["--workers", str(workers)]
+        count = 2 * os.cpu_count() + 1
+        command += ["--workers", str(count)]
+        workers = f"{count} sync workers"
     env = {**os.environ, "DATABASE_URL": database_url, "GUNICORN_CMD_ARGS": ""}
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
-                break
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"gunicorn did not start:\n{server.stderr.read()}")
-            time.sleep(0.1)
-        yield workers
-    finally:
-        server.terminate()
-        server.wait(30)
+    # The access log goes to a file: a pipe nobody reads would stop the server.
+    with tempfile.TemporaryFile("w+") as log:
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port)):
+                    break
+                if server.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    raise SystemExit(f"gunicorn did not start:\n{log.read()}")
+                time.sleep(0.1)
+            yield workers
+        finally:
+            server.terminate()
+            server.wait(60)
 
 
-def _config_workers(config):
+def _config_settings(config):
     namespace = {"__file__": str(config)}
     exec(compile(config.read_text(), str(config), "exec"), namespace)  # noqa: S102 - our own file
-    return namespace.get("workers", 1)
+    return namespace
 
 
 def fresh_application(slug):
