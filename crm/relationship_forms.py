@@ -4,12 +4,28 @@ from django import forms
 
 from .models import Contact, RelationshipType
 
+# The largest primary key a 64-bit id column holds.
+MAX_ID = 2**63 - 1
+
 
 class TypesField(forms.ModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
     def __init__(self, **kwargs):
         super().__init__(queryset=RelationshipType.objects.all(), required=False, **kwargs)
+
+    def _check_values(self, value):
+        # Django checks each id against the database with one IN query, which
+        # SQLite refuses with an OverflowError for an id beyond 64 bits: refuse
+        # ids that are not ids before asking.
+        for pk in value:
+            if not str(pk).isdigit() or int(pk) > MAX_ID:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)
 
 
 class RelateForm(forms.Form):

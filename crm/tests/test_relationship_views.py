@@ -108,6 +108,27 @@ def test_a_bad_choice_is_explained_and_nothing_is_written(logged_in_client, ada,
     assert not ContactRelationship.objects.exists()
 
 
+@pytest.mark.parametrize("bad_type", ["abc", "-1", "99999999999999999999", "999"])
+def test_a_bad_type_is_explained_on_both_forms_and_nothing_is_written(
+    logged_in_client, ada, charles, types, bad_type
+):
+    response = logged_in_client.post(
+        reverse("relationships:add", args=[ada.pk]),
+        {"other": charles.pk, "types": [types[0].pk, bad_type]},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["types"]
+    assert not ContactRelationship.objects.exists()
+    relate(logged_in_client, ada, charles, types[:1])
+    response = logged_in_client.post(
+        reverse("relationships:edit", args=[ada.pk, charles.pk]), {"types": [bad_type]}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["types"]
+    row = ContactRelationship.objects.get(from_contact=charles)
+    assert list(row.types.all()) == types[:1]
+
+
 def test_pages_of_a_contact_deleted_meanwhile_are_not_found(logged_in_client, ada, charles):
     url = reverse("relationships:edit", args=[ada.pk, charles.pk])
     relate(logged_in_client, ada, charles)
