@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db.models import Count
 
@@ -47,3 +48,43 @@ def test_a_second_run_adds_contacts_and_links_existing_numbers():
     demo(contacts=100)
     demo(contacts=100)
     assert Contact.objects.count() == 200
+
+
+def demo_login(*args):
+    out = io.StringIO()
+    call_command("crm_demo_login", *args, stdout=out)
+    return out.getvalue()
+
+
+def printed_password(output):
+    """Return the password in the command's "Demo login: demo / <password>" line."""
+    assert "Demo login: demo / " in output
+    return output.split("Demo login: demo / ")[1].split()[0]
+
+
+def test_demo_login_prints_a_generated_password_that_logs_in(client):
+    password = printed_password(demo_login())
+    assert len(password) >= 12
+    response = client.post("/accounts/login/", {"username": "demo", "password": password})
+    assert response.status_code == 302
+    assert client.get("/contacts/").status_code == 200
+    assert client.get("/admin/").status_code == 200
+
+    # Running again (as `make run` does) keeps the login and prints no password.
+    again = demo_login()
+    assert "Demo login: demo" in again and password not in again
+    assert get_user_model().objects.get().check_password(password)
+
+
+def test_demo_login_reset_prints_a_new_password_and_each_is_different():
+    first = printed_password(demo_login())
+    second = printed_password(demo_login("--reset"))
+    assert first != second
+    user = get_user_model().objects.get(username="demo")
+    assert user.check_password(second) and not user.check_password(first)
+
+
+def test_no_demo_login_is_added_beside_existing_users(make_user):
+    make_user("owner")
+    assert "no demo login created" in demo_login()
+    assert not get_user_model().objects.filter(username="demo")
