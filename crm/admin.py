@@ -34,7 +34,13 @@ class RelationshipInline(admin.TabularInline):
         return False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("to_contact").prefetch_related("types")
+        # Each row names both contacts (its title is the row's __str__).
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("from_contact", "to_contact")
+            .prefetch_related("types")
+        )
 
     @admin.display(description="types")
     def type_names(self, obj):

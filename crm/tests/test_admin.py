@@ -1,0 +1,78 @@
+"""The contact book's admin: every list usable at scale."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from crm.models import ContactRelationship, Phone, RelationshipType
+from crm.services import contacts_relate
+
+from .factories import make_contact, make_contacts
+
+pytestmark = pytest.mark.django_db
+
+CHANGELISTS = [
+    "/admin/crm/contact/",
+    "/admin/crm/phone/",
+    "/admin/crm/address/",
+    "/admin/crm/relationshiptype/",
+    "/admin/crm/contactrelationship/",
+]
+
+
+def add_rows(count):
+    """Add ``count`` contacts with phones and an address, related in pairs, with a type each."""
+    contacts = make_contacts(count, prefix=f"Batch{count}")
+    for i, contact in enumerate(contacts):
+        contact.phones.add(
+            Phone.objects.create(number=f"{count} 555 {i:04d}"),
+            Phone.objects.create(number=f"{count} 556 {i:04d}"),
+        )
+    kind = RelationshipType.objects.create(name=f"Kind {count}", slug=f"kind-{count}")
+    make_contact(f"City dweller {count}", addresses=[f"Town {count}"])
+    for left, right in zip(contacts[::2], contacts[1::2], strict=False):
+        contacts_relate(contact=left, other=right, types=[kind])
+
+
+def queries(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize("url", CHANGELISTS)
+def test_a_changelist_costs_the_same_queries_whatever_it_lists(admin_client, url):
+    add_rows(2)
+    few = queries(admin_client, url)
+    add_rows(20)
+    assert queries(admin_client, url) == few
+
+
+def test_a_contact_change_page_costs_the_same_queries_however_many_relationships(admin_client):
+    # Each phone and address row costs one query: the autocomplete widget looks
+    # up its current value. A contact has a handful of those; relationships
+    # can be many, and they cost nothing per row.
+    kind = RelationshipType.objects.create(name="Friend", slug="friend")
+    few, many = (
+        make_contact(name, phones=[f"555 010{i}"], addresses=["Paris"])
+        for i, name in enumerate(["Few Friends", "Many Friends"])
+    )
+    others = make_contacts(6)
+    contacts_relate(contact=few, other=others[0], types=[kind])
+    for other in others[1:]:
+        contacts_relate(contact=many, other=other, types=[kind])
+    page = f"/admin/crm/contact/{many.pk}/change/"
+    queries(admin_client, page)  # Caches the content type, as any earlier page would.
+    few_queries = queries(admin_client, f"/admin/crm/contact/{few.pk}/change/")
+    assert queries(admin_client, page) == few_queries
+    html = admin_client.get(page).content.decode()
+    assert all(other.name in html for other in others[1:])
+
+
+def test_relationships_cannot_be_added_or_changed_one_row_at_a_time(admin_client):
+    assert admin_client.get("/admin/crm/contactrelationship/add/").status_code == 403
+    add_rows(2)
+    row = ContactRelationship.objects.first()
+    response = admin_client.post(f"/admin/crm/contactrelationship/{row.pk}/change/", {})
+    assert response.status_code == 403
