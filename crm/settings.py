@@ -260,6 +260,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_LOGIN_COOLOFF_MINUTES", 15
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# A username longer than axes can store is cut, not a database error.
+AXES_USERNAME_CALLABLE = "crm.throttling.login_username"
 if _proxy_ssl_header:
     # Behind the proxy every request comes from the proxy's address.
     AXES_CLIENT_IP_CALLABLE = "crm.throttling.client_ip_behind_proxy"

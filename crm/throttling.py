@@ -1,6 +1,7 @@
 """Login throttling: django-axes wired to the site's login and the admin login."""
 
 from axes.backends import AxesStandaloneBackend
+from axes.models import AccessAttempt
 
 
 class LoginThrottleBackend(AxesStandaloneBackend):
@@ -25,3 +26,20 @@ def client_ip_behind_proxy(request):
     """
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     return forwarded.rsplit(",", 1)[-1].strip() or request.META.get("REMOTE_ADDR")
+
+
+# django-axes records the username a login was tried with in a column of this
+# width; a longer one (no user has one) would make the login a database error.
+USERNAME_MAX_LENGTH = AccessAttempt._meta.get_field("username").max_length
+
+
+def login_username(request, credentials=None):
+    """Return the username a login was tried with, cut to what django-axes can store.
+
+    Django's login forms pass any typed username to ``authenticate()``, however long.
+    """
+    if credentials:
+        username = credentials.get("username")
+    else:
+        username = getattr(request, "POST", {}).get("username")
+    return username[:USERNAME_MAX_LENGTH] if isinstance(username, str) else username

@@ -115,3 +115,14 @@ def test_logins_without_a_request_are_not_throttled(client, user, password, sett
     # management commands do; there is no address to throttle.
     assert client.login(username=user.username, password=password)
     assert not client.login(username=user.username, password="wrong password")
+
+
+@pytest.mark.parametrize("username", ["x" * 10_000, "nul\x00in the name", ""])
+def test_a_username_no_user_can_have_is_a_plain_failed_login(client, url, settings, username):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        response = attempt(client, url, username, "wrong password")
+        assert response.status_code == 200
+        assert response.context["form"].errors
+    if username.isprintable() and username:
+        # Still counted, so it is still throttled.
+        assert attempt(client, url, username, "wrong password").status_code == 429
