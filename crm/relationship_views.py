@@ -29,7 +29,8 @@ def _type_names(types):
 
 
 def _query(request):
-    return " ".join(request.GET.get("q", "").split())
+    # PostgreSQL refuses a NUL character in any string; nobody searches for one.
+    return " ".join(request.GET.get("q", "").replace("\x00", " ").split())
 
 
 def _candidates(contact, query):

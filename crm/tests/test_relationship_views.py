@@ -56,6 +56,12 @@ def test_search_without_javascript_offers_matching_contacts_but_not_the_contact_
     assert "No contact matches" in page(logged_in_client, url, q="nobody")
 
 
+@pytest.mark.parametrize("name", ["add", "candidates"])
+def test_a_search_with_a_nul_character_is_searched_without_it(logged_in_client, ada, charles, name):
+    html = page(logged_in_client, reverse(f"relationships:{name}", args=[ada.pk]), q="char\x00")
+    assert f'value="{charles.pk}"' in html
+
+
 def test_the_candidates_fragment_serves_the_script(logged_in_client, ada, charles):
     html = page(logged_in_client, reverse("relationships:candidates", args=[ada.pk]), q="char")
     assert "<html" not in html
