@@ -157,3 +157,33 @@ def test_behind_a_configured_proxy_the_forwarded_proto_makes_requests_secure():
     behind_proxy = probe(**PRODUCTION, DJANGO_SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto")
     assert behind_proxy["forwarded_https"] == 200
     assert behind_proxy["plain_http"]["status"] == 301
+
+
+def test_production_keeps_checked_database_connections_logs_to_stderr_and_wants_long_passwords():
+    code = (
+        "import json, logging, django; django.setup()\n"
+        "from django.conf import settings\n"
+        "from django.contrib.auth.password_validation import validate_password\n"
+        "from django.core.exceptions import ValidationError\n"
+        "db = settings.DATABASES['default']\n"
+        "try:\n"
+        "    validate_password('Tr1cky-pw')\n"
+        "    refused = []\n"
+        "except ValidationError as exc:\n"
+        "    refused = exc.messages\n"
+        "logging.getLogger('crm.audit').warning('to stderr')\n"
+        "print(json.dumps({'max_age': db['CONN_MAX_AGE'],\n"
+        "    'health_checks': db['CONN_HEALTH_CHECKS'], 'refused': refused}))\n"
+    )
+    result = start_django(
+        "-c",
+        code,
+        **PRODUCTION,
+        DJANGO_SETTINGS_MODULE="crm.settings",
+        DATABASE_URL="postgres://crm@127.0.0.1:5432/crm",
+    )
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["max_age"] == 60 and answer["health_checks"] is True
+    assert any("at least 12 characters" in message for message in answer["refused"])
+    assert "WARNING crm.audit: to stderr" in result.stderr
