@@ -187,3 +187,30 @@ def test_production_keeps_checked_database_connections_logs_to_stderr_and_wants_
     assert answer["max_age"] == 60 and answer["health_checks"] is True
     assert any("at least 12 characters" in message for message in answer["refused"])
     assert "WARNING crm.audit: to stderr" in result.stderr
+
+
+def test_development_makes_a_secret_key_once_and_sqlite_runs_in_wal_mode(tmp_path):
+    code = (
+        "import json, django; django.setup()\n"
+        "from django.conf import settings\n"
+        "from django.db import connection\n"
+        "with connection.cursor() as cursor:\n"
+        "    cursor.execute('PRAGMA journal_mode')\n"
+        "    journal = cursor.fetchone()[0]\n"
+        "print(json.dumps({'key': settings.SECRET_KEY, 'journal': journal,\n"
+        "    'mode': connection.transaction_mode}))\n"
+    )
+    env = {
+        "DJANGO_DEBUG": "1",
+        "DJANGO_VAR_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "crm.settings",
+        "DATABASE_URL": "",
+    }
+    first, second = (start_django("-c", code, **env) for _ in range(2))
+    assert first.returncode == 0, first.stderr
+    first, second = json.loads(first.stdout), json.loads(second.stdout)
+    # Made once, kept beside the database where only its owner reads it.
+    key_file = tmp_path / "secret_key"
+    assert first["key"] == second["key"] == key_file.read_text().strip()
+    assert len(first["key"]) >= 50 and key_file.stat().st_mode & 0o777 == 0o600
+    assert (first["journal"], first["mode"]) == ("wal", "IMMEDIATE")
