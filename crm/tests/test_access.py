@@ -56,3 +56,39 @@ def test_stylesheet_is_a_local_static_file(logged_in_client):
     page = logged_in_client.get("/").content.decode()
     assert "/static/crm/site.css" in page
     assert "//cdn" not in page and "https://" not in page
+
+
+def site_urls(patterns=None, prefix=""):
+    """Yield a URL for every route of the site outside the admin, arguments filled in."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        route = prefix + str(pattern.pattern)
+        if route.startswith("admin/"):
+            continue
+        if isinstance(pattern, URLResolver):
+            yield from site_urls(pattern.url_patterns, route)
+        elif isinstance(pattern, URLPattern):
+            yield "/" + route.replace("<int:pk>", "1").replace("<int:other_pk>", "2").replace(
+                "<int:keep_pk>", "1"
+            ).replace("<int:duplicate_pk>", "2").replace("<slug:app_slug>", "app")
+
+
+# Deliberately public: the login page, and the log endpoints, which ask each
+# application for its own credentials (401) instead of a login.
+PUBLIC = {"/accounts/login/", "/remotelog/app/log/", "/remotelog/app/batch/"}
+
+
+def test_every_page_but_the_public_ones_needs_a_login(client):
+    urls = set(site_urls())
+    assert "/contacts/1/relationships/2/remove/" in urls and urls >= PUBLIC
+    for url in sorted(urls - PUBLIC):
+        for method in (client.get, client.post):
+            response = method(url)
+            assert response.status_code == 302, (url, response.status_code)
+            # The staff-only log overview sends visitors to the admin's login.
+            login = "/admin/login/" if url == "/remotelog/" else reverse("login")
+            assert response["Location"].startswith(login), url
+    assert client.get("/accounts/login/").status_code == 200
+    for url in PUBLIC - {"/accounts/login/"}:
+        assert client.post(url).status_code == 401, url
