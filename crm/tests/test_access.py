@@ -1,4 +1,5 @@
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
@@ -92,3 +93,15 @@ def test_every_page_but_the_public_ones_needs_a_login(client):
     assert client.get("/accounts/login/").status_code == 200
     for url in PUBLIC - {"/accounts/login/"}:
         assert client.post(url).status_code == 401, url
+
+
+def test_every_form_outside_the_log_endpoints_needs_its_csrf_token(user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    answers = {url: client.post(url, {"name": "x"}).status_code for url in site_urls()}
+    # 403 from the CSRF check; 405 where the page takes no POST at all.
+    refused = {url for url, status in answers.items() if status in (403, 405)}
+    assert set(answers) - refused == {"/remotelog/app/log/", "/remotelog/app/batch/"}
+    assert answers["/contacts/new/"] == answers["/contacts/1/relationships/2/remove/"] == 403
+    # The login form too (an anonymous visitor's).
+    assert Client(enforce_csrf_checks=True).post(reverse("login")).status_code == 403
