@@ -9,7 +9,7 @@ app_name = "duplicates"
 urlpatterns = [
     path("contacts/duplicates/", views.duplicate_list, name="list"),
     path(
-        "contacts/merge/<int:keep_pk>/<int:duplicate_pk>/",
+        "contacts/merge/<id:keep_pk>/<id:duplicate_pk>/",
         views.contact_merge_view,
         name="merge",
     ),

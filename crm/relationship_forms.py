@@ -2,10 +2,8 @@
 
 from django import forms
 
+from .converters import MAX_ID
 from .models import Contact, RelationshipType
-
-# The largest primary key a 64-bit id column holds.
-MAX_ID = 2**63 - 1
 
 
 class TypesField(forms.ModelMultipleChoiceField):

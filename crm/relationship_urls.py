@@ -7,15 +7,15 @@ from . import relationship_views as views
 app_name = "relationships"
 
 urlpatterns = [
-    path("contacts/<int:pk>/relationships/add/", views.relationship_add, name="add"),
+    path("contacts/<id:pk>/relationships/add/", views.relationship_add, name="add"),
     path(
-        "contacts/<int:pk>/relationships/candidates/",
+        "contacts/<id:pk>/relationships/candidates/",
         views.relationship_candidates,
         name="candidates",
     ),
-    path("contacts/<int:pk>/relationships/<int:other_pk>/", views.relationship_edit, name="edit"),
+    path("contacts/<id:pk>/relationships/<id:other_pk>/", views.relationship_edit, name="edit"),
     path(
-        "contacts/<int:pk>/relationships/<int:other_pk>/remove/",
+        "contacts/<id:pk>/relationships/<id:other_pk>/remove/",
         views.relationship_remove,
         name="remove",
     ),

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -59,6 +61,9 @@ def test_stylesheet_is_a_local_static_file(logged_in_client):
     assert "//cdn" not in page and "https://" not in page
 
 
+ARGUMENTS = {"pk": "1", "other_pk": "2", "keep_pk": "1", "duplicate_pk": "2", "app_slug": "app"}
+
+
 def site_urls(patterns=None, prefix=""):
     """Yield a URL for every route of the site outside the admin, arguments filled in."""
     from django.urls import URLPattern, URLResolver, get_resolver
@@ -70,9 +75,7 @@ def site_urls(patterns=None, prefix=""):
         if isinstance(pattern, URLResolver):
             yield from site_urls(pattern.url_patterns, route)
         elif isinstance(pattern, URLPattern):
-            yield "/" + route.replace("<int:pk>", "1").replace("<int:other_pk>", "2").replace(
-                "<int:keep_pk>", "1"
-            ).replace("<int:duplicate_pk>", "2").replace("<slug:app_slug>", "app")
+            yield "/" + re.sub(r"<(\w+):(\w+)>", lambda m: ARGUMENTS[m[2]], route)
 
 
 # Deliberately public: the login page, and the log endpoints, which ask each
@@ -105,3 +108,12 @@ def test_every_form_outside_the_log_endpoints_needs_its_csrf_token(user):
     assert answers["/contacts/new/"] == answers["/contacts/1/relationships/2/remove/"] == 403
     # The login form too (an anonymous visitor's).
     assert Client(enforce_csrf_checks=True).post(reverse("login")).status_code == 403
+
+
+def test_an_id_no_row_can_have_is_not_found(admin_client):
+    too_large = "9" * 30
+    for url in set(site_urls()):
+        if "/1/" in url or "/2/" in url:
+            url = url.replace("/1/", f"/{too_large}/").replace("/2/", f"/{too_large}/")
+            assert admin_client.get(url).status_code in (404, 405), url
+            assert admin_client.post(url).status_code in (404, 405), url
