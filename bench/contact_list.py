@@ -27,6 +27,12 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/crm_bench"
+# The planner settings production runs with; a session can take them, so the
+# benchmark plans its queries (ours and the references alike) as a deployed
+# site does, whatever the local cluster's defaults (random_page_cost = 4
+# assumes spinning disks and prefers scanning whole tables).
+DEPLOYED_SETTINGS = BASE_DIR / "deploy" / "postgresql" / "crm.conf"
+PLANNER_SETTINGS = ("random_page_cost", "effective_cache_size", "work_mem")
 TARGETS = {"ours/prefetch": 1.0, "ours/naive": 0.1, "last/first": 1.5}
 
 
@@ -39,6 +45,16 @@ def parse_args():
         "--database-url", default=os.environ.get("BENCH_DATABASE_URL") or DEFAULT_URL
     )
     return parser.parse_args()
+
+
+def planner_options():
+    """Return PGOPTIONS with the planner settings of the deployed PostgreSQL."""
+    options = []
+    for line in DEPLOYED_SETTINGS.read_text().splitlines():
+        name, _, value = line.partition("#")[0].partition("=")
+        if name.strip() in PLANNER_SETTINGS:
+            options.append(f"-c {name.strip()}={value.strip()}")
+    return " ".join(options)
 
 
 def prepare_database(url, contacts):
@@ -57,6 +73,10 @@ def prepare_database(url, contacts):
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DJANGO_ALLOWED_HOSTS="testserver",
         DJANGO_LOG_LEVEL="WARNING",
+        # The test client speaks plain HTTP; production's HTTPS redirect would
+        # answer every request with a 301.
+        DJANGO_SECURE_SSL_REDIRECT="0",
+        PGOPTIONS=planner_options(),
     )
     if config["ENGINE"].endswith("postgresql"):
         import psycopg2
