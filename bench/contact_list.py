@@ -191,6 +191,22 @@ def prefetch_list(request):
     )
 
 
+def bare_page(request):
+    """A login-required page that does nothing: what every request costs here."""
+    from django.http import HttpResponse
+
+    return HttpResponse("")
+
+
+def count_page(request):
+    """The bare page plus the exact count that every version's paginator runs."""
+    from django.http import HttpResponse
+
+    from crm.models import Contact
+
+    return HttpResponse(str(Contact.objects.count()))
+
+
 def build_urlconf():
     from django.urls import path
 
@@ -200,6 +216,8 @@ def build_urlconf():
     module.urlpatterns = [
         path("bench/naive/", naive_list),
         path("bench/prefetch/", prefetch_list),
+        path("bench/bare/", bare_page),
+        path("bench/count/", count_page),
         *urlpatterns,
     ]
     return module
@@ -250,6 +268,35 @@ def measure(client, requests, runs):
     }
 
 
+def time_rendering(user, per_page, runs):
+    """Return the median ms to render the first page of our list, data already fetched."""
+    from django.template.loader import get_template
+    from django.test import RequestFactory
+
+    from crm.models import Contact
+    from crm.queries import ContactPaginator
+
+    paginator = ContactPaginator(Contact.objects.all(), per_page)
+    page = paginator.get_page(1)
+    context = {
+        "page_obj": page,
+        "contacts": page.object_list,
+        "query": "",
+        "per_page": per_page,
+        "per_page_choices": [25, 50, 100, 200],
+        "elided_pages": list(paginator.get_elided_page_range(1, on_each_side=2)),
+    }
+    request = RequestFactory().get("/contacts/")
+    request.user = user
+    template = get_template("crm/contact_list.html")
+    times = []
+    for _ in range(runs + 2):
+        started = time.perf_counter()
+        template.render(context, request)
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times[2:])
+
+
 def main():
     args = parse_args()
     name = prepare_database(args.database_url, args.contacts)
@@ -288,6 +335,8 @@ def main():
         for label, params in cases
         for version, url in versions
     }
+    requests["floor", "bare"] = ("/bench/bare/", {})
+    requests["floor", "count"] = ("/bench/count/", {})
     with override_settings(ROOT_URLCONF=build_urlconf()):
         results = measure(client, requests, args.runs)
 
@@ -317,6 +366,16 @@ def main():
     for key, value in worst.items():
         verdict = "ok" if value <= TARGETS[key] else "MISSED"
         print(f"{key:<14} worst {value:5.2f}x   target <= {TARGETS[key]}x   {verdict}")
+
+    bare, counted = results["floor", "bare"][0], results["floor", "count"][0]
+    rendering = time_rendering(user, args.per_page, args.runs)
+    naive_first = results["first page", "naive"][0]
+    print(
+        f"\nShared by all three versions: a login-required request doing nothing {bare:.1f} ms, "
+        f"plus the exact count {counted:.1f} ms; rendering the list template with "
+        f"{args.per_page} rows {rendering:.1f} ms. Together {counted + rendering:.1f} ms, "
+        f"{(counted + rendering) / naive_first:.2f}x the naive first page."
+    )
 
     if connection.vendor == "postgresql":
         for query in (surname, phone_query):
