@@ -18,7 +18,7 @@ UID_NAMESPACE = uuid.UUID("0b6f2b5e-8d8e-4c8a-9a55-2f7c1d1a3e64")
 
 def _rows(contacts):
     """Yield each contact of the QuerySet with its phones and addresses, in list order."""
-    ordered = contacts.for_list().order_by("sort_name", "pk")
+    ordered = contacts.with_phones().with_addresses().order_by("sort_name", "pk")
     # iterator() reads in chunks (a server-side cursor on PostgreSQL): memory
     # stays constant however many contacts match.
     for contact in ordered.iterator(chunk_size=CHUNK_SIZE):

@@ -3,17 +3,20 @@ Reads over many contacts, as chainable QuerySet methods.
 
 The contact list shows every phone of every contact on the page. Instead of
 one query per contact (or one more per relation with ``prefetch_related``),
-each contact's phones and addresses are collected in the database into one
-JSON array per contact by a correlated subquery, so a page costs one query
-whatever its size, and pagination counts contacts rather than join rows.
+each contact's phones are collected in the database into one JSON array per
+contact by a correlated subquery (and its first city by another), so a page
+costs one query whatever its size, and pagination counts contacts rather
+than join rows. The contact's page and the exports collect the whole
+addresses the same way.
 """
 
+import functools
 import re
 
 from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import OuterRef, Q, Subquery
-from django.db.models.functions import JSONObject
+from django.db.models import OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, JSONObject
 
 # A query that is nothing but phone punctuation and digits is (also) a phone number.
 PHONE_QUERY = re.compile(r"[\d\s()+\-./]+")
@@ -114,16 +117,30 @@ class ContactQuerySet(models.QuerySet):
             )
         )
 
+    def with_city(self):
+        """Annotate ``city``: the city of the contact's first address that has one."""
+        first = (
+            self.model.addresses.through.objects.filter(contact=OuterRef("pk"))
+            .exclude(address__city="")
+            .order_by("pk")
+            .values("address__city")[:1]
+        )
+        return self.annotate(city=Coalesce(Subquery(first), Value("")))
+
     def for_list(self):
-        """Return the contacts with what a list row shows: phones and addresses."""
-        return self.with_phones().with_addresses()
+        """
+        Return the contacts with what a list row shows, and no more: name,
+        email, phones and the first city (the whole addresses are for the
+        contact's page and the exports).
+        """
+        return self.only("name", "email").with_phones().with_city()
 
     def window(self, start, stop, *, total=None):
         """
         Return the list rows from ``start`` to ``stop`` (in list order) in one query.
 
         The page's ids are picked by a narrow subquery on the (sort_name, id)
-        index, so phones and addresses are collected only for the rows shown.
+        index, so phones and cities are collected only for the rows shown.
         Pages in the second half are read backward from the end (given
         ``total``), so the last page costs what the first does.
         """
@@ -145,7 +162,7 @@ class ContactQuerySet(models.QuerySet):
 
         Raise ``DoesNotExist`` when there is no such contact.
         """
-        contact = decorate(self.for_list().get(pk=pk))
+        contact = decorate(self.with_phones().with_addresses().get(pk=pk))
         Contact = self.model
         for rows, through, key in [
             (contact.phone_rows, Contact.phones.through, "phone_id"),
@@ -171,17 +188,25 @@ class ContactQuerySet(models.QuerySet):
         return contact
 
 
+@functools.cache
+def _phone_labels(contact_model):
+    # Once, not once a contact: the choices are rebuilt on every access.
+    return dict(contact_model.phones.field.related_model.Label.choices)
+
+
 def decorate(contact):
     """
-    Decode the JSON of ``for_list()`` into ``phone_rows`` and ``address_rows``
-    (in the order they were added) and set ``city``, the first address's city.
+    Decode the JSON of ``with_phones()`` into ``phone_rows`` and, if there,
+    of ``with_addresses()`` into ``address_rows`` (in the order they were
+    added) and ``city``, the first address's city.
     """
-    labels = dict(type(contact).phones.field.related_model.Label.choices)
+    labels = _phone_labels(type(contact))
     contact.phone_rows = _rows(contact.phone_list)
     for phone in contact.phone_rows:
         phone["label_display"] = labels.get(phone["label"], phone["label"])
-    contact.address_rows = _rows(contact.address_list)
-    contact.city = next((a["city"] for a in contact.address_rows if a["city"]), "")
+    if hasattr(contact, "address_list"):
+        contact.address_rows = _rows(contact.address_list)
+        contact.city = next((a["city"] for a in contact.address_rows if a["city"]), "")
     return contact
 
 

@@ -54,6 +54,16 @@ def test_a_page_shows_every_phone_and_city_and_contacts_without_any(logged_in_cl
     assert [p["number"] for p in ada.phone_rows] == [f"555 010{i}" for i in range(5)]
 
 
+def test_a_row_shows_the_city_of_the_first_address_that_has_one(logged_in_client):
+    make_contact("Ada Lovelace", addresses=["", "Paris", "London"])
+    make_contact("Charles Babbage", addresses=[""])
+    contacts = logged_in_client.get(LIST).context["contacts"]
+    assert [(contact.name, contact.city) for contact in contacts] == [
+        ("Ada Lovelace", "Paris"),
+        ("Charles Babbage", ""),
+    ]
+
+
 def test_the_home_page_is_the_contact_list(logged_in_client):
     make_contact("Ada Lovelace")
     assert names(logged_in_client.get("/")) == ["Ada Lovelace"]
