@@ -64,7 +64,8 @@ class ContactQuerySet(models.QuerySet):
         ``query``, ignoring case; a phone matches on its digits whatever the
         punctuation, so "555 0123" finds "(555) 01-23".
         """
-        query = " ".join((query or "").split())
+        # PostgreSQL refuses NUL in a string literal; it never matches anyway.
+        query = " ".join((query or "").replace("\x00", " ").split())
         if not query:
             return self
         Contact = self.model

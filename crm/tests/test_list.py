@@ -133,3 +133,11 @@ def test_last_pages_read_backward_are_in_order(logged_in_client):
     assert names(response) == [f"Person {i:04d}" for i in range(20, 23)]
     response = logged_in_client.get(f"{LIST}?per_page=5&page=4")
     assert names(response) == [f"Person {i:04d}" for i in range(15, 20)]
+
+
+@pytest.mark.parametrize("url", [LIST, "/contacts/export.csv", "/contacts/export.vcf"])
+def test_a_nul_character_in_the_search_is_not_an_error(logged_in_client, url):
+    make_contact("Ada Lovelace")
+    response = logged_in_client.get(url, {"q": "ada\x00"})
+    assert response.status_code == 200
+    assert b"Ada Lovelace" in response.getvalue()
