@@ -12,12 +12,12 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.views.decorators.csrf import csrf_exempt
 
-from .auth import authenticate, unauthorized
+from .auth import authenticate, grant_for, remembered_grant, unauthorized
 from .charts import daily_periods, hourly_periods, level_chart
 from .conf import settings
 from .models import Application, LogMessage
-from .records import InvalidRecord, build_log_message
-from .services import log_messages_store
+from .records import InvalidRecord, record_values
+from .services import log_message_store, log_messages_store
 
 
 def text_response(text, status):
@@ -53,46 +53,67 @@ def log_record(request, app_slug):
 
     Answer 201 once the row is committed; 400, 401, 405 or 413 with a plain-text
     reason and nothing stored otherwise.
+
+    The hot path is one query: credentials that match what this process knows
+    of the application skip the look-up, and the INSERT itself checks that the
+    application is still active with that secret. Anything else (a first
+    request, a wrong secret, a refused insert, a refusal for another reason)
+    asks the database first, so the answers are those of `authenticate`.
     """
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
-    application = authenticate(request, app_slug)
-    if application is None:
-        return unauthorized()
+    grant = remembered_grant(request, app_slug)
+    if grant is None:
+        application = authenticate(request, app_slug)
+        if application is None:
+            return unauthorized()
+        grant = grant_for(application)
+
+    def refuse(reason, status):
+        # What this process knew may be stale: a 401 goes before any other refusal.
+        if authenticate(request, app_slug) is None:
+            return unauthorized()
+        return text_response(reason, status)
+
     limit = settings.MAX_BODY
     if request.method == "GET":
         size = len(request.META.get("QUERY_STRING", ""))
     else:
         size = body_length(request)
         if size is None:
-            return text_response("Content-Length is not a number.", 400)
+            return refuse("Content-Length is not a number.", 400)
         content_type = request.content_type
         if content_type != "application/x-www-form-urlencoded":
-            return text_response(
+            return refuse(
                 "Send the record as application/x-www-form-urlencoded, "
                 "as logging.handlers.HTTPHandler does.",
                 400,
             )
     if size > limit:
-        return text_response(f"The record is over the {limit}-byte limit.", 413)
+        return refuse(f"The record is over the {limit}-byte limit.", 413)
     try:
         # QueryDict refuses more than DATA_UPLOAD_MAX_NUMBER_FIELDS fields. The body
         # is parsed whatever the client's charset says: the stock handler sends UTF-8.
         data = request.GET if request.method == "GET" else QueryDict(request.body)
     except SuspiciousOperation as error:
-        return text_response(f"Malformed record: {error}", 400)
+        return refuse(f"Malformed record: {error}", 400)
     try:
         # A field sent twice keeps its last value, like QueryDict["key"].
-        row = build_log_message(
+        values = record_values(
             {key: data[key] for key in data},
-            application=application,
             remote_addr=sender_address(request),
             received=timezone.now(),
         )
     except InvalidRecord as error:
-        return text_response(f"Malformed record: {error}.", 400)
-    # One INSERT in autocommit mode: committed when save() returns.
-    row.save(force_insert=True)
+        return refuse(f"Malformed record: {error}.", 400)
+    # One INSERT in autocommit mode: committed when it returns.
+    if not log_message_store(grant=grant, values=values):
+        # Disabled, rotated or no longer open since this process looked: look again.
+        application = authenticate(request, app_slug)
+        if application is None or not log_message_store(
+            grant=grant_for(application), values=values
+        ):
+            return unauthorized()
     return text_response("Stored.", 201)
 
 
@@ -132,16 +153,11 @@ def log_batch(request, app_slug):
     for index, record in enumerate(records):
         if not isinstance(record, dict):
             return text_response(f"Record {index}: not a JSON object.", 400)
-        fields = dict(record)
-        client_id = fields.pop("id", None)
+        client_id = record.pop("id", None)
         try:
             rows.append(
-                build_log_message(
-                    fields,
-                    application=application,
-                    remote_addr=remote_addr,
-                    received=received,
-                    client_id=client_id,
+                record_values(
+                    record, remote_addr=remote_addr, received=received, client_id=client_id
                 )
             )
         except InvalidRecord as error:
