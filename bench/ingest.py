@@ -50,10 +50,10 @@ def main():
 
     setup_django(options.database_url)
     port = free_port()
-    with gunicorn(options.database_url, port) as workers:
+    with gunicorn(options.database_url, port) as (workers, server_pid):
         app, secret = fresh_application(INGEST_SLUG)
         base = f"127.0.0.1:{port}"
-        results = []
+        results, cpu = [], []
         print(
             f"gunicorn: {workers} on {base}; {options.records} records, "
             f"{options.clients} clients; database {options.database_url.rsplit('/', 1)[1]}"
@@ -67,19 +67,24 @@ def main():
         # Each client kind runs next to its ceiling: the machine's load drifts.
         rate = table.single_row_inserts(options.records, connections=1)
         results.append(("ceiling: INSERT+COMMIT per row, 1 connection", rate))
+        meter = CpuMeter(server_pid, options.database_url.rsplit("/", 1)[1])
         rate = send_with(stock_handler_factory(base, secret), "bench.stock", options)
+        cpu.append(("stock HTTPHandler", meter.per_record(options.records)))
         check_stored(app, "bench.stock", options.records)
         results.append(("stock HTTPHandler, 1 record/request", rate))
         rate = table.single_row_inserts(options.records, connections=options.clients)
         results.append((f"ceiling: INSERT+COMMIT per row, {options.clients} connections", rate))
 
+        meter = CpuMeter(server_pid, options.database_url.rsplit("/", 1)[1])
         rate = send_with(batch_handler_factory(base, secret), "bench.batch", options)
+        cpu.append(("RemoteLogHandler, batches", meter.per_record(options.records)))
         check_stored(app, "bench.batch", options.records)
         results.append(("RemoteLogHandler, batches", rate))
         rate = table.copy_rows(options.records)
         results.append(("ceiling: COPY of the same rows", rate))
 
         print_rates(results)
+        print_cpu(cpu)
         if options.admin_rows:
             print_admin_timings(base, table, options.admin_rows)
 
@@ -152,7 +157,7 @@ def gunicorn(database_url, port):
                     log.seek(0)
                     raise SystemExit(f"gunicorn did not start:\n{log.read()}")
                 time.sleep(0.1)
-            yield workers
+            yield workers, server.pid
         finally:
             server.terminate()
             server.wait(60)
@@ -247,6 +252,51 @@ def send_with(make_handler, logger_name, options):
     if errors:
         raise SystemExit(f"{logger_name}: {errors[:5]}")
     return options.records / elapsed
+
+
+# Where the CPU goes.
+
+
+class CpuMeter:
+    """
+    CPU time spent from now on by this process (the clients), gunicorn (master and
+    workers, also those recycled meanwhile), the PostgreSQL backends serving the
+    benchmark's database, and the whole machine (other work included).
+    """
+
+    def __init__(self, server_pid, database):
+        self.server_pid, self.database = server_pid, database
+        self.tick = os.sysconf("SC_CLK_TCK")
+        self.start = self.sample()
+
+    def sample(self):
+        times = os.times()
+        client = times.user + times.system
+        server = postgres = 0
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+                command = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            fields = stat.rsplit(")", 1)[1].split()
+            ppid, own = int(fields[1]), int(fields[11]) + int(fields[12])
+            if int(pid) == self.server_pid:
+                # Workers that exited (max_requests) count in their parent's cutime/cstime.
+                server += own + int(fields[13]) + int(fields[14])
+            elif ppid == self.server_pid:
+                server += own
+            elif command.startswith(b"postgres: ") and f" {self.database} ".encode() in command:
+                postgres += own
+        with open("/proc/stat") as stat:
+            busy = [int(value) for value in stat.readline().split()[1:]]
+        machine = sum(busy) - busy[3] - busy[4]  # all but idle and iowait
+        return client, server / self.tick, postgres / self.tick, machine / self.tick
+
+    def per_record(self, records):
+        """Return µs of CPU per record: (client, gunicorn, PostgreSQL, machine)."""
+        end = self.sample()
+        return tuple((e - s) / records * 1e6 for s, e in zip(self.start, end, strict=True))
 
 
 # The ceilings, straight into the same table.
@@ -439,6 +489,18 @@ def print_admin_timings(base, table, rows):
                 status = error.code
             times.append((time.perf_counter() - start) * 1000)
         print(f"{label:<24} {statistics.median(times):>8.1f}  {status}")
+
+
+def print_cpu(cpu):
+    print(
+        "\nCPU per record, µs (PostgreSQL: backends of this database alive at the end;"
+        "\nmachine: all CPUs, other work included)"
+    )
+    print(f"{'path':<28} {'client':>8} {'gunicorn':>9} {'postgres':>9} {'sum':>8} {'machine':>8}")
+    for label, (client, server, postgres, machine) in cpu:
+        total = client + server + postgres
+        figures = f"{client:>8.0f} {server:>9.0f} {postgres:>9.0f} {total:>8.0f} {machine:>8.0f}"
+        print(f"{label:<28} {figures}")
 
 
 def print_rates(results):
