@@ -1,6 +1,9 @@
 """Workflows of the remote log: storing records, purging old ones."""
 
+import datetime
 import functools
+import io
+import json
 
 from django.db import IntegrityError, connections, transaction
 
@@ -35,6 +38,7 @@ class _Statements:
         self.all_fields = [application, *self.fields]
         columns = ", ".join(quote(field.column) for field in self.all_fields)
         self.row = "(" + ", ".join(["%s"] * len(self.all_fields)) + ")"
+        self.copy = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
         self.insert = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES "  # noqa: S608
         table = quote(app_meta.db_table)
 
@@ -85,6 +89,57 @@ def log_message_store(*, grant, values, using="default"):
         return cursor.rowcount == 1
 
 
+def _insert_rows(connection, sql, application_id, rows):
+    """Insert ``rows`` (values from `record_values`) of the application in few statements."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and hasattr(cursor.cursor, "copy_expert"):
+            # COPY: half the server's work of a multi-row INSERT.
+            data = io.StringIO()
+            for row in rows:
+                data.write(_copy_line(application_id, [row[name] for name in sql.attnames]))
+            data.seek(0)
+            with connection.wrap_database_errors:
+                cursor.cursor.copy_expert(sql.copy, data)
+            return
+        size = max(connection.ops.bulk_batch_size(sql.all_fields, rows), 1)
+        for start in range(0, len(rows), size):
+            chunk = rows[start : start + size]
+            params = []
+            for row in chunk:
+                params.append(application_id)
+                params.extend(sql.params(row, connection))
+            cursor.execute(sql.insert + ", ".join([sql.row] * len(chunk)), params)
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
+def _copy_line(application_id, values):
+    """
+    Return one line of COPY's text format: the application's id, then ``values``.
+
+    The values are those `record_values` makes: str, int, float, None, aware
+    datetimes, the extra fields' dict.
+    """
+    fields = [str(application_id)]
+    for value in values:
+        if value is None:
+            fields.append("\\N")
+            continue
+        if value.__class__ is str:
+            text = value
+        elif value.__class__ is dict:
+            text = json.dumps(value)
+        elif isinstance(value, datetime.datetime):
+            text = value.isoformat()
+        else:  # int, float: their repr is what PostgreSQL reads
+            text = repr(value)
+        if "\\" in text or "\n" in text or "\r" in text or "\t" in text:
+            text = text.translate(_COPY_ESCAPES)
+        fields.append(text)
+    return "\t".join(fields) + "\n"
+
+
 def log_messages_store(*, application, rows, using="default"):
     """
     Store ``rows`` (values from `record_values`) all or nothing; return (stored, duplicates).
@@ -118,15 +173,8 @@ def log_messages_store(*, application, rows, using="default"):
                             continue
                         seen.add(client_id)
                     new.append(row)
-                size = max(connection.ops.bulk_batch_size(sql.all_fields, new), 1)
-                with connection.cursor() as cursor:
-                    for start in range(0, len(new), size):
-                        chunk = new[start : start + size]
-                        params = []
-                        for row in chunk:
-                            params.append(application.pk)
-                            params.extend(sql.params(row, connection))
-                        cursor.execute(sql.insert + ", ".join([sql.row] * len(chunk)), params)
+                if new:
+                    _insert_rows(connection, sql, application.pk, new)
             return len(new), len(rows) - len(new)
         except IntegrityError:
             if attempt == 2:

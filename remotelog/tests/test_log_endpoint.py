@@ -164,7 +164,8 @@ class TestRefusals:
         assert LogMessage.objects.get().message == "3 left"
 
     def test_a_record_costs_two_queries(self, client, auth, django_assert_num_queries):
-        # The hot path: look up the application, insert the row (autocommit).
+        # A process's first record: look up the application, insert the row
+        # (autocommit). Later ones skip the look-up (test_auth.py).
         with django_assert_num_queries(2):
             assert post(client, record_fields(), auth).status_code == 201
 
