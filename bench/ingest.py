@@ -54,6 +54,7 @@ def main():
         app, secret = fresh_application(INGEST_SLUG)
         base = f"127.0.0.1:{port}"
         results, cpu = [], []
+        database = options.database_url.rsplit("/", 1)[1]
         print(
             f"gunicorn: {workers} on {base}; {options.records} records, "
             f"{options.clients} clients; database {options.database_url.rsplit('/', 1)[1]}"
@@ -65,17 +66,20 @@ def main():
         table = Table(app, template_logger="bench.warm-up")
 
         # Each client kind runs next to its ceiling: the machine's load drifts.
-        rate = table.single_row_inserts(options.records, connections=1)
+        rate = table.single_row_inserts(options.records, 1, CpuMeter(server_pid, database))
+        cpu.append(("ceiling, 1 connection", table.cpu))
         results.append(("ceiling: INSERT+COMMIT per row, 1 connection", rate))
-        meter = CpuMeter(server_pid, options.database_url.rsplit("/", 1)[1])
+        meter = CpuMeter(server_pid, database)
         rate = send_with(stock_handler_factory(base, secret), "bench.stock", options)
         cpu.append(("stock HTTPHandler", meter.per_record(options.records)))
         check_stored(app, "bench.stock", options.records)
         results.append(("stock HTTPHandler, 1 record/request", rate))
-        rate = table.single_row_inserts(options.records, connections=options.clients)
+        meter = CpuMeter(server_pid, database)
+        rate = table.single_row_inserts(options.records, options.clients, meter)
+        cpu.append((f"ceiling, {options.clients} connections", table.cpu))
         results.append((f"ceiling: INSERT+COMMIT per row, {options.clients} connections", rate))
 
-        meter = CpuMeter(server_pid, options.database_url.rsplit("/", 1)[1])
+        meter = CpuMeter(server_pid, database)
         rate = send_with(batch_handler_factory(base, secret), "bench.batch", options)
         cpu.append(("RemoteLogHandler, batches", meter.per_record(options.records)))
         check_stored(app, "bench.batch", options.records)
@@ -293,10 +297,24 @@ class CpuMeter:
         machine = sum(busy) - busy[3] - busy[4]  # all but idle and iowait
         return client, server / self.tick, postgres / self.tick, machine / self.tick
 
-    def per_record(self, records):
-        """Return µs of CPU per record: (client, gunicorn, PostgreSQL, machine)."""
-        end = self.sample()
+    def per_record(self, records, gone_backends=0.0):
+        """
+        Return µs of CPU per record: (client, gunicorn, PostgreSQL, machine).
+
+        ``gone_backends``: seconds of CPU of backends that exited meanwhile.
+        """
+        end = list(self.sample())
+        end[2] += gone_backends
         return tuple((e - s) / records * 1e6 for s, e in zip(self.start, end, strict=True))
+
+
+def backend_cpu_seconds(pid):
+    """Return the CPU seconds the PostgreSQL backend ``pid`` has used, 0 if unknown."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # The ceilings, straight into the same table.
@@ -335,8 +353,13 @@ class Table:
         values[self.name] = logger_name
         return values
 
-    def single_row_inserts(self, count, connections):
-        """Insert and commit one row at a time from ``connections`` threads; return rows/s."""
+    def single_row_inserts(self, count, connections, meter):
+        """
+        Insert and commit one row at a time from ``connections`` threads; return rows/s.
+
+        Leaves the CPU per row measured by ``meter`` in ``self.cpu``.
+        """
+        self.backend_cpu = 0.0
         logger_name = f"bench.ceiling.single.{connections}"
         columns = ", ".join(f'"{column}"' for column in self.columns)
         placeholders = ", ".join(["%s"] * len(self.columns))
@@ -348,6 +371,7 @@ class Table:
                 for number in numbers:
                     cursor.execute(sql, self.row(logger_name, number))
                     connection.commit()
+            self.backend_cpu += backend_cpu_seconds(connection.get_backend_pid())
             connection.close()
 
         threads = [
@@ -360,6 +384,7 @@ class Table:
         for thread in threads:
             thread.join()
         rate = count / (time.perf_counter() - start)
+        self.cpu = meter.per_record(count, self.backend_cpu)
         self.check_and_delete(logger_name, count)
         return rate
 
@@ -493,8 +518,8 @@ def print_admin_timings(base, table, rows):
 
 def print_cpu(cpu):
     print(
-        "\nCPU per record, µs (PostgreSQL: backends of this database alive at the end;"
-        "\nmachine: all CPUs, other work included)"
+        "\nCPU per record, µs (postgres: the backends serving this database;"
+        "\nmachine: both CPUs, other work on the machine included)"
     )
     print(f"{'path':<28} {'client':>8} {'gunicorn':>9} {'postgres':>9} {'sum':>8} {'machine':>8}")
     for label, (client, server, postgres, machine) in cpu:
