@@ -169,6 +169,12 @@ class TestRefusals:
         with django_assert_num_queries(2):
             assert post(client, record_fields(), auth).status_code == 201
 
+    def test_no_middleware_touches_the_session(self, client, auth):
+        response = post(client, record_fields(), auth)
+        assert response.status_code == 201
+        assert not response.cookies
+        assert "Cookie" not in response.get("Vary", "")
+
     def test_the_sender_is_the_peer_unless_a_proxy_rule_is_named(self, client, auth):
         forwarded = {"HTTP_X_FORWARDED_FOR": "198.51.100.1, 203.0.113.9"}
         assert post(client, record_fields(), auth, **forwarded).status_code == 201
