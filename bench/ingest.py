@@ -50,10 +50,11 @@ def main():
 
     setup_django(options.database_url)
     port = free_port()
-    with gunicorn(options.database_url, port) as workers:
+    with gunicorn(options.database_url, port) as (workers, server_pid):
         app, secret = fresh_application(INGEST_SLUG)
         base = f"127.0.0.1:{port}"
-        results = []
+        results, cpu = [], []
+        database = options.database_url.rsplit("/", 1)[1]
         print(
             f"gunicorn: {workers} on {base}; {options.records} records, "
             f"{options.clients} clients; database {options.database_url.rsplit('/', 1)[1]}"
@@ -65,21 +66,29 @@ def main():
         table = Table(app, template_logger="bench.warm-up")
 
         # Each client kind runs next to its ceiling: the machine's load drifts.
-        rate = table.single_row_inserts(options.records, connections=1)
+        rate = table.single_row_inserts(options.records, 1, CpuMeter(server_pid, database))
+        cpu.append(("ceiling, 1 connection", table.cpu))
         results.append(("ceiling: INSERT+COMMIT per row, 1 connection", rate))
+        meter = CpuMeter(server_pid, database)
         rate = send_with(stock_handler_factory(base, secret), "bench.stock", options)
+        cpu.append(("stock HTTPHandler", meter.per_record(options.records)))
         check_stored(app, "bench.stock", options.records)
         results.append(("stock HTTPHandler, 1 record/request", rate))
-        rate = table.single_row_inserts(options.records, connections=options.clients)
+        meter = CpuMeter(server_pid, database)
+        rate = table.single_row_inserts(options.records, options.clients, meter)
+        cpu.append((f"ceiling, {options.clients} connections", table.cpu))
         results.append((f"ceiling: INSERT+COMMIT per row, {options.clients} connections", rate))
 
+        meter = CpuMeter(server_pid, database)
         rate = send_with(batch_handler_factory(base, secret), "bench.batch", options)
+        cpu.append(("RemoteLogHandler, batches", meter.per_record(options.records)))
         check_stored(app, "bench.batch", options.records)
         results.append(("RemoteLogHandler, batches", rate))
         rate = table.copy_rows(options.records)
         results.append(("ceiling: COPY of the same rows", rate))
 
         print_rates(results)
+        print_cpu(cpu)
         if options.admin_rows:
             print_admin_timings(base, table, options.admin_rows)
 
@@ -152,7 +161,7 @@ def gunicorn(database_url, port):
                     log.seek(0)
                     raise SystemExit(f"gunicorn did not start:\n{log.read()}")
                 time.sleep(0.1)
-            yield workers
+            yield workers, server.pid
         finally:
             server.terminate()
             server.wait(60)
@@ -249,6 +258,65 @@ def send_with(make_handler, logger_name, options):
     return options.records / elapsed
 
 
+# Where the CPU goes.
+
+
+class CpuMeter:
+    """
+    CPU time spent from now on by this process (the clients), gunicorn (master and
+    workers, also those recycled meanwhile), the PostgreSQL backends serving the
+    benchmark's database, and the whole machine (other work included).
+    """
+
+    def __init__(self, server_pid, database):
+        self.server_pid, self.database = server_pid, database
+        self.tick = os.sysconf("SC_CLK_TCK")
+        self.start = self.sample()
+
+    def sample(self):
+        times = os.times()
+        client = times.user + times.system
+        server = postgres = 0
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+                command = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            fields = stat.rsplit(")", 1)[1].split()
+            ppid, own = int(fields[1]), int(fields[11]) + int(fields[12])
+            if int(pid) == self.server_pid:
+                # Workers that exited (max_requests) count in their parent's cutime/cstime.
+                server += own + int(fields[13]) + int(fields[14])
+            elif ppid == self.server_pid:
+                server += own
+            elif command.startswith(b"postgres: ") and f" {self.database} ".encode() in command:
+                postgres += own
+        with open("/proc/stat") as stat:
+            busy = [int(value) for value in stat.readline().split()[1:]]
+        machine = sum(busy) - busy[3] - busy[4]  # all but idle and iowait
+        return client, server / self.tick, postgres / self.tick, machine / self.tick
+
+    def per_record(self, records, gone_backends=0.0):
+        """
+        Return µs of CPU per record: (client, gunicorn, PostgreSQL, machine).
+
+        ``gone_backends``: seconds of CPU of backends that exited meanwhile.
+        """
+        end = list(self.sample())
+        end[2] += gone_backends
+        return tuple((e - s) / records * 1e6 for s, e in zip(self.start, end, strict=True))
+
+
+def backend_cpu_seconds(pid):
+    """Return the CPU seconds the PostgreSQL backend ``pid`` has used, 0 if unknown."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 # The ceilings, straight into the same table.
 
 
@@ -285,8 +353,13 @@ class Table:
         values[self.name] = logger_name
         return values
 
-    def single_row_inserts(self, count, connections):
-        """Insert and commit one row at a time from ``connections`` threads; return rows/s."""
+    def single_row_inserts(self, count, connections, meter):
+        """
+        Insert and commit one row at a time from ``connections`` threads; return rows/s.
+
+        Leaves the CPU per row measured by ``meter`` in ``self.cpu``.
+        """
+        self.backend_cpu = 0.0
         logger_name = f"bench.ceiling.single.{connections}"
         columns = ", ".join(f'"{column}"' for column in self.columns)
         placeholders = ", ".join(["%s"] * len(self.columns))
@@ -298,6 +371,7 @@ class Table:
                 for number in numbers:
                     cursor.execute(sql, self.row(logger_name, number))
                     connection.commit()
+            self.backend_cpu += backend_cpu_seconds(connection.get_backend_pid())
             connection.close()
 
         threads = [
@@ -310,6 +384,7 @@ class Table:
         for thread in threads:
             thread.join()
         rate = count / (time.perf_counter() - start)
+        self.cpu = meter.per_record(count, self.backend_cpu)
         self.check_and_delete(logger_name, count)
         return rate
 
@@ -439,6 +514,18 @@ def print_admin_timings(base, table, rows):
                 status = error.code
             times.append((time.perf_counter() - start) * 1000)
         print(f"{label:<24} {statistics.median(times):>8.1f}  {status}")
+
+
+def print_cpu(cpu):
+    print(
+        "\nCPU per record, µs (postgres: the backends serving this database;"
+        "\nmachine: both CPUs, other work on the machine included)"
+    )
+    print(f"{'path':<28} {'client':>8} {'gunicorn':>9} {'postgres':>9} {'sum':>8} {'machine':>8}")
+    for label, (client, server, postgres, machine) in cpu:
+        total = client + server + postgres
+        figures = f"{client:>8.0f} {server:>9.0f} {postgres:>9.0f} {total:>8.0f} {machine:>8.0f}"
+        print(f"{label:<28} {figures}")
 
 
 def print_rates(results):

@@ -108,8 +108,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Every page needs a login unless its view is marked @login_not_required.
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Every page needs a login unless its view is marked @login_not_required
+    # (Django's, which then never touches the session: crm/middleware.py).
+    "crm.middleware.LoginRequiredMiddleware",
     # django.contrib.messages' middleware, plus a lazy request.messages and
     # messages for background requests (messaging.E002/E003 check its place).
     "messaging.middleware.MessageMiddleware",

@@ -1,10 +1,10 @@
 """
-Turn a sent log record into a `LogMessage`: validate, convert, render the message.
+Turn a sent log record into a `LogMessage` row: validate, convert, render the message.
 
 The single endpoint receives `record.__dict__` urlencoded by the stock
 `logging.handlers.HTTPHandler`, so every value is a string and an empty field
 arrives as ``"None"``. The batch endpoint receives JSON scalars. Both come
-through `build_log_message`, which raises `InvalidRecord` with a reason the
+through `record_values`, which raises `InvalidRecord` with a reason the
 client can read.
 """
 
@@ -12,8 +12,6 @@ import ast
 import datetime
 import math
 import re
-
-from .models import LogMessage
 
 # Attributes of logging.LogRecord (3.11 to 3.13) that have a column; any other
 # key is an extra field. "message" and "asctime" appear when another handler
@@ -56,53 +54,58 @@ class InvalidRecord(ValueError):
     """The record cannot be stored; the message says why, in the client's terms."""
 
 
-def build_log_message(fields, *, application, remote_addr, received, client_id=None):
+def record_values(fields, *, remote_addr, received, client_id=None):
     """
-    Return an unsaved `LogMessage` made from ``fields``, a mapping of record attributes.
+    Return the column values of a `LogMessage` made from ``fields``, a mapping of record attributes.
 
-    Raise `InvalidRecord` when `msg` is missing or a value does not fit its
-    column. The string ``"None"`` (the stock handler's empty field) and JSON null
-    are stored as NULL, except in `msg`, where they are what was logged.
+    The result maps each `LogMessage` field's attname but the id and the
+    application to a value of its Python type (`log_message_store` and
+    `log_messages_store` write them). Raise `InvalidRecord` when `msg` is
+    missing or a value does not fit its column. The string ``"None"`` (the
+    stock handler's empty field) and JSON null are stored as NULL, except in
+    `msg`, where they are what was logged.
     """
     if "msg" not in fields:
         raise InvalidRecord("msg is missing")
     values = {}
     extra = {}
     for key, value in fields.items():
-        key = clean_text(str(key))
+        if key.__class__ is not str:
+            key = str(key)
+        key = clean_text(key)
         if key not in STANDARD_FIELDS:
             extra[key] = clean_json(value)
             continue
-        if value == "None" or value is None:
+        if value is None or value == "None":
             value = "None" if key == "msg" else None
         values[key] = value
 
-    row = LogMessage(application=application, remote_addr=remote_addr, received=received)
+    row = {"remote_addr": remote_addr, "received": received}
     for field in TEXT_FIELDS:
-        setattr(row, field, _text(values, field))
+        row[field] = _text(values, field)
     for field, (low, high) in INT_RANGES.items():
-        setattr(row, field, _integer(values, field, low, high))
+        row[field] = _integer(values, field, low, high)
     for field in FLOAT_FIELDS:
-        setattr(row, field, _number(values, field))
+        row[field] = _number(values, field)
 
-    if row.name is None:
-        row.name = "root"
-    if row.levelname is None:
-        row.levelname = "NOTSET" if row.levelno is None else f"Level {row.levelno}"
-    if row.levelno is None:
-        row.levelno = LEVEL_NUMBERS.get(row.levelname.upper(), 0)
+    if row["name"] is None:
+        row["name"] = "root"
+    if row["levelname"] is None:
+        row["levelname"] = "NOTSET" if row["levelno"] is None else f"Level {row['levelno']}"
+    if row["levelno"] is None:
+        row["levelno"] = LEVEL_NUMBERS.get(row["levelname"].upper(), 0)
     for field, length in MAX_LENGTHS.items():
-        if len(getattr(row, field)) > length:
+        if len(row[field]) > length:
             raise InvalidRecord(f"{field} is longer than {length} characters")
-    row.created = _timestamp(row.created, default=received)
+    row["created"] = _timestamp(row["created"], default=received)
 
-    row.client_id = _client_id(client_id)
+    row["client_id"] = _client_id(client_id)
     if values.get("message") is not None:
         # Formatted on the client by a Formatter, from the real objects: the best text.
-        row.message = clean_text(str(values["message"]))
+        row["message"] = clean_text(str(values["message"]))
     else:
-        row.message = render_message(row.msg, row.args)
-    row.extra = extra
+        row["message"] = render_message(row["msg"], row["args"])
+    row["extra"] = extra
     return row
 
 

@@ -4,16 +4,19 @@ import base64
 import http.client
 import json
 import logging
+import math
 import threading
 import time
 import uuid
 from urllib.parse import urlparse
 
 import pytest
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from remotelog.models import LogMessage
+from remotelog.records import record_values
 
 from .conftest import basic_auth
 
@@ -220,3 +223,38 @@ def test_arbitrary_batches_never_cause_a_500_and_refusals_store_nothing(client, 
         assert after - before == response.json()["stored"]
     else:
         assert after == before
+
+
+JSON_VALUES = st.recursive(
+    JSON_SCALARS.filter(lambda value: not isinstance(value, float) or math.isfinite(value)),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children)
+    ),
+    max_leaves=6,
+)
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    text=st.text(max_size=40),
+    number=st.integers(-(2**63), 2**63 - 1),
+    real=st.floats(allow_nan=False, allow_infinity=False),
+    extra=JSON_VALUES,
+)
+def test_batch_values_are_stored_exactly(client, auth, application, text, number, real, extra):
+    # Text with backslashes, tabs and newlines, the widest integers, any finite
+    # float, nested extra fields: stored as the ORM stores the same values.
+    record = make_record(msg=text, pathname=text, thread=number, msecs=real, custom=extra)
+    fields = {key: value for key, value in record.items() if key != "id"}
+    values = record_values(fields, remote_addr="203.0.113.9", received=timezone.now())
+    expected = LogMessage.objects.create(application=application, **values)
+    expected.refresh_from_db()
+    assert send(client, [record], auth).status_code == 201
+    row = LogMessage.objects.get(client_id=record["id"])
+    for name in ("msg", "pathname", "thread", "msecs", "message", "extra", "created"):
+        assert getattr(row, name) == getattr(expected, name), name

@@ -164,9 +164,16 @@ class TestRefusals:
         assert LogMessage.objects.get().message == "3 left"
 
     def test_a_record_costs_two_queries(self, client, auth, django_assert_num_queries):
-        # The hot path: look up the application, insert the row (autocommit).
+        # A process's first record: look up the application, insert the row
+        # (autocommit). Later ones skip the look-up (test_auth.py).
         with django_assert_num_queries(2):
             assert post(client, record_fields(), auth).status_code == 201
+
+    def test_no_middleware_touches_the_session(self, client, auth):
+        response = post(client, record_fields(), auth)
+        assert response.status_code == 201
+        assert not response.cookies
+        assert "Cookie" not in response.get("Vary", "")
 
     def test_the_sender_is_the_peer_unless_a_proxy_rule_is_named(self, client, auth):
         forwarded = {"HTTP_X_FORWARDED_FOR": "198.51.100.1, 203.0.113.9"}
