@@ -8,6 +8,7 @@ from django.conf import settings as django_settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import SuspiciousOperation, TooManyFieldsSent
+from django.core.validators import slug_re
 from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -203,7 +204,9 @@ def log_batch(request, app_slug):
 def overview(request):
     """Chart records per level per hour for the last day and per day for the last 30 days."""
     applications = Application.objects.order_by("name")
-    application = applications.filter(slug=request.GET.get("app") or None).first()
+    slug = request.GET.get("app", "")
+    # Only a well-formed slug reaches the database (PostgreSQL refuses NUL).
+    application = applications.filter(slug=slug).first() if slug_re.match(slug) else None
     rows = LogMessage.objects.all()
     if application is not None:
         rows = rows.filter(application=application)

@@ -104,6 +104,13 @@ def test_one_application(admin_client, records):
     assert all(f"application__id__exact={records['south'].pk}" in bar.url for bar in daily.bars)
 
 
+@pytest.mark.parametrize("app", ["nope", "south\x00", "<script>"])
+def test_an_unknown_or_malformed_application_shows_every_application(admin_client, records, app):
+    response = admin_client.get(URL, {"app": app})
+    assert response.status_code == 200
+    assert response.context["application"] is None
+
+
 def test_empty(admin_client):
     response = admin_client.get(URL)
     assert response.status_code == 200
