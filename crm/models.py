@@ -113,6 +113,8 @@ class Contact(models.Model):
             # Serves the list's ordering and keyset paging on (sort_name, id).
             models.Index(fields=["sort_name", "id"], name="crm_contact_sort"),
             models.Index(fields=["email"], name="crm_contact_email"),
+            # Serves the admin's date hierarchy and "created" filter.
+            models.Index(fields=["created"], name="crm_contact_created"),
         ]
 
     def __str__(self):
