@@ -137,33 +137,18 @@ def flush_contact_book():
 # Reference versions of the list page, rendered by the same template.
 
 
-def _render_list(request, paginator, page, query, per_page):
-    from django.shortcuts import render
-
-    return render(
-        request,
-        "crm/contact_list.html",
-        {
-            "page_obj": page,
-            "contacts": page.object_list,
-            "query": query,
-            "per_page": per_page,
-            "per_page_choices": [25, 50, 100, 200],
-            "elided_pages": paginator.get_elided_page_range(page.number, on_each_side=2),
-        },
-    )
-
-
 def _reference_page(request, contacts, decorate):
+    """The site's view with a plain Paginator, decorating each row with ``decorate``."""
     from django.core.paginator import Paginator
 
-    query = " ".join(request.GET.get("q", "").split())
-    per_page = int(request.GET.get("per_page", 50))
+    from crm.views import _per_page, _query, render_contact_list
+
+    query, per_page = _query(request), _per_page(request)
     paginator = Paginator(contacts.search(query), per_page)
     page = paginator.get_page(request.GET.get("page"))
     for contact in page.object_list:
         decorate(contact)
-    return _render_list(request, paginator, page, query, per_page)
+    return render_contact_list(request, paginator, page, query=query, per_page=per_page)
 
 
 def _decorate(contact, phones, addresses):
@@ -214,14 +199,15 @@ def floor_page(request):
     """
     from crm.models import Contact
     from crm.queries import ContactPaginator
+    from crm.views import _per_page, render_contact_list
 
-    per_page = int(request.GET.get("per_page", 50))
+    per_page = _per_page(request)
     paginator = ContactPaginator(Contact.objects.all(), per_page)
     if per_page not in _first_pages:
         _first_pages[per_page] = paginator.get_page(1)
     page = _first_pages[per_page]
     paginator.count  # noqa: B018 - run the count, as every version does
-    return _render_list(request, paginator, page, "", per_page)
+    return render_contact_list(request, paginator, page, query="", per_page=per_page)
 
 
 def build_urlconf():

@@ -36,6 +36,11 @@ def contact_list(request):
     query, per_page = _query(request), _per_page(request)
     paginator = ContactPaginator(Contact.objects.search(query), per_page)
     page = paginator.get_page(request.GET.get("page"))
+    return render_contact_list(request, paginator, page, query=query, per_page=per_page)
+
+
+def render_contact_list(request, paginator, page, *, query, per_page):
+    """Render one ``page`` of the contact list (also used by bench/contact_list.py)."""
     return render(
         request,
         "crm/contact_list.html",

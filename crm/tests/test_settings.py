@@ -53,6 +53,20 @@ def test_debug_off_with_key_and_hosts_starts():
     assert result.returncode == 0, result.stderr
 
 
+def test_manage_py_alone_runs_with_the_development_defaults(tmp_path):
+    result = start_django(
+        "manage.py", "makemigrations", "--check", "--dry-run", DJANGO_VAR_DIR=str(tmp_path)
+    )
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+
+
+def test_the_wsgi_entry_alone_is_production_and_wants_a_secret_key():
+    result = start_django("-c", "import crm.wsgi")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off" in result.stderr
+
+
 def test_a_malformed_boolean_is_reported_by_name():
     result = start_django(DJANGO_DEBUG="maybe")
     assert result.returncode != 0
