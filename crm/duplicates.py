@@ -10,7 +10,7 @@ Office and fax lines are left out: colleagues share them on purpose.
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count
+from django.db.models import Count, F
 from django.db.models.functions import Lower
 
 from .models import Contact, Phone
@@ -46,47 +46,33 @@ def duplicate_groups(*, limit: int = MAX_GROUPS) -> list[DuplicateGroup]:
         group = found.setdefault(tuple(c.pk for c in contacts), DuplicateGroup(contacts))
         group.reasons.append(reason)
 
-    emails = list(
-        Contact.objects.exclude(email="")
-        .annotate(key=Lower("email"))
-        .values("key")
+    for email, contacts in _sharing(Contact.objects.exclude(email=""), Lower("email"), limit):
+        add(contacts, f"Same email: {email}")
+    for _, contacts in _sharing(Contact.objects.all(), F("sort_name"), limit):
+        add(contacts, f"Same name: {contacts[0].name}")
+    links = Contact.phones.through.objects.exclude(phone__label__in=SHARED_LINES)
+    for _, rows in _sharing(links.select_related("contact", "phone"), F("phone"), limit):
+        add([row.contact for row in rows], f"Same phone: {rows[0].phone.number}")
+
+    return sorted(found.values(), key=lambda group: (group.keep.sort_name, group.keep.pk))
+
+
+def _sharing(rows, key, limit):
+    """
+    Return (value, rows) for the first ``limit`` values of ``key`` that several of ``rows`` share.
+
+    Two queries: the shared values (one grouped pass over the indexed column),
+    then the rows that have them.
+    """
+    rows = rows.annotate(key=key)
+    shared = list(
+        rows.values("key")
         .annotate(count=Count("pk"))
         .filter(count__gt=1)
         .order_by("key")
         .values_list("key", flat=True)[:limit]
     )
-    by_email = {}
-    for contact in Contact.objects.annotate(key=Lower("email")).filter(key__in=emails):
-        by_email.setdefault(contact.key, []).append(contact)
-    for email, contacts in by_email.items():
-        add(contacts, f"Same email: {email}")
-
-    names = list(
-        Contact.objects.values("sort_name")
-        .annotate(count=Count("pk"))
-        .filter(count__gt=1)
-        .order_by("sort_name")
-        .values_list("sort_name", flat=True)[:limit]
-    )
-    by_name = {}
-    for contact in Contact.objects.filter(sort_name__in=names):
-        by_name.setdefault(contact.sort_name, []).append(contact)
-    for contacts in by_name.values():
-        add(contacts, f"Same name: {contacts[0].name}")
-
-    through = Contact.phones.through
-    phones = list(
-        through.objects.exclude(phone__label__in=SHARED_LINES)
-        .values("phone")
-        .annotate(count=Count("contact"))
-        .filter(count__gt=1)
-        .order_by("phone")
-        .values_list("phone", flat=True)[:limit]
-    )
-    by_phone = {}
-    for row in through.objects.filter(phone__in=phones).select_related("contact", "phone"):
-        by_phone.setdefault(row.phone, []).append(row.contact)
-    for phone, contacts in by_phone.items():
-        add(contacts, f"Same phone: {phone.number}")
-
-    return sorted(found.values(), key=lambda group: (group.keep.sort_name, group.keep.pk))
+    groups = {}
+    for row in rows.filter(key__in=shared):
+        groups.setdefault(row.key, []).append(row)
+    return groups.items()

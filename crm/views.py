@@ -17,6 +17,7 @@ from .services import contact_delete
 
 PER_PAGE = 50
 MAX_PER_PAGE = 200
+PER_PAGE_CHOICES = [25, 50, 100, 200]
 
 
 def _per_page(request):
@@ -36,11 +37,6 @@ def contact_list(request):
     query, per_page = _query(request), _per_page(request)
     paginator = ContactPaginator(Contact.objects.search(query), per_page)
     page = paginator.get_page(request.GET.get("page"))
-    return render_contact_list(request, paginator, page, query=query, per_page=per_page)
-
-
-def render_contact_list(request, paginator, page, *, query, per_page):
-    """Render one ``page`` of the contact list (also used by bench/contact_list.py)."""
     return render(
         request,
         "crm/contact_list.html",
@@ -49,7 +45,7 @@ def render_contact_list(request, paginator, page, *, query, per_page):
             "contacts": page.object_list,
             "query": query,
             "per_page": per_page,
-            "per_page_choices": [25, 50, 100, 200],
+            "per_page_choices": PER_PAGE_CHOICES,
             "elided_pages": paginator.get_elided_page_range(page.number, on_each_side=2),
         },
     )
