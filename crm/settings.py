@@ -109,8 +109,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every page needs a login unless its view is marked @login_not_required
-    # (Django's, which then never touches the session: crm/middleware.py).
-    "crm.middleware.LoginRequiredMiddleware",
+    # (Django's, which then never touches the session: crm/site/middleware.py).
+    "crm.site.middleware.LoginRequiredMiddleware",
     # django.contrib.messages' middleware, plus a lazy request.messages and
     # messages for background requests (messaging.E002/E003 check its place).
     "messaging.middleware.MessageMiddleware",
@@ -253,7 +253,7 @@ INSTALLED_APPS.append("axes")
 # Last, as django-axes asks: it turns a refused login into the lockout page.
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")
 AUTHENTICATION_BACKENDS = [
-    "crm.throttling.LoginThrottleBackend",
+    "crm.site.throttling.LoginThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5)
@@ -262,11 +262,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # A username longer than axes can store is cut, not a database error.
-AXES_USERNAME_CALLABLE = "crm.throttling.login_username"
+AXES_USERNAME_CALLABLE = "crm.site.throttling.login_username"
 if _proxy_ssl_header:
     # Behind the proxy every request comes from the proxy's address.
-    AXES_CLIENT_IP_CALLABLE = "crm.throttling.client_ip_behind_proxy"
-    REMOTELOG_CLIENT_IP = "crm.throttling.client_ip_behind_proxy"
+    AXES_CLIENT_IP_CALLABLE = "crm.site.throttling.client_ip_behind_proxy"
+    REMOTELOG_CLIENT_IP = "crm.site.throttling.client_ip_behind_proxy"
 
 # Static files: Apache serves STATIC_ROOT itself (deploy/apache/); when
 # gunicorn runs alone, WhiteNoise serves it. Development uses runserver's.

@@ -4,16 +4,15 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from messaging import views as messaging_views
-
 from . import views
+from .site import views as site_views
 
 urlpatterns = [
     # The contact list is the home page.
     path("", views.contact_list, name="home"),
     path("", include("crm.contact_urls")),
-    path("accounts/login/", messaging_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", messaging_views.LogoutView.as_view(), name="logout"),
+    path("accounts/login/", site_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", site_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("remotelog/", include("remotelog.urls")),
 ]

@@ -90,7 +90,7 @@ def test_the_lock_is_per_username_and_address(client, make_user, password, setti
 
 
 def test_behind_a_proxy_the_address_is_the_one_the_proxy_appended(client, user, password, settings):
-    settings.AXES_CLIENT_IP_CALLABLE = "crm.throttling.client_ip_behind_proxy"
+    settings.AXES_CLIENT_IP_CALLABLE = "crm.site.throttling.client_ip_behind_proxy"
     url = login_url("site")
     proxy = {"REMOTE_ADDR": "127.0.0.1"}
     for n in range(settings.AXES_FAILURE_LIMIT):
