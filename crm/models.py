@@ -4,7 +4,9 @@ import re
 
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.fields.related_descriptors import ManyToManyDescriptor
 from django.urls import reverse
+from django.utils.functional import cached_property
 
 from .queries import ContactQuerySet
 
@@ -89,6 +91,43 @@ class RelationshipType(models.Model):
         return self.name
 
 
+class _ReadOnlyManyToManyDescriptor(ManyToManyDescriptor):
+    """A many-to-many accessor whose manager reads but refuses every write."""
+
+    @cached_property
+    def related_manager_cls(self):
+        manager = super().related_manager_cls
+
+        def refuse(self, *args, **kwargs):
+            raise TypeError(
+                "Contact.contacts is read-only: relate contacts with crm.services "
+                "(relationship_add, relationship_remove, relationship_set_types), "
+                "which lock both contacts and keep both rows' types the same."
+            )
+
+        writes = ["add", "remove", "set", "clear", "create", "get_or_create", "update_or_create"]
+        writes += ["a" + name for name in writes]
+        return type("ReadOnlyManager", (manager,), dict.fromkeys(writes, refuse))
+
+
+class RelatedContactsField(models.ManyToManyField):
+    """
+    ``Contact.contacts``: readable like any many-to-many, writable only by the workflows.
+
+    Django's own ``add()`` on a symmetrical many-to-many writes both rows, but
+    without the locks that keep concurrent writers apart and without the types.
+    """
+
+    def contribute_to_class(self, cls, name, **kwargs):
+        super().contribute_to_class(cls, name, **kwargs)
+        setattr(cls, self.name, _ReadOnlyManyToManyDescriptor(self.remote_field, reverse=False))
+
+    def deconstruct(self):
+        # To migrations, this is the plain many-to-many it stores as.
+        name, _, args, kwargs = super().deconstruct()
+        return name, "django.db.models.ManyToManyField", args, kwargs
+
+
 class Contact(models.Model):
     """A person or organisation in the contact book."""
 
@@ -101,7 +140,7 @@ class Contact(models.Model):
 
     phones = models.ManyToManyField(Phone, blank=True, related_name="contacts")
     addresses = models.ManyToManyField(Address, blank=True, related_name="contacts")
-    contacts = models.ManyToManyField(
+    contacts = RelatedContactsField(
         "self", through="ContactRelationship", symmetrical=True, blank=True
     )
 
@@ -134,9 +173,8 @@ class ContactRelationship(models.Model):
     """
     One direction of a relationship between two contacts.
 
-    A relationship is stored as two rows, A->B and B->A, with the same types;
-    `Contact.contacts` is symmetrical, so adding or removing through it writes
-    or deletes both rows.
+    A relationship is stored as two rows, A->B and B->A, with the same types,
+    written only by the workflows in `crm.services`; `Contact.contacts` reads them.
     """
 
     # CASCADE deletes only these relationship rows, never the other contact.

@@ -4,10 +4,10 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from . import services
 from .exceptions import ContactBookError
 from .models import Contact, ContactRelationship
 from .relationship_forms import RelateForm, TypesForm
-from .services import contacts_relate, contacts_unrelate, relationship_set_types
 
 # Search results offered when relating: enough to pick from, few enough to read.
 MAX_CANDIDATES = 20
@@ -77,7 +77,7 @@ def relationship_add(request, pk):
     if form.is_bound and form.is_valid():
         other, types = form.cleaned_data["other"], form.cleaned_data["types"]
         try:
-            row, created = contacts_relate(contact=contact, other=other, types=types)
+            row, created = services.relationship_add(contact=contact, other=other, types=types)
         except ContactBookError as exc:
             messages.error(request, str(exc))
             return _back(contact)
@@ -112,7 +112,7 @@ def relationship_edit(request, pk, other_pk):
         if form.is_valid():
             types = form.cleaned_data["types"]
             try:
-                relationship_set_types(contact=contact, other=other, types=types)
+                services.relationship_set_types(contact=contact, other=other, types=types)
             except ContactBookError as exc:
                 messages.error(request, str(exc))
                 return _back(contact)
@@ -136,7 +136,7 @@ def relationship_remove(request, pk, other_pk):
     contact = get_object_or_404(Contact, pk=pk)
     other = get_object_or_404(Contact, pk=other_pk)
     try:
-        removed = contacts_unrelate(contact=contact, other=other)
+        removed = services.relationship_remove(contact=contact, other=other)
     except ContactBookError as exc:
         messages.error(request, str(exc))
         return _back(contact)

@@ -236,7 +236,7 @@ def _set_types(rows: list[ContactRelationship], types: Iterable[RelationshipType
 
 
 @_integrity_error_is_concurrent_change
-def contacts_relate(
+def relationship_add(
     *, contact: Contact, other: Contact, types: Iterable[RelationshipType] = ()
 ) -> tuple[ContactRelationship, bool]:
     """
@@ -258,7 +258,7 @@ def contacts_relate(
 
 
 @_integrity_error_is_concurrent_change
-def contacts_unrelate(*, contact: Contact, other: Contact) -> bool:
+def relationship_remove(*, contact: Contact, other: Contact) -> bool:
     """
     Remove the relationship between ``contact`` and ``other``: both rows.
 

@@ -9,7 +9,7 @@ from crm.models import (
     RelationshipType,
     normalize_phone,
 )
-from crm.services import contact_merge, contacts_relate
+from crm.services import contact_merge, relationship_add
 
 pytestmark = pytest.mark.django_db
 
@@ -66,10 +66,10 @@ def test_merge_keeps_chosen_values_and_every_phone_and_address():
 def test_merge_moves_relationships_drops_the_self_one_and_unions_colliding_types(kinds):
     keep, duplicate = contact("Ada"), contact("Ada L.")
     babbage, byron = contact("Babbage"), contact("Byron")
-    contacts_relate(contact=keep, other=duplicate, types=[kinds["Friend"]])
-    contacts_relate(contact=duplicate, other=babbage, types=[kinds["Colleague"]])
-    contacts_relate(contact=keep, other=byron, types=[kinds["Friend"]])
-    contacts_relate(contact=byron, other=duplicate, types=[kinds["Mentor"]])
+    relationship_add(contact=keep, other=duplicate, types=[kinds["Friend"]])
+    relationship_add(contact=duplicate, other=babbage, types=[kinds["Colleague"]])
+    relationship_add(contact=keep, other=byron, types=[kinds["Friend"]])
+    relationship_add(contact=byron, other=duplicate, types=[kinds["Mentor"]])
 
     contact_merge(keep=keep, duplicate=duplicate)
 

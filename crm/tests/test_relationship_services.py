@@ -2,7 +2,7 @@ import pytest
 
 from crm.exceptions import ContactGone, NotRelated, SelfRelationship
 from crm.models import Contact, ContactRelationship, RelationshipType
-from crm.services import contacts_relate, contacts_unrelate, relationship_set_types
+from crm.services import relationship_add, relationship_remove, relationship_set_types
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ def pairs():
 
 
 def test_relate_writes_both_rows_with_the_same_types(ada, charles, colleague, friend):
-    row, created = contacts_relate(contact=ada, other=charles, types=[colleague, friend])
+    row, created = relationship_add(contact=ada, other=charles, types=[colleague, friend])
     assert created
     assert (row.from_contact, row.to_contact) == (ada, charles)
     assert pairs() == {
@@ -46,8 +46,8 @@ def test_relate_writes_both_rows_with_the_same_types(ada, charles, colleague, fr
 
 
 def test_relating_again_from_either_side_adds_types(ada, charles, colleague, friend):
-    contacts_relate(contact=ada, other=charles, types=[colleague])
-    _, created = contacts_relate(contact=charles, other=ada, types=[friend])
+    relationship_add(contact=ada, other=charles, types=[colleague])
+    _, created = relationship_add(contact=charles, other=ada, types=[friend])
     assert not created
     assert set(map(frozenset, pairs().values())) == {frozenset({"Colleague", "Friend"})}
     assert ContactRelationship.objects.count() == 2
@@ -55,7 +55,7 @@ def test_relating_again_from_either_side_adds_types(ada, charles, colleague, fri
 
 def test_a_contact_cannot_be_related_to_itself(ada):
     with pytest.raises(SelfRelationship):
-        contacts_relate(contact=ada, other=ada)
+        relationship_add(contact=ada, other=ada)
     with pytest.raises(SelfRelationship):
         relationship_set_types(contact=ada, other=ada, types=[])
     assert not ContactRelationship.objects.exists()
@@ -64,12 +64,12 @@ def test_a_contact_cannot_be_related_to_itself(ada):
 def test_relating_a_deleted_contact_says_so(ada, charles):
     Contact.objects.filter(pk=charles.pk).delete()
     with pytest.raises(ContactGone, match="Charles Babbage no longer exists"):
-        contacts_relate(contact=ada, other=charles)
+        relationship_add(contact=ada, other=charles)
     assert not ContactRelationship.objects.exists()
 
 
 def test_set_types_changes_both_rows(ada, charles, colleague, friend):
-    contacts_relate(contact=ada, other=charles, types=[colleague])
+    relationship_add(contact=ada, other=charles, types=[colleague])
     relationship_set_types(contact=charles, other=ada, types=[friend])
     assert set(map(frozenset, pairs().values())) == {frozenset({"Friend"})}
     relationship_set_types(contact=ada, other=charles, types=[])
@@ -83,10 +83,10 @@ def test_set_types_of_contacts_not_related_says_so(ada, charles, colleague):
 
 
 def test_unrelate_removes_both_rows_and_is_harmless_twice(ada, charles, colleague):
-    contacts_relate(contact=ada, other=charles, types=[colleague])
-    assert contacts_unrelate(contact=charles, other=ada)
+    relationship_add(contact=ada, other=charles, types=[colleague])
+    assert relationship_remove(contact=charles, other=ada)
     assert not ContactRelationship.objects.exists()
-    assert not contacts_unrelate(contact=ada, other=charles)
+    assert not relationship_remove(contact=ada, other=charles)
 
 
 def test_a_half_pair_made_by_hand_is_repaired(ada, charles, colleague):
@@ -97,5 +97,5 @@ def test_a_half_pair_made_by_hand_is_repaired(ada, charles, colleague):
         ("Charles Babbage", "Ada Lovelace"),
     }
     ContactRelationship.objects.filter(from_contact=charles).delete()
-    contacts_relate(contact=charles, other=ada)
+    relationship_add(contact=charles, other=ada)
     assert set(map(frozenset, pairs().values())) == {frozenset({"Colleague"})}
