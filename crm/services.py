@@ -78,6 +78,11 @@ def phone_link_or_create(*, number: str, label: str) -> Phone:
     locked until the transaction ends, so the phone cannot be created twice,
     nor deleted as unused before the caller links it.
     """
+    return _phone_for(number, label)
+
+
+def _phone_for(number: str, label: str) -> Phone:
+    """`phone_link_or_create` for a caller that holds ``phones_locked``."""
     digits = normalize_phone(number)
     phone = Phone.objects.filter(digits=digits).first()
     if phone is None:
@@ -85,16 +90,14 @@ def phone_link_or_create(*, number: str, label: str) -> Phone:
     return phone
 
 
-def _delete_orphans(model, pks: Iterable[int]) -> None:
-    """Delete the rows among ``pks`` of ``model`` that no contact uses any more."""
+def _delete_unused(model, pks: Iterable[int]) -> None:
+    """
+    Delete the rows among ``pks`` of ``model`` that no contact uses any more.
+
+    Phones only under ``phones_locked``: not while someone links one of them.
+    """
     pks = list(pks)
-    if not pks:
-        return
-    if model is Phone:
-        # Not while someone links one of them (see phones_locked).
-        with phones_locked:
-            model.objects.filter(pk__in=pks, contacts=None).delete()
-    else:
+    if pks:
         model.objects.filter(pk__in=pks, contacts=None).delete()
 
 
@@ -123,9 +126,15 @@ def contact_save(
     old_phones = set() if is_new else set(contact.phones.values_list("pk", flat=True))
     old_addresses = {} if is_new else {a.pk: a for a in contact.addresses.all()}
 
-    typed = {}
-    for number, label in phones:
-        typed[phone_link_or_create(number=number, label=label).pk] = (number, label)
+    with phones_locked:  # once for the whole save: link, then drop the unused
+        shared = _save_phones(contact, phones, old_phones)
+    _save_addresses(contact, addresses, old_addresses)
+    return shared
+
+
+def _save_phones(contact, phones, old_phones) -> list[Phone]:
+    """Link exactly ``phones`` to ``contact``; return the new ones others have too."""
+    typed = {_phone_for(number, label).pk: (number, label) for number, label in phones}
     contact.phones.set(list(typed))
     shared = []
     for phone in Phone.objects.filter(pk__in=list(typed)).annotate(users=Count("contacts")):
@@ -135,8 +144,12 @@ def contact_save(
         elif (phone.number, phone.label) != typed[phone.pk]:
             phone.number, phone.label = typed[phone.pk]
             phone.save(update_fields=["number", "label", "digits"])
-    _delete_orphans(Phone, old_phones - set(typed))
+    _delete_unused(Phone, old_phones - set(typed))
+    return sorted(shared, key=lambda phone: phone.digits)
 
+
+def _save_addresses(contact, addresses, old_addresses) -> None:
+    """Link exactly ``addresses`` to ``contact``, changing or adding rows as typed."""
     kept = []
     for row in addresses:
         values = {field: row.get(field) or "" for field in ADDRESS_FIELDS}
@@ -150,8 +163,7 @@ def contact_save(
             address.save()
         kept.append(address)
     contact.addresses.set(kept)
-    _delete_orphans(Address, set(old_addresses) - {a.pk for a in kept})
-    return sorted(shared, key=lambda phone: phone.digits)
+    _delete_unused(Address, set(old_addresses) - {a.pk for a in kept})
 
 
 @_integrity_error_is_concurrent_change
@@ -167,8 +179,9 @@ def contact_delete(*, contact: Contact) -> None:
     phones = list(contact.phones.values_list("pk", flat=True))
     addresses = list(contact.addresses.values_list("pk", flat=True))
     contact.delete()
-    _delete_orphans(Phone, phones)
-    _delete_orphans(Address, addresses)
+    with phones_locked:
+        _delete_unused(Phone, phones)
+    _delete_unused(Address, addresses)
 
 
 # Relationships

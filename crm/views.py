@@ -94,6 +94,10 @@ def contact_create(request):
 @require_http_methods(["GET", "POST"])
 def contact_edit(request, pk):
     """Edit a contact with its phones and addresses."""
+    # The page's rows (with who shares each) only fill an empty form: a POST
+    # reads what was typed, so it needs the contact alone.
+    if request.method == "POST":
+        return _edit(request, get_object_or_404(Contact, pk=pk))
     return _edit(request, _detail_or_404(pk))
 
 
