@@ -1,17 +1,11 @@
 """The contact book: contacts, their phones and addresses, and relationships."""
 
-import re
-
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
+from .phones import normalize_phone
 from .queries import ContactQuerySet
-
-
-def normalize_phone(number):
-    """Return the digits of ``number``: the form used for search and de-duplication."""
-    return re.sub(r"\D", "", number or "")
 
 
 def sort_key(name):

@@ -1,7 +1,8 @@
 import pytest
 from django.db import IntegrityError, transaction
 
-from crm.models import Contact, ContactRelationship, Phone, RelationshipType, normalize_phone
+from crm.models import Contact, ContactRelationship, Phone, RelationshipType
+from crm.phones import normalize_phone
 
 pytestmark = pytest.mark.django_db
 
