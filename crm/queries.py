@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, JSONObject
 
-from .phones import PHONE_CHARACTERS, normalize_phone
+from .phones import PHONE_CHARACTERS, normalize_phone, tel_uri
 
 # Fewer digits than this would match most phone numbers: search text fields only.
 PHONE_QUERY_MIN_DIGITS = 3
@@ -159,7 +159,8 @@ class ContactQuerySet(models.QuerySet):
         """
         Return the contact ``pk`` with what its page shows, in a fixed number of
         queries: phones and addresses (each with the other contacts sharing
-        it) and relationships (with the related contact and the types).
+        it, a phone with its ``tel:`` URI too) and relationships (with the
+        related contact and the types).
 
         Raise ``DoesNotExist`` when there is no such contact.
         """
@@ -181,6 +182,8 @@ class ContactQuerySet(models.QuerySet):
                 sharing.setdefault(item, []).append({"pk": other_pk, "name": other_name})
             for row in rows:
                 row["shared_with"] = sharing.get(row["id"], [])
+        for row in contact.phone_rows:
+            row["tel"] = tel_uri(row["number"])
         contact.relationship_rows = list(
             contact.relationships.select_related("to_contact")
             .prefetch_related("types")

@@ -299,6 +299,11 @@ if not DEBUG:
 # django-axes announces itself at INFO in every process; lockouts are warnings.
 LOGGING.setdefault("loggers", {})["axes"] = {"level": "WARNING"}
 
+# The contact book's phone region: set only when given, so crm/conf.py keeps
+# the default in one place (the README lists it).
+if os.environ.get("CRM_PHONE_REGION", "").strip():
+    CRM_PHONE_REGION = os.environ["CRM_PHONE_REGION"].strip()
+
 # Remote logging limits: set only when given, so remotelog/conf.py keeps the
 # defaults in one place (the README lists them).
 for _name in (
