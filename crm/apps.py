@@ -9,6 +9,7 @@ class CrmConfig(AppConfig):
     def ready(self):
         from django.urls import register_converter
 
+        from . import checks  # noqa: F401  (registers the system checks)
         from .converters import IdConverter
 
         # <id:pk> in the URLs: registered before any URLconf is loaded.

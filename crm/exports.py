@@ -7,8 +7,11 @@ from collections.abc import Iterator
 from .queries import decorate
 
 CHUNK_SIZE = 500
-# Spreadsheets run a cell that starts with one of these as a formula.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Spreadsheets run a cell that starts with one of these as a formula (OWASP's
+# list); a leading apostrophe makes it text. A cell that starts with an
+# apostrophe gets one more, so that dropping one on import is exact: cell_text().
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+TEXT_MARK = "'"
 CSV_HEADER = ["Name", "Email", "Phones", "City", "Addresses", "Notes", "Created", "Updated"]
 # Our phone labels as vCard TEL types.
 TEL_TYPES = {"mobile": "cell", "office": "work", "home": "home", "fax": "fax", "other": "voice"}
@@ -25,9 +28,15 @@ def _rows(contacts):
         yield decorate(contact)
 
 
-def _cell(value):
+def spreadsheet_text(value) -> str:
+    """Return ``value`` as a CSV cell that a spreadsheet reads as text, never as a formula."""
     value = str(value)
-    return "'" + value if value.startswith(FORMULA_START) else value
+    return TEXT_MARK + value if value.startswith((*FORMULA_START, TEXT_MARK)) else value
+
+
+def cell_text(cell: str) -> str:
+    """Return the text of a cell written by ``csv_lines()``: its leading apostrophe dropped."""
+    return cell.removeprefix(TEXT_MARK)
 
 
 def _address_text(address):
@@ -42,21 +51,31 @@ class _Line:
         return value
 
 
+class _SpreadsheetWriter:
+    """A csv.writer returning each line, every cell of it through ``spreadsheet_text()``."""
+
+    def __init__(self):
+        self._writer = csv.writer(_Line())
+
+    def writerow(self, row):
+        return self._writer.writerow([spreadsheet_text(cell) for cell in row])
+
+
 def csv_lines(contacts) -> Iterator[str]:
     """Yield the CSV lines of ``contacts``, a header first."""
-    writer = csv.writer(_Line())
+    writer = _SpreadsheetWriter()
     yield writer.writerow(CSV_HEADER)
     for contact in _rows(contacts):
         phones = "; ".join(f"{p['number']} ({p['label_display']})" for p in contact.phone_rows)
         addresses = "; ".join(_address_text(a) for a in contact.address_rows)
         yield writer.writerow(
             [
-                _cell(contact.name),
-                _cell(contact.email),
+                contact.name,
+                contact.email,
                 phones,
-                _cell(contact.city),
-                _cell(addresses),
-                _cell(contact.notes),
+                contact.city,
+                addresses,
+                contact.notes,
                 contact.created.isoformat(),
                 contact.updated.isoformat(),
             ]

@@ -1,14 +1,11 @@
 """The contact form: the contact's fields plus inline rows of phones and addresses."""
 
-import re
-
 from django import forms
-from django.core.exceptions import ValidationError
 
-from .models import Address, Contact, Phone, normalize_phone
+from .models import Address, Contact, Phone
+from .phones import normalize_phone, validate_phone_number
 from .services import ADDRESS_FIELDS, contact_save
 
-PHONE_CHARACTERS = re.compile(r"[\d\s()+\-./]+")
 MAX_ROWS = 20
 
 
@@ -31,14 +28,8 @@ class PhoneForm(forms.Form):
 
     def clean_number(self):
         number = " ".join(self.cleaned_data["number"].split())
-        if not number:
-            return ""
-        if not PHONE_CHARACTERS.fullmatch(number):
-            raise ValidationError(
-                "Use digits, spaces and + - ( ) . / only.", code="phone_characters"
-            )
-        if not 3 <= len(normalize_phone(number)) <= 20:
-            raise ValidationError("A phone number has 3 to 20 digits.", code="phone_digits")
+        if number:
+            validate_phone_number(number)
         return number
 
 

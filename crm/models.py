@@ -1,19 +1,14 @@
 """The contact book: contacts, their phones and addresses, and relationships."""
 
-import re
-
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.fields.related_descriptors import ManyToManyDescriptor
 from django.urls import reverse
 from django.utils.functional import cached_property
 
+from .phones import normalize_phone, validate_phone_number
 from .queries import ContactQuerySet
-
-
-def normalize_phone(number):
-    """Return the digits of ``number``: the form used for search and de-duplication."""
-    return re.sub(r"\D", "", number or "")
 
 
 def sort_key(name):
@@ -31,7 +26,9 @@ class Phone(models.Model):
         FAX = "fax", "Fax"
         OTHER = "other", "Other"
 
-    number = models.CharField(max_length=40, help_text="As typed.")
+    number = models.CharField(
+        max_length=40, validators=[validate_phone_number], help_text="As typed."
+    )
     digits = models.CharField(
         max_length=40, editable=False, help_text="Digits only, for search and de-duplication."
     )
@@ -52,6 +49,39 @@ class Phone(models.Model):
     def save(self, *args, **kwargs):
         self.digits = normalize_phone(self.number)
         super().save(*args, **kwargs)
+
+    def validate_constraints(self, exclude=None):
+        """
+        Check the constraints on ``digits`` as errors of ``number``.
+
+        ``digits`` is derived from ``number`` and not editable, so a ModelForm
+        (the admin's) leaves it out of validation, and a taken number would
+        reach the database as an IntegrityError: derive it here and check it
+        when, and only when, ``number`` is checked.
+        """
+        exclude = set(exclude or ())
+        if "number" in exclude:
+            exclude.add("digits")
+        else:
+            self.digits = normalize_phone(self.number)
+            exclude.discard("digits")
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict({})
+            if "digits" in errors:
+                del errors["digits"]
+                others = Phone.objects.filter(digits=self.digits).exclude(pk=self.pk)
+                taken = others.values_list("number", flat=True).first()
+                errors.setdefault("number", []).append(
+                    ValidationError(
+                        "%(taken)s has the same digits already: link that phone instead.",
+                        code="phone_taken",
+                        # None when the other phone went away meanwhile.
+                        params={"taken": taken or "Another phone"},
+                    )
+                )
+            raise ValidationError(errors) from None
 
 
 class Address(models.Model):

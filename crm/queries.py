@@ -11,15 +11,14 @@ addresses the same way.
 """
 
 import functools
-import re
 
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, JSONObject
 
-# A query that is nothing but phone punctuation and digits is (also) a phone number.
-PHONE_QUERY = re.compile(r"[\d\s()+\-./]+")
+from .phones import PHONE_CHARACTERS, normalize_phone, tel_uri
+
 # Fewer digits than this would match most phone numbers: search text fields only.
 PHONE_QUERY_MIN_DIGITS = 3
 # A trigram index serves substring search from three characters on.
@@ -73,8 +72,9 @@ class ContactQuerySet(models.QuerySet):
         sources = [
             Contact.addresses.through.objects.filter(address__city__icontains=query),
         ]
-        digits = re.sub(r"\D", "", query)
-        if PHONE_QUERY.fullmatch(query) and len(digits) >= PHONE_QUERY_MIN_DIGITS:
+        # A query that is nothing but phone punctuation and digits is (also) a phone number.
+        digits = normalize_phone(query)
+        if PHONE_CHARACTERS.fullmatch(query) and len(digits) >= PHONE_QUERY_MIN_DIGITS:
             sources.append(Contact.phones.through.objects.filter(phone__digits__contains=digits))
         if len(query) < TRIGRAM:
             # Too short for a trigram index: every table is scanned anyway, and
@@ -159,7 +159,8 @@ class ContactQuerySet(models.QuerySet):
         """
         Return the contact ``pk`` with what its page shows, in a fixed number of
         queries: phones and addresses (each with the other contacts sharing
-        it) and relationships (with the related contact and the types).
+        it, a phone with its ``tel:`` URI too) and relationships (with the
+        related contact and the types).
 
         Raise ``DoesNotExist`` when there is no such contact.
         """
@@ -181,6 +182,8 @@ class ContactQuerySet(models.QuerySet):
                 sharing.setdefault(item, []).append({"pk": other_pk, "name": other_name})
             for row in rows:
                 row["shared_with"] = sharing.get(row["id"], [])
+        for row in contact.phone_rows:
+            row["tel"] = tel_uri(row["number"])
         contact.relationship_rows = list(
             contact.relationships.select_related("to_contact")
             .prefetch_related("types")

@@ -9,7 +9,8 @@ from django.db.models import Count, Q
 from locking import require_lock
 
 from .exceptions import ConcurrentChange, ContactGone, NotRelated, SelfRelationship
-from .models import Address, Contact, ContactRelationship, Phone, RelationshipType, normalize_phone
+from .models import Address, Contact, ContactRelationship, Phone, RelationshipType
+from .phones import normalize_phone
 
 ADDRESS_FIELDS = ("label", "street", "city", "region", "postal_code", "country")
 

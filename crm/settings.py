@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -97,6 +98,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "csp",
     "crm",
     "messaging",
     "remotelog",
@@ -104,6 +106,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every answer (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -111,6 +115,8 @@ MIDDLEWARE = [
     # Every page needs a login unless its view is marked @login_not_required
     # (Django's, which then never touches the session: crm/site/middleware.py).
     "crm.site.middleware.LoginRequiredMiddleware",
+    # What those pages show is for one user: Cache-Control: private.
+    "crm.site.middleware.PrivateCacheMiddleware",
     # django.contrib.messages' middleware, plus a lazy request.messages and
     # messages for background requests (messaging.E002/E003 check its place).
     "messaging.middleware.MessageMiddleware",
@@ -236,6 +242,20 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# Content-Security-Policy (django-csp): scripts, styles, images and requests
+# from the site itself only, so no inline script or style anywhere (the admin
+# and django-debug-toolbar need none either); no plugins, no <base>, forms
+# post only here, and no framing, as X-Frame-Options says to older browsers.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
 # Behind a reverse proxy that terminates TLS, name the header it sets to
 # "https" on secure requests (deploy/apache/crm-proxy.conf: X-Forwarded-Proto).
 # Only with a proxy that overwrites what clients send: the header is trusted.
@@ -278,6 +298,11 @@ if not DEBUG:
 
 # django-axes announces itself at INFO in every process; lockouts are warnings.
 LOGGING.setdefault("loggers", {})["axes"] = {"level": "WARNING"}
+
+# The contact book's phone region: set only when given, so crm/conf.py keeps
+# the default in one place (the README lists it).
+if os.environ.get("CRM_PHONE_REGION", "").strip():
+    CRM_PHONE_REGION = os.environ["CRM_PHONE_REGION"].strip()
 
 # Remote logging limits: set only when given, so remotelog/conf.py keeps the
 # defaults in one place (the README lists them).

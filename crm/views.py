@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.text import slugify
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods
 
 from . import exports
@@ -116,6 +117,10 @@ def contact_delete_view(request, pk):
     return render(request, "crm/contact_confirm_delete.html", {"contact": contact})
 
 
+# A download is a copy of contacts on disk: no cache, private or shared, keeps one.
+downloads_not_stored = cache_control(no_store=True, private=True)
+
+
 def _download(content, *, content_type, filename):
     response = StreamingHttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -136,6 +141,7 @@ def _export(request, render_rows, *, content_type, extension):
     )
 
 
+@downloads_not_stored
 def contact_export_csv(request):
     """Download every contact matching ``?q=`` as CSV, streamed."""
     return _export(
@@ -143,6 +149,7 @@ def contact_export_csv(request):
     )
 
 
+@downloads_not_stored
 def contact_export_vcf(request):
     """Download every contact matching ``?q=`` as vCard 4.0, streamed."""
     return _export(
@@ -150,6 +157,7 @@ def contact_export_vcf(request):
     )
 
 
+@downloads_not_stored
 def contact_vcard(request, pk):
     """Download one contact as a vCard 4.0."""
     contacts = Contact.objects.filter(pk=pk)

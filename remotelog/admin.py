@@ -196,6 +196,10 @@ class LogMessageAdmin(admin.ModelAdmin):
         ("As sent", {"fields": ["msg", "args", "extra_pre", "client_id"]}),
     ]
 
+    class Media:
+        # The level swatches and tracebacks that wrap: no style attribute (CSP).
+        css = {"all": ["remotelog/remotelog.css"]}
+
     def get_queryset(self, request):
         # The default order after any column the user sorts by, so that sorting
         # by level or logger reads the (column, created, id) index.
@@ -242,8 +246,11 @@ class LogMessageAdmin(admin.ModelAdmin):
 
     @admin.display(description="level", ordering="levelno")
     def level(self, obj):
+        # A swatch, not coloured text: the Content-Security-Policy allows no style attribute.
         return format_html(
-            '<strong class="remotelog-level" style="color: {}">{}</strong>',
+            '<strong class="remotelog-level"><svg class="remotelog-swatch" width="12" height="12"'
+            ' viewBox="0 0 1 1" aria-hidden="true"><rect width="1" height="1" fill="{}"/></svg>'
+            "{}</strong>",
             level_colour(obj.levelno),
             obj.levelname,
         )
@@ -274,9 +281,7 @@ class LogMessageAdmin(admin.ModelAdmin):
         if not text:
             return "-"
         # format_html escapes the text: a traceback may quote any input.
-        return format_html(
-            '<pre class="remotelog-pre" style="white-space: pre-wrap">{}</pre>', text
-        )
+        return format_html('<pre class="remotelog-pre">{}</pre>', text)
 
 
 @admin.register(Application)

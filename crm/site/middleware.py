@@ -1,6 +1,7 @@
 """Site-wide middleware."""
 
 from django.contrib.auth import middleware as auth_middleware
+from django.utils.cache import patch_cache_control
 
 
 class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
@@ -18,3 +19,28 @@ class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
         if not getattr(view_func, "login_required", True):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+class PrivateCacheMiddleware:
+    """
+    Mark the answers of login-required views ``Cache-Control: private``.
+
+    They show contacts and logs: a shared proxy must not keep them for the next
+    visitor. A view that says more keeps its own header (the admin's
+    ``never_cache``, the downloads' ``no-store``); public views (the remote
+    log's endpoints) and static files are left alone.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        match = request.resolver_match
+        if (
+            match is not None
+            and getattr(match.func, "login_required", True)
+            and not response.has_header("Cache-Control")
+        ):
+            patch_cache_control(response, private=True)
+        return response

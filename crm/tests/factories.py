@@ -1,6 +1,7 @@
 """Small helpers that make contact-book data for tests."""
 
-from crm.models import Address, Contact, Phone, normalize_phone, sort_key
+from crm.models import Address, Contact, Phone, sort_key
+from crm.phones import normalize_phone
 
 
 def make_contact(name="Ada Lovelace", *, phones=(), addresses=(), **fields):

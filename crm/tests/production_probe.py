@@ -37,6 +37,8 @@ def probe():
         {"username": "probe", "password": PASSWORD},
         secure=True,
     )
+    home = client.get("/", secure=True)
+    export = client.get("/contacts/export.csv", secure=True)
     missing = client.get("/no-such-page/", secure=True)
     return {
         "plain_http": {
@@ -52,6 +54,8 @@ def probe():
             "cookies": cookie_flags(page),
         },
         "login": {"status": login.status_code, "cookies": cookie_flags(login)},
+        "home": {"status": home.status_code, "headers": dict(home.headers)},
+        "export": {"status": export.status_code, "headers": dict(export.headers)},
         "not_found": {"status": missing.status_code, "body": missing.content.decode()},
         "template_loaders": [
             type(loader).__module__ + "." + type(loader).__name__

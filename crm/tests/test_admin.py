@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from crm.models import ContactRelationship, Phone, RelationshipType
+from crm.models import Contact, ContactRelationship, Phone, RelationshipType
 from crm.services import relationship_add
 
 from .factories import make_contact, make_contacts
@@ -97,3 +97,113 @@ def test_counts_per_row_are_right_and_the_list_count_joins_nothing(admin_client,
     # At 100,000 contacts a count over the phone join would group every row.
     counts = [q["sql"] for q in captured if "COUNT(*)" in q["sql"] and "__count" in q["sql"]]
     assert counts and all("JOIN" not in sql for sql in counts), counts
+
+
+def admin_form_data(client, url, **changes):
+    """
+    Return the POST data of the admin form at ``url`` as the page shows it,
+    management forms of its inlines included, with ``changes`` applied.
+    """
+    response = client.get(url)
+    assert response.status_code == 200
+    forms = [response.context["adminform"].form]
+    data = {}
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        forms += formset.forms
+        for name, field in formset.management_form.fields.items():
+            value = formset.management_form.initial.get(name, field.initial)
+            data[formset.management_form.add_prefix(name)] = "" if value is None else value
+    for form in forms:
+        for name in form.fields:
+            value = form[name].value()
+            if value is not None and value is not False:
+                data[form.add_prefix(name)] = value
+    data.update(changes)
+    return data
+
+
+def inline_rows(data, prefix, *rows):
+    """Add ``rows`` (dicts of field values) to the inline ``prefix`` of admin POST ``data``."""
+    first = int(data[f"{prefix}-TOTAL_FORMS"])
+    for i, row in enumerate(rows, start=first):
+        data.update({f"{prefix}-{i}-{field}": value for field, value in row.items()})
+    data[f"{prefix}-TOTAL_FORMS"] = str(first + len(rows))
+    return data
+
+
+def refused(client, url, data):
+    """Post ``data`` to ``url``; assert that the page comes back with errors; return them."""
+    response = client.post(url, data)
+    assert response.status_code == 200, response.status_code
+    errors = response.context["errors"]
+    assert errors, "the admin saved the form"
+    return [str(message) for message in errors]
+
+
+@pytest.mark.parametrize("number", ["()", "call me", "5550123", "555.01.23"])
+def test_admin_refuses_a_phone_without_digits_or_with_another_phones_digits(admin_client, number):
+    Phone.objects.create(number="(555) 01-23")
+    url = "/admin/crm/phone/add/"
+    errors = refused(admin_client, url, admin_form_data(admin_client, url, number=number))
+    assert any("digit" in error or "(555) 01-23" in error for error in errors), errors
+    assert Phone.objects.count() == 1
+
+
+def test_admin_refuses_to_change_a_phone_to_another_phones_digits(admin_client):
+    Phone.objects.create(number="(555) 01-23")
+    phone = Phone.objects.create(number="555 0199")
+    url = f"/admin/crm/phone/{phone.pk}/change/"
+    errors = refused(admin_client, url, admin_form_data(admin_client, url, number="555-01-23"))
+    assert any("(555) 01-23" in error for error in errors), errors
+    phone.refresh_from_db()
+    assert (phone.number, phone.digits) == ("555 0199", "5550199")
+
+
+def test_admin_changes_a_phone_and_derives_its_digits(admin_client):
+    phone = Phone.objects.create(number="555 0199")
+    url = f"/admin/crm/phone/{phone.pk}/change/"
+    response = admin_client.post(url, admin_form_data(admin_client, url, number="+1 555 0100"))
+    assert response.status_code == 302
+    phone.refresh_from_db()
+    assert (phone.number, phone.digits) == ("+1 555 0100", "15550100")
+
+
+def test_admin_refuses_the_same_phone_or_address_twice_on_one_contact(admin_client):
+    ada = make_contact(phones=["555 0100"], addresses=["London"])
+    phone, address = ada.phones.get(), ada.addresses.get()
+    url = f"/admin/crm/contact/{ada.pk}/change/"
+    data = admin_form_data(admin_client, url)
+    inline_rows(data, "Contact_phones", {"phone": phone.pk})
+    refused(admin_client, url, data)
+    data = admin_form_data(admin_client, url)
+    inline_rows(data, "Contact_addresses", {"address": address.pk})
+    refused(admin_client, url, data)
+
+    url = "/admin/crm/contact/add/"
+    data = admin_form_data(admin_client, url, name="Charles Babbage")
+    inline_rows(data, "Contact_phones", {"phone": phone.pk}, {"phone": phone.pk})
+    refused(admin_client, url, data)
+    assert list(Contact.objects.all()) == [ada]
+
+
+def test_admin_refuses_a_relationship_type_whose_name_or_slug_is_taken(admin_client):
+    RelationshipType.objects.create(name="Colleague", slug="colleague")
+    url = "/admin/crm/relationshiptype/add/"
+    for fields in [{"name": "Colleague", "slug": "other"}, {"name": "Other", "slug": "colleague"}]:
+        refused(admin_client, url, admin_form_data(admin_client, url, **fields))
+    assert RelationshipType.objects.count() == 1
+
+
+def test_admin_refuses_fields_longer_than_their_columns(admin_client):
+    ada = make_contact(addresses=["London"])
+    long = "x" * 201
+    for url in [
+        "/admin/crm/contact/add/",
+        f"/admin/crm/contact/{ada.pk}/change/",
+        "/admin/crm/address/add/",
+        f"/admin/crm/address/{ada.addresses.get().pk}/change/",
+        "/admin/crm/relationshiptype/add/",
+    ]:
+        fields = {"street": long} if "/address/" in url else {"name": long, "slug": "s"}
+        refused(admin_client, url, admin_form_data(admin_client, url, **fields))

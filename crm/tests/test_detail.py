@@ -53,3 +53,20 @@ def test_contact_page_costs_the_same_queries_whatever_it_holds(logged_in_client)
 
 def test_unknown_contact_is_404(logged_in_client):
     assert logged_in_client.get("/contacts/999999/").status_code == 404
+
+
+def test_phone_links_dial_the_number_in_e164_form(logged_in_client, settings):
+    ada = make_contact(
+        "Ada Lovelace", phones=["+33 6 12 34 56 78", "(202) 555-0143", "555 0199", "+999 12"]
+    )
+    page = logged_in_client.get(ada.get_absolute_url()).content.decode()
+    assert 'href="tel:+33612345678"' in page
+    # Typed without a country code: the default region, the United States.
+    assert 'href="tel:+12025550143"' in page
+    # Not a number phonenumbers knows: its digits, with the "+" it was typed with.
+    assert 'href="tel:5550199"' in page
+    assert 'href="tel:+99912"' in page
+
+    settings.CRM_PHONE_REGION = "FR"
+    page = logged_in_client.get(make_contact("Bob", phones=["06 12 34 56 79"]).get_absolute_url())
+    assert 'href="tel:+33612345679"' in page.content.decode()

@@ -6,7 +6,8 @@ import io
 import pytest
 from django.urls import reverse
 
-from crm.models import Contact
+from crm import exports
+from crm.models import Address, Contact, Phone
 
 from .factories import make_contact, make_contacts
 
@@ -70,7 +71,8 @@ def test_csv_export_holds_every_matching_contact_not_only_the_page(logged_in_cli
     data = download(logged_in_client, reverse("crm:contact_export_csv"), q="person")
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
     assert [row["Name"] for row in rows] == [f"Person {i:04d}" for i in range(120)]
-    assert rows[0]["Phones"] == "+1 (555) 0000-00 (Mobile); +1 (555) 0000-01 (Mobile)"
+    # A cell starting with "+" is a formula to a spreadsheet: it starts with an apostrophe.
+    assert rows[0]["Phones"] == "'+1 (555) 0000-00 (Mobile); +1 (555) 0000-01 (Mobile)"
 
     everyone = download(logged_in_client, reverse("crm:contact_export_csv")).decode()
     rows = list(csv.DictReader(io.StringIO(everyone)))
@@ -123,3 +125,36 @@ def test_export_with_no_match_says_so(logged_in_client):
     assert response.redirect_chain[-1][0] == reverse("crm:contact_list") + "?q=nobody"
     assert "Nothing to export: no contact matches." in response.content.decode()
     assert Contact.objects.count() == 1
+
+
+# What OWASP lists as a cell a spreadsheet would run as a formula.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def test_no_csv_cell_starts_like_a_formula_in_any_column(logged_in_client):
+    phone = Phone.objects.create(number="-2+3+cmd|' /C calc'!A0")  # as a 2009 admin let in
+    contact = make_contact(
+        "@SUM(1+1)", email="=x@example.org", notes="\tnote", phones=[phone, "+33 6 12 34 56 78"]
+    )
+    contact.addresses.add(Address.objects.create(street="-1 Main Street", city="+London"))
+    make_contact("\rReturn"), make_contact("\nLine feed"), make_contact("'Quoted")
+    data = download(logged_in_client, reverse("crm:contact_export_csv")).decode()
+    rows = list(csv.reader(io.StringIO(data)))
+    assert all(not cell.startswith(FORMULA_START) for row in rows for cell in row), rows
+    header, *rows = rows
+    sums = next(dict(zip(header, row, strict=True)) for row in rows if "SUM" in row[0])
+    assert sums["Name"] == "'@SUM(1+1)"
+    assert sums["Email"] == "'=x@example.org"
+    assert sums["Phones"] == "'-2+3+cmd|' /C calc'!A0 (Mobile); +33 6 12 34 56 78 (Mobile)"
+    assert sums["City"] == "'+London"
+    assert sums["Addresses"] == "'-1 Main Street, +London"
+    assert sums["Notes"] == "'\tnote"
+
+
+def test_csv_cells_read_back_as_they_were_written(logged_in_client):
+    names = ["=1+1", "+33 6 12 34 56 78", "'Tis a name", "''Twice", "Plain", "-", "@"]
+    for name in names:
+        make_contact(name)
+    data = download(logged_in_client, reverse("crm:contact_export_csv")).decode()
+    read = [exports.cell_text(row["Name"]) for row in csv.DictReader(io.StringIO(data))]
+    assert sorted(read) == sorted(names)

@@ -7,8 +7,8 @@ from crm.models import (
     ContactRelationship,
     Phone,
     RelationshipType,
-    normalize_phone,
 )
+from crm.phones import normalize_phone
 from crm.services import contact_merge, relationship_add
 
 pytestmark = pytest.mark.django_db

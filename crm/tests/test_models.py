@@ -1,7 +1,9 @@
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from crm.models import Contact, ContactRelationship, Phone, RelationshipType, normalize_phone
+from crm.models import Contact, ContactRelationship, Phone, RelationshipType
+from crm.phones import normalize_phone
 from crm.services import relationship_add
 
 pytestmark = pytest.mark.django_db
@@ -77,3 +79,20 @@ def test_a_phone_can_be_shared_by_several_contacts():
     ada.phones.add(office)
     charles.phones.add(office)
     assert set(office.contacts.all()) == {ada, charles}
+
+
+def test_full_clean_checks_a_phones_digits_as_errors_of_its_number():
+    Phone.objects.create(number="(555) 01-23")
+    with pytest.raises(ValidationError) as taken:
+        Phone(number="555 0123").full_clean()
+    assert taken.value.message_dict == {
+        "number": ["(555) 01-23 has the same digits already: link that phone instead."]
+    }
+    with pytest.raises(ValidationError) as empty:
+        Phone(number="()").full_clean()
+    assert empty.value.message_dict == {"number": ["A phone number has 3 to 20 digits."]}
+    # A phone may change its own punctuation.
+    phone = Phone.objects.get()
+    phone.number = "555-0123"
+    phone.full_clean()
+    assert phone.digits == "5550123"

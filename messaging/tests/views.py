@@ -24,9 +24,6 @@ SAVE_FORM = _django.from_string(
   <label for="name">Name</label><input type="text" id="name" name="name">
   <button type="submit">Save</button>
 </form>
-<button type="button" id="note-in-background"
-  onclick="messaging.fetch('{% url 'messaging_tests:note' %}', {method: 'POST',
-    headers: {'X-CSRFToken': '{{ csrf_token }}'}})">Note in the background</button>
 {% endblock %}"""
 )
 

@@ -53,7 +53,9 @@ def test_list_shows_columns_and_coloured_levels(admin_client, application):
     page = admin_client.get(LIST).content.decode()
     assert "disk full" in page
     assert "10.0.0.7" in page
-    assert re.search(r'class="remotelog-level" style="color: #c0262d">ERROR<', page)
+    assert re.search(
+        r'class="remotelog-level"><svg [^>]*><rect [^>]*fill="#c0262d"/></svg>ERROR<', page
+    )
 
 
 def test_is_read_only(admin_client, application):

@@ -21,7 +21,7 @@ def test_chart_bar_leads_to_the_filtered_admin_list(page, staff_user, password, 
     page.click("button[type=submit]")
     expect(page.get_by_role("heading", level=1)).to_have_text("Remote logs")
     hourly = page.locator("section.remotelog-chart").first
-    expect(hourly.locator("rect")).to_have_count(2)
+    expect(hourly.locator("svg[role=img] rect")).to_have_count(2)
     hourly.locator("a", has=page.locator("title", has_text="ERROR: 3")).click()
     expect(page).to_have_url(re.compile(r"/admin/remotelog/logmessage/\?.*levelno=40"))
     expect(page.locator("#result_list tbody tr")).to_have_count(3)

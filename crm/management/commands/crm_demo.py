@@ -11,9 +11,9 @@ from crm.models import (
     ContactRelationship,
     Phone,
     RelationshipType,
-    normalize_phone,
     sort_key,
 )
+from crm.phones import normalize_phone
 
 # fmt: off
 FIRST_NAMES = [

@@ -64,8 +64,8 @@ def test_stylesheet_is_a_local_static_file(logged_in_client):
 ARGUMENTS = {"pk": "1", "other_pk": "2", "keep_pk": "1", "duplicate_pk": "2", "app_slug": "app"}
 
 
-def site_urls(patterns=None, prefix=""):
-    """Yield a URL for every route of the site outside the admin, arguments filled in."""
+def site_urls(patterns=None, prefix="", arguments=ARGUMENTS):
+    """Yield a URL for every route of the site outside the admin, ``arguments`` filled in."""
     from django.urls import URLPattern, URLResolver, get_resolver
 
     for pattern in get_resolver().url_patterns if patterns is None else patterns:
@@ -73,9 +73,9 @@ def site_urls(patterns=None, prefix=""):
         if route.startswith("admin/"):
             continue
         if isinstance(pattern, URLResolver):
-            yield from site_urls(pattern.url_patterns, route)
+            yield from site_urls(pattern.url_patterns, route, arguments)
         elif isinstance(pattern, URLPattern):
-            yield "/" + re.sub(r"<(\w+):(\w+)>", lambda m: ARGUMENTS[m[2]], route)
+            yield "/" + re.sub(r"<(\w+):(\w+)>", lambda m: str(arguments[m[2]]), route)
 
 
 # Deliberately public: the login page, and the log endpoints, which ask each

@@ -146,6 +146,24 @@ def test_production_responses_carry_the_security_headers(production):
     assert page["headers"]["Referrer-Policy"] == "same-origin"
 
 
+def test_production_pages_carry_the_content_security_policy_and_stay_private(production):
+    policy = {
+        "default-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    }
+    for name in ("login_page", "home", "export"):
+        headers = production[name]["headers"]
+        assert set(headers["Content-Security-Policy"].split("; ")) == policy, name
+    assert production["home"]["status"] == 200
+    assert production["home"]["headers"]["Cache-Control"] == "private"
+    # No contact yet: the export sends back to the list, and is not stored either.
+    assert production["export"]["status"] == 302
+    assert production["export"]["headers"]["Cache-Control"] == "no-store, private"
+
+
 def test_production_cookies_are_secure_and_httponly(production):
     assert production["login_page"]["cookies"]["csrftoken"] == {"secure": True, "httponly": True}
     login = production["login"]

@@ -1,0 +1,27 @@
+"""
+Settings of the contact book, read lazily with their defaults.
+
+Use ``from crm.conf import settings`` and read ``settings.PHONE_REGION``: the
+value comes from ``CRM_PHONE_REGION`` in the Django settings at the moment it
+is read (so tests can override it), else from the default below.
+"""
+
+from django.conf import settings as django_settings
+
+DEFAULTS = {
+    # Region (ISO 3166 two-letter code) of a phone number typed without its
+    # country code: "(202) 555-0143" is a US number by default.
+    "PHONE_REGION": "US",
+}
+
+
+class ContactBookSettings:
+    """Read ``CRM_<NAME>`` from the Django settings, falling back to the default."""
+
+    def __getattr__(self, name):
+        if name not in DEFAULTS:
+            raise AttributeError(f"crm has no setting {name!r}")
+        return getattr(django_settings, f"CRM_{name}", DEFAULTS[name])
+
+
+settings = ContactBookSettings()
