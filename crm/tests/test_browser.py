@@ -34,6 +34,7 @@ def test_no_page_needs_an_inline_script_or_style(browser, live_server, staff_use
     import logging
 
     from crm.models import RelationshipType
+    from crm.services import relationship_add
     from remotelog.models import Application, LogMessage
 
     from .factories import make_contact
@@ -41,7 +42,7 @@ def test_no_page_needs_an_inline_script_or_style(browser, live_server, staff_use
     ada = make_contact("Ada Lovelace", phones=["+33 6 12 34 56 78"], addresses=["London"])
     twin = make_contact("Ada Lovelace", phones=[ada.phones.get()])
     charles = make_contact("Charles Babbage")
-    ada.contacts.add(charles)
+    relationship_add(contact=ada, other=charles)
     RelationshipType.objects.create(name="Colleague", slug="colleague")
     application = Application(slug="pump", name="Pump")
     application.set_new_secret()

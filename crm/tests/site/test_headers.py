@@ -4,10 +4,11 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from crm.models import ContactRelationship, RelationshipType
+from crm.models import RelationshipType
+from crm.services import relationship_add
+from crm.tests.factories import make_contact
 from remotelog.models import Application
 
-from crm.tests.factories import make_contact
 from .test_access import PUBLIC, site_urls
 
 pytestmark = pytest.mark.django_db
@@ -35,9 +36,8 @@ def rows():
     """Return a row of every kind the site and the admin show, by URL argument name."""
     ada = make_contact("Ada Lovelace", phones=["555 0100"], addresses=["London"])
     charles = make_contact("Charles Babbage", phones=[ada.phones.get()])
-    ada.contacts.add(charles)
     kind = RelationshipType.objects.create(name="Colleague", slug="colleague")
-    ContactRelationship.objects.get(from_contact=ada).types.add(kind)
+    relationship_add(contact=ada, other=charles, types=[kind])
     application = Application(slug="app", name="App")
     application.set_new_secret()
     application.save()
