@@ -217,7 +217,7 @@ def floor_page(request):
     they differ only in how they read the rows.
     """
     from crm.models import Contact
-    from crm.queries import ContactPaginator
+    from crm.queries.contacts import ContactPaginator
 
     per_page = int(request.GET.get("per_page", PER_PAGE))
     paginator = ContactPaginator(Contact.objects.all(), per_page)

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 
 from .phones import normalize_phone, validate_phone_number
-from .queries import ContactQuerySet
+from .queries.contacts import ContactQuerySet
 
 
 def sort_key(name):
@@ -84,6 +84,16 @@ class Phone(models.Model):
             raise ValidationError(errors) from None
 
 
+# The parts of an address in the order one line shows them, and what a user edits.
+ADDRESS_LINE = ("street", "postal_code", "city", "region", "country")
+ADDRESS_FIELDS = ("label", "street", "city", "region", "postal_code", "country")
+
+
+def address_line(parts):
+    """Return an address on one line from ``parts``, a mapping of its field names."""
+    return ", ".join(parts[name] for name in ADDRESS_LINE if parts.get(name))
+
+
 class Address(models.Model):
     """A postal address, shareable by several contacts (an office building)."""
 
@@ -104,8 +114,7 @@ class Address(models.Model):
         indexes = [models.Index(fields=["city"], name="crm_address_city")]
 
     def __str__(self):
-        parts = [self.street, self.postal_code, self.city, self.region, self.country]
-        return ", ".join(part for part in parts if part) or "(empty address)"
+        return address_line(vars(self)) or "(empty address)"
 
 
 class RelationshipType(models.Model):

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from crm.models import Contact, ContactRelationship, Phone, RelationshipType
-from crm.services import relationship_add
+from crm.services.relationships import relationship_add
 
 from .factories import make_contact, make_contacts
 

@@ -4,7 +4,7 @@ from django.db import IntegrityError, transaction
 
 from crm.models import Contact, ContactRelationship, Phone, RelationshipType
 from crm.phones import normalize_phone
-from crm.services import relationship_add
+from crm.services.relationships import relationship_add
 
 pytestmark = pytest.mark.django_db
 

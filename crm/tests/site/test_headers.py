@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from crm.models import RelationshipType
-from crm.services import relationship_add
+from crm.services.relationships import relationship_add
 from crm.tests.factories import make_contact
 from remotelog.models import Application
 
