@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from remotelog.models import LogMessage
 from remotelog.records import record_values
 
-from .conftest import basic_auth
+from .conftest import HungUp, basic_auth, post_cut_short
 
 URL = "/remotelog/datalogger/batch/"
 
@@ -107,6 +107,30 @@ class TestBatch:
         response = send(client, body, auth)
         assert response.status_code == 400
         assert reason in response.content.decode()
+        assert not LogMessage.objects.exists()
+
+    def test_a_body_shorter_than_its_content_length_is_400(self, client, auth):
+        # What arrived is complete JSON, but the client declared more and hung up.
+        body = json.dumps([make_record()]).encode()
+        response = post_cut_short(
+            client, URL, body, declared=len(body) + 10, content_type="application/json", auth=auth
+        )
+        assert response.status_code == 400
+        assert "Content-Length" in response.content.decode()
+        assert not LogMessage.objects.exists()
+
+    def test_a_body_that_cannot_be_read_is_400(self, client, auth):
+        body = json.dumps([make_record()]).encode()
+        response = post_cut_short(
+            client,
+            URL,
+            body,
+            declared=len(body),
+            content_type="application/json",
+            auth=auth,
+            stream=HungUp(),
+        )
+        assert response.status_code == 400
         assert not LogMessage.objects.exists()
 
     def test_not_json_content_type_is_400(self, client, auth):

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from remotelog.models import LogMessage
 
-from .conftest import Capture, basic_auth, http_handler
+from .conftest import Capture, HungUp, basic_auth, http_handler, post_cut_short
 
 URL = "/remotelog/datalogger/log/"
 FORM = "application/x-www-form-urlencoded"
@@ -271,6 +271,23 @@ class TestRefusals:
         assert response.status_code == 400
         assert response["Content-Type"].startswith("text/plain")
         assert reason in response.content.decode()
+        assert not LogMessage.objects.exists()
+
+    def test_a_body_shorter_than_its_content_length_is_400(self, client, auth):
+        # The client declared 38 bytes, sent 27 and hung up: what arrived may
+        # parse as a record, but it is not the record that was sent.
+        body = b"msg=disk+full&levelno=40&na"
+        response = post_cut_short(client, URL, body, declared=38, content_type=FORM, auth=auth)
+        assert response.status_code == 400
+        assert "Content-Length" in response.content.decode()
+        assert not LogMessage.objects.exists()
+
+    def test_a_body_that_cannot_be_read_is_400(self, client, auth):
+        body = urlencode(record_fields()).encode()
+        response = post_cut_short(
+            client, URL, body, declared=len(body), content_type=FORM, auth=auth, stream=HungUp()
+        )
+        assert response.status_code == 400
         assert not LogMessage.objects.exists()
 
     def test_missing_msg_is_400(self, client, auth):
