@@ -44,6 +44,11 @@ STANDARD_FIELDS = {*TEXT_FIELDS, *INT_RANGES, *FLOAT_FIELDS, "message"}
 LEVEL_NUMBERS = {"CRITICAL": 50, "FATAL": 50, "ERROR": 40, "WARNING": 30, "WARN": 30}
 LEVEL_NUMBERS |= {"INFO": 20, "DEBUG": 10, "NOTSET": 0}
 CLIENT_ID_MAX_LENGTH = 64
+# Lists and objects in a batch record (extra fields, args) nest at most this
+# deep. Deeper ones are refused before anything recurses into them: json.loads
+# accepts nearly a thousand levels, more than Python's own recursion limit
+# leaves to the code that walks, stores or prints them.
+MAX_DEPTH = 32
 
 # A conversion with a width or precision: "%-12s", "%.3f", "%*d".
 _WIDTH = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
@@ -52,6 +57,10 @@ _MAX_WIDTH = 1000
 
 class InvalidRecord(ValueError):
     """The record cannot be stored; the message says why, in the client's terms."""
+
+
+class NestedTooDeep(ValueError):
+    """A JSON value holds lists or objects nested deeper than `MAX_DEPTH` levels."""
 
 
 def record_values(fields, *, remote_addr, received, client_id=None):
@@ -74,7 +83,12 @@ def record_values(fields, *, remote_addr, received, client_id=None):
             key = str(key)
         key = clean_text(key)
         if key not in STANDARD_FIELDS:
-            extra[key] = clean_json(value)
+            try:
+                extra[key] = clean_json(value)
+            except NestedTooDeep:
+                raise InvalidRecord(
+                    f"extra field {key[:40]!r} is nested deeper than {MAX_DEPTH} levels"
+                ) from None
             continue
         if value is None or value == "None":
             value = "None" if key == "msg" else None
@@ -102,7 +116,7 @@ def record_values(fields, *, remote_addr, received, client_id=None):
     row["client_id"] = _client_id(client_id)
     if values.get("message") is not None:
         # Formatted on the client by a Formatter, from the real objects: the best text.
-        row["message"] = clean_text(str(values["message"]))
+        row["message"] = _text(values, "message")
     else:
         row["message"] = render_message(row["msg"], row["args"])
     row["extra"] = extra
@@ -149,14 +163,21 @@ def clean_text(value):
     return value
 
 
-def clean_json(value):
-    """Return the JSON ``value`` with every string in it made storable by `clean_text`."""
+def clean_json(value, levels=MAX_DEPTH):
+    """
+    Return the JSON ``value`` with every string in it made storable by `clean_text`.
+
+    Raise `NestedTooDeep` when its lists and objects nest more than ``levels``
+    deep: the recursion stops there, whatever the input.
+    """
     if isinstance(value, str):
         return clean_text(value)
-    if isinstance(value, list):
-        return [clean_json(item) for item in value]
-    if isinstance(value, dict):
-        return {clean_text(str(key)): clean_json(item) for key, item in value.items()}
+    if isinstance(value, list | dict):
+        if not levels:
+            raise NestedTooDeep
+        if isinstance(value, list):
+            return [clean_json(item, levels - 1) for item in value]
+        return {clean_text(str(key)): clean_json(item, levels - 1) for key, item in value.items()}
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
     return value
@@ -168,6 +189,10 @@ def _text(values, field):
         return None
     if field == "args" and isinstance(value, list):
         # A batch may send the arguments as a JSON list; keep the stock handler's form.
+        try:
+            value = clean_json(value)
+        except NestedTooDeep:
+            raise InvalidRecord(f"args is nested deeper than {MAX_DEPTH} levels") from None
         return clean_text(repr(tuple(value)))
     if not isinstance(value, str | int | float):  # bool is an int: logging.info(True)
         raise InvalidRecord(f"{field} must be a string")

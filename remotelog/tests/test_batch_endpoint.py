@@ -34,6 +34,20 @@ def make_record(index=0, **overrides):
     return fields
 
 
+def nested(levels, leaf="deep"):
+    """Return ``leaf`` inside ``levels`` lists: [[["deep"]]] is nested 3 levels."""
+    value = leaf
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+def with_nested_json(records, levels):
+    """Return the batch's JSON with each "NESTED" value written ``levels`` lists deep."""
+    # Written as text: json.dumps itself recurses, and fails in the test near 1,000 levels.
+    return json.dumps(records).replace('"NESTED"', "[" * levels + '"deep"' + "]" * levels)
+
+
 def send(client, records, auth, url=URL):
     body = records if isinstance(records, str | bytes) else json.dumps(records)
     return client.post(url, body, content_type="application/json", **auth)
@@ -131,6 +145,35 @@ class TestBatch:
             stream=HungUp(),
         )
         assert response.status_code == 400
+        assert not LogMessage.objects.exists()
+
+    @pytest.mark.parametrize("levels", [33, 600, 900])
+    def test_an_extra_field_nested_too_deep_is_400_naming_the_record(self, client, auth, levels):
+        records = [make_record(index) for index in range(4)]
+        records[3]["x"] = {"a": "NESTED"}
+        response = send(client, with_nested_json(records, levels - 1), auth)
+        assert response.status_code == 400
+        reason = "Record 3: extra field 'x' is nested deeper than 32 levels."
+        assert reason in response.content.decode()
+        assert not LogMessage.objects.exists()
+
+    def test_an_extra_field_nested_32_levels_is_stored(self, client, auth):
+        value = {"a": nested(31)}
+        assert send(client, [make_record(x=value)], auth).status_code == 201
+        assert LogMessage.objects.get().extra["x"] == value
+
+    @pytest.mark.parametrize(
+        ("field", "levels", "reason"),
+        [
+            ("args", 900, "Record 0: args is nested deeper than 32 levels."),
+            ("message", 900, "Record 0: message must be a string."),
+        ],
+    )
+    def test_deep_args_or_message_are_400(self, client, auth, field, levels, reason):
+        body = with_nested_json([make_record(**{field: "NESTED"})], levels)
+        response = send(client, body, auth)
+        assert response.status_code == 400
+        assert reason in response.content.decode()
         assert not LogMessage.objects.exists()
 
     def test_not_json_content_type_is_400(self, client, auth):
