@@ -50,6 +50,14 @@ CLIENT_ID_MAX_LENGTH = 64
 # leaves to the code that walks, stores or prints them.
 MAX_DEPTH = 32
 
+# Numbers as str() writes them, in ASCII. int() and float() also read other
+# scripts' digits ("١٢٣" is 123), underscores, surrounding spaces, "nan", "inf".
+_INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
+# Each part of _DECIMAL starts with its own character, so a failed match backtracks
+# in linear time ("[0-9]+\.?[0-9]*" is quadratic on a long run of digits).
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
+_NOT_FINITE = {"nan", "inf", "infinity"}
+
 # A conversion with a width or precision: "%-12s", "%.3f", "%*d".
 _WIDTH = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
 _MAX_WIDTH = 1000
@@ -204,10 +212,12 @@ def _integer(values, field, low, high):
     if value is None:
         return None
     if isinstance(value, str):
+        if not _INTEGER.fullmatch(value):
+            raise InvalidRecord(f"{field} must be an integer in ASCII digits, not {value[:40]!r}")
         try:
-            value = int(value.strip())
-        except ValueError:
-            raise InvalidRecord(f"{field} must be an integer, not {value[:40]!r}") from None
+            value = int(value)
+        except ValueError:  # more digits than int() converts (4,300)
+            raise InvalidRecord(f"{field} is out of range") from None
     elif isinstance(value, float) and value.is_integer():
         value = int(value)
     elif not isinstance(value, int) or isinstance(value, bool):
@@ -222,10 +232,13 @@ def _number(values, field):
     if value is None:
         return None
     if isinstance(value, str):
-        try:
-            value = float(value.strip())
-        except ValueError:
-            raise InvalidRecord(f"{field} must be a number, not {value[:40]!r}") from None
+        if not _DECIMAL.fullmatch(value):
+            if value.lower().lstrip("+-") in _NOT_FINITE:
+                raise InvalidRecord(f"{field} must be a finite number")
+            raise InvalidRecord(f"{field} must be a number in ASCII digits, not {value[:40]!r}")
+        value = float(value)
+        if not math.isfinite(value):  # "1e999": too large for a float
+            raise InvalidRecord(f"{field} is out of range")
     elif isinstance(value, int) and not isinstance(value, bool):
         try:
             value = float(value)

@@ -114,6 +114,8 @@ class TestBatch:
             ('[{"msg": "x", "id": ""}]', "Record 0: id must be 1 to 64 characters"),
             ('[{"msg": "x"}, {"name": "y"}]', "Record 1: msg is missing"),
             ('[{"msg": ["a"]}]', "Record 0: msg must be a string"),
+            ('[{"msg": "x", "levelno": "\u0661\u0662\u0663"}]', "Record 0: levelno must be"),
+            ('[{"msg": "x", "created": " 1.5 "}]', "Record 0: created must be"),
             ("[" * 100_000, "not valid JSON"),
         ],
     )

@@ -290,6 +290,53 @@ class TestRefusals:
         assert response.status_code == 400
         assert not LogMessage.objects.exists()
 
+    @pytest.mark.parametrize(
+        ("field", "value"),
+        [
+            ("levelno", "\u0661\u0662\u0663"),  # Arabic-Indic 123: int() reads it
+            ("lineno", "\uff14\uff12"),  # fullwidth 42
+            ("thread", "1_000"),
+            ("process", " 12 "),
+            ("lineno", "12\n"),
+            ("created", "\u0661\u0667\u0663\u0663\u0661\u0664\u0662\u0660\u0660\u0660"),
+            ("created", "1_733_142_000"),
+            ("msecs", " 1.5"),
+            ("msecs", "1.5\u00a0"),
+            ("relativeCreated", "infinity"),
+            ("msecs", "nan"),
+            ("created", "-inf"),
+        ],
+    )
+    def test_numbers_are_ascii_decimals_only(self, client, auth, field, value):
+        response = post(client, record_fields(**{field: value}), auth)
+        assert response.status_code == 400
+        reason = response.content.decode()
+        assert reason.startswith(f"Malformed record: {field} must be ")
+        assert not LogMessage.objects.exists()
+
+    @pytest.mark.parametrize(
+        ("field", "value", "stored"),
+        [
+            ("created", "1733142000.123456", 1733142000.123456),
+            ("created", "1733142000", 1733142000.0),
+            ("msecs", "123.0", 123.0),
+            ("relativeCreated", "1.2e-05", 1.2e-05),
+            ("relativeCreated", "5E+2", 500.0),
+            ("msecs", ".5", 0.5),
+            ("lineno", "-1", -1),
+            ("levelno", "+5", 5),
+            ("thread", "140234567890123", 140234567890123),
+            ("process", "0", 0),
+        ],
+    )
+    def test_numbers_as_the_stock_handler_writes_them(self, client, auth, field, value, stored):
+        assert post(client, record_fields(**{field: value}), auth).status_code == 201
+        row = LogMessage.objects.get()
+        if field == "created":
+            assert row.created.timestamp() == pytest.approx(stored, abs=1e-5)
+        else:
+            assert getattr(row, field) == stored
+
     def test_missing_msg_is_400(self, client, auth):
         fields = record_fields()
         del fields["msg"]
