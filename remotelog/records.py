@@ -13,6 +13,9 @@ import datetime
 import math
 import re
 
+from .conf import settings
+from .formatting import bounded_format
+
 # Attributes of logging.LogRecord (3.11 to 3.13) that have a column; any other
 # key is an extra field. "message" and "asctime" appear when another handler
 # formatted the record first.
@@ -58,10 +61,6 @@ _INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
 _NOT_FINITE = {"nan", "inf", "infinity"}
 
-# A conversion with a width or precision: "%-12s", "%.3f", "%*d".
-_WIDTH = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
-_MAX_WIDTH = 1000
-
 
 class InvalidRecord(ValueError):
     """The record cannot be stored; the message says why, in the client's terms."""
@@ -71,7 +70,7 @@ class NestedTooDeep(ValueError):
     """A JSON value holds lists or objects nested deeper than `MAX_DEPTH` levels."""
 
 
-def record_values(fields, *, remote_addr, received, client_id=None):
+def record_values(fields, *, remote_addr, received, client_id=None, max_message=None):
     """
     Return the column values of a `LogMessage` made from ``fields``, a mapping of record attributes.
 
@@ -80,8 +79,11 @@ def record_values(fields, *, remote_addr, received, client_id=None):
     `log_messages_store` write them). Raise `InvalidRecord` when `msg` is
     missing or a value does not fit its column. The string ``"None"`` (the
     stock handler's empty field) and JSON null are stored as NULL, except in
-    `msg`, where they are what was logged.
+    `msg`, where they are what was logged. The message holds at most
+    ``max_message`` characters (default: REMOTELOG_MAX_MESSAGE).
     """
+    if max_message is None:
+        max_message = settings.MAX_MESSAGE
     if "msg" not in fields:
         raise InvalidRecord("msg is missing")
     values = {}
@@ -124,40 +126,61 @@ def record_values(fields, *, remote_addr, received, client_id=None):
     row["client_id"] = _client_id(client_id)
     if values.get("message") is not None:
         # Formatted on the client by a Formatter, from the real objects: the best text.
-        row["message"] = _text(values, "message")
+        row["message"] = truncated(_text(values, "message"), max_message)
     else:
-        row["message"] = render_message(row["msg"], row["args"])
+        row["message"] = render_message(row["msg"], row["args"], limit=max_message)
     row["extra"] = extra
     return row
 
 
-def render_message(msg, args):
+def render_message(msg, args, *, limit=None):
     """
     Return ``msg % args`` when ``args`` is a plain literal; else msg and args side by side.
 
     ``args`` is the repr of the record's arguments. It is parsed with
-    `ast.literal_eval`, never evaluated, and formatting is skipped when a width or
-    precision would make a huge string.
+    `ast.literal_eval`, never evaluated. A width or precision over 1000 is not
+    formatted. The result holds at most ``limit`` characters (default:
+    REMOTELOG_MAX_MESSAGE), cut by `truncated`; no longer message is built on
+    the way, whatever the references in ``msg`` ask for.
     """
+    if limit is None:
+        limit = settings.MAX_MESSAGE
     if args is None or args in ("()", "[]", ""):
-        return msg
+        return truncated(msg, limit)
     try:
         values = ast.literal_eval(args)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return f"{msg} {args}"
+        return _side_by_side(msg, args, limit)
     if isinstance(values, list):
         values = tuple(values)
     elif not isinstance(values, tuple | dict):
         values = (values,)
-    for match in _WIDTH.finditer(msg):
-        for size in match.groups():
-            if size == "*" or (size is not None and int(size) > _MAX_WIDTH):
-                return f"{msg} {args}"
     try:
         # Formatting runs user data through str() and % with any format spec.
-        return clean_text(msg % values)
+        text, size = bounded_format(msg, values, literal_size=len(args), limit=limit)
     except Exception:
-        return f"{msg} {args}"
+        return _side_by_side(msg, args, limit)
+    return truncated(clean_text(text), limit, size=size)
+
+
+def truncated(text, limit, *, size=None):
+    """
+    Return ``text`` when it is at most ``limit`` characters long, else its start and a marker.
+
+    The marker, "… [truncated: 198,000,000 characters]", says how long the
+    whole text was: ``size``, when ``text`` is already only its start. The
+    result is ``limit`` characters long.
+    """
+    if size is None:
+        size = len(text)
+    if size <= limit:
+        return text
+    marker = f"… [truncated: {size:,} characters]"
+    return text[: max(limit - len(marker), 0)] + marker
+
+
+def _side_by_side(msg, args, limit):
+    return truncated(f"{msg[:limit]} {args[:limit]}", limit, size=len(msg) + 1 + len(args))
 
 
 def clean_text(value):
@@ -201,7 +224,9 @@ def _text(values, field):
             value = clean_json(value)
         except NestedTooDeep:
             raise InvalidRecord(f"args is nested deeper than {MAX_DEPTH} levels") from None
-        return clean_text(repr(tuple(value)))
+        # The repr can be longer than the JSON it came from ("9e15," is
+        # "9000000000000000.0, "); no stored text field is longer than a body.
+        return truncated(clean_text(repr(tuple(value))), settings.BATCH_MAX_BODY)
     if not isinstance(value, str | int | float):  # bool is an int: logging.info(True)
         raise InvalidRecord(f"{field} must be a string")
     return clean_text(str(value))

@@ -210,6 +210,7 @@ def log_batch(request, app_slug):
         return text_response(f"A batch holds at most {most} records.", 413)
     received = timezone.now()
     remote_addr = sender_address(request)
+    max_message = settings.MAX_MESSAGE
     rows = []
     for index, record in enumerate(records):
         if not isinstance(record, dict):
@@ -218,7 +219,11 @@ def log_batch(request, app_slug):
         try:
             rows.append(
                 record_values(
-                    record, remote_addr=remote_addr, received=received, client_id=client_id
+                    record,
+                    remote_addr=remote_addr,
+                    received=received,
+                    client_id=client_id,
+                    max_message=max_message,
                 )
             )
         except InvalidRecord as error:

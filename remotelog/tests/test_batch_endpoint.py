@@ -178,6 +178,29 @@ class TestBatch:
         assert reason in response.content.decode()
         assert not LogMessage.objects.exists()
 
+    def test_messages_that_would_expand_without_end_are_stored_cut(self, client, auth):
+        # A 120 KB batch asked for 400 million characters; this one for 40 million.
+        records = [
+            make_record(index, msg="%(a)s" * 2000, args=repr({"a": "y" * 10_000}))
+            for index in range(2)
+        ]
+        assert send(client, records, auth).json() == {"stored": 2, "duplicates": 0}
+        for row in LogMessage.objects.all():
+            assert len(row.message) == 32 * 1024
+            assert row.message.endswith("… [truncated: 20,000,000 characters]")
+            assert row.msg == "%(a)s" * 2000
+
+    def test_args_sent_as_a_list_are_no_longer_than_the_body(self, client, auth, settings):
+        settings.REMOTELOG_BATCH_MAX_BODY = 8000
+        numbers = "[" + ",".join(["9e15"] * 1000) + "]"  # 5 bytes a number, 20 characters in repr
+        body = json.dumps([make_record(args="NUMBERS")]).replace('"NUMBERS"', numbers)
+        assert len(body) < 8000
+        assert send(client, body, auth).status_code == 201
+        row = LogMessage.objects.get()
+        assert len(row.args) == 8000
+        assert row.args.startswith("(9000000000000000.0, 9000000000000000.0, ")
+        assert row.args.endswith("… [truncated: 20,000 characters]")
+
     def test_not_json_content_type_is_400(self, client, auth):
         response = client.post(URL, json.dumps([make_record()]), content_type="text/plain", **auth)
         assert response.status_code == 400

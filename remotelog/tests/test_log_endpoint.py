@@ -337,6 +337,33 @@ class TestRefusals:
         else:
             assert getattr(row, field) == stored
 
+    def test_a_message_that_would_expand_without_end_is_stored_cut(self, client, auth):
+        # The probe's record, scaled to fit the body: 1,000 references to one
+        # 10,000-character argument ask for 10 million characters.
+        msg, args = "%(a)s" * 1000, repr({"a": "y" * 10_000})
+        response = post(client, record_fields(msg=msg, args=args), auth)
+        assert response.status_code == 201
+        row = LogMessage.objects.get()
+        assert len(row.message) == 32 * 1024  # REMOTELOG_MAX_MESSAGE's default
+        assert row.message.startswith("yyyy")
+        assert row.message.endswith("… [truncated: 10,000,000 characters]")
+        assert (row.msg, row.args) == (msg, args)
+
+    @pytest.mark.parametrize(
+        ("fields", "size"),
+        [
+            ({"msg": "x" * 2000, "args": "()"}, 2000),
+            ({"msg": "%s" * 2000, "args": "(1,)"}, 4005),  # msg and args side by side
+            ({"message": "formatted " * 200}, 2000),  # formatted by the client
+        ],
+    )
+    def test_every_message_is_cut_to_the_setting(self, client, auth, settings, fields, size):
+        settings.REMOTELOG_MAX_MESSAGE = 500
+        assert post(client, record_fields(**fields), auth).status_code == 201
+        message = LogMessage.objects.get().message
+        assert len(message) == 500
+        assert message.endswith(f"… [truncated: {size:,} characters]")
+
     def test_missing_msg_is_400(self, client, auth):
         fields = record_fields()
         del fields["msg"]
