@@ -310,6 +310,7 @@ for _name in (
     "REMOTELOG_MAX_BODY",
     "REMOTELOG_BATCH_MAX_RECORDS",
     "REMOTELOG_BATCH_MAX_BODY",
+    "REMOTELOG_MAX_MESSAGE",
     "REMOTELOG_PURGE_CHUNK_SIZE",
 ):
     if os.environ.get(_name, "").strip():

@@ -23,6 +23,42 @@ from .models import Application, LogMessage
 
 LEVELS = [(10, "DEBUG"), (20, "INFO"), (30, "WARNING"), (40, "ERROR"), (50, "CRITICAL")]
 
+# The most of one field the detail page shows. A row may hold a batch body's
+# worth (a megabyte) in each text field; the page stays readable and small.
+SHOWN_CHARACTERS = 32 * 1024
+
+
+def shown(text):
+    """Return ``text``, or its first SHOWN_CHARACTERS and how many more it holds."""
+    if len(text) <= SHOWN_CHARACTERS:
+        return text
+    rest = len(text) - SHOWN_CHARACTERS
+    return f"{text[:SHOWN_CHARACTERS]}… [{rest:,} more characters not shown]"
+
+
+def shown_json(value):
+    """Return ``value`` as indented JSON, encoding no more than SHOWN_CHARACTERS of it."""
+    # Indenting multiplies a deeply nested value's size: encode lazily, stop early.
+    encoder = json.JSONEncoder(indent=2, ensure_ascii=False, sort_keys=True)
+    chunks, size = [], 0
+    for chunk in encoder.iterencode(value):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > SHOWN_CHARACTERS:
+            return "".join(chunks)[:SHOWN_CHARACTERS] + "… [the rest is not shown]"
+    return "".join(chunks)
+
+
+def shown_field(name):
+    """Return an admin display of the text field ``name``, cut by `shown`, under its label."""
+
+    @admin.display(description=LogMessage._meta.get_field(name).verbose_name)
+    def display(self, obj):
+        value = getattr(obj, name)
+        return self.get_empty_value_display() if value is None else shown(value)
+
+    return display
+
 
 class LogPaginator(Paginator):
     """
@@ -146,23 +182,23 @@ class LogMessageAdmin(admin.ModelAdmin):
         "coloured_level",
         "levelno",
         "name",
-        "message",
+        "message_shown",
         "traceback_pre",
         "stack_info_pre",
-        "pathname",
-        "filename",
-        "module",
+        "pathname_shown",
+        "filename_shown",
+        "module_shown",
         "lineno",
-        "funcName",
+        "funcName_shown",
         "process",
-        "processName",
+        "processName_shown",
         "thread",
-        "threadName",
-        "taskName",
+        "threadName_shown",
+        "taskName_shown",
         "msecs",
         "relativeCreated",
-        "msg",
-        "args",
+        "msg_shown",
+        "args_shown",
         "extra_pre",
         "client_id",
     ]
@@ -176,24 +212,33 @@ class LogMessageAdmin(admin.ModelAdmin):
                     "remote_addr",
                     ("coloured_level", "levelno"),
                     "name",
-                    "message",
+                    "message_shown",
                 ]
             },
         ),
         ("Traceback", {"fields": ["traceback_pre", "stack_info_pre"]}),
-        ("Source", {"fields": ["pathname", ("filename", "module"), ("lineno", "funcName")]}),
+        (
+            "Source",
+            {
+                "fields": [
+                    "pathname_shown",
+                    ("filename_shown", "module_shown"),
+                    ("lineno", "funcName_shown"),
+                ]
+            },
+        ),
         (
             "Process",
             {
                 "fields": [
-                    ("process", "processName"),
-                    ("thread", "threadName"),
-                    "taskName",
+                    ("process", "processName_shown"),
+                    ("thread", "threadName_shown"),
+                    "taskName_shown",
                     ("msecs", "relativeCreated"),
                 ]
             },
         ),
-        ("As sent", {"fields": ["msg", "args", "extra_pre", "client_id"]}),
+        ("As sent", {"fields": ["msg_shown", "args_shown", "extra_pre", "client_id"]}),
     ]
 
     class Media:
@@ -261,21 +306,33 @@ class LogMessageAdmin(admin.ModelAdmin):
 
     @admin.display(description="message")
     def excerpt(self, obj):
-        return Truncator(obj.message.replace("\n", " ")).chars(120)
+        # Rows stored before REMOTELOG_MAX_MESSAGE may hold millions of characters.
+        return Truncator(obj.message[:200].replace("\n", " ")).chars(120)
+
+    message_shown = shown_field("message")
+    pathname_shown = shown_field("pathname")
+    filename_shown = shown_field("filename")
+    module_shown = shown_field("module")
+    funcName_shown = shown_field("funcName")
+    processName_shown = shown_field("processName")
+    threadName_shown = shown_field("threadName")
+    taskName_shown = shown_field("taskName")
+    msg_shown = shown_field("msg")
+    args_shown = shown_field("args")
 
     @admin.display(description="traceback")
     def traceback_pre(self, obj):
-        return self._pre(obj.traceback)
+        return self._pre(shown(obj.traceback))
 
     @admin.display(description="stack")
     def stack_info_pre(self, obj):
-        return self._pre(obj.stack_info)
+        return self._pre(obj.stack_info and shown(obj.stack_info))
 
     @admin.display(description="extra fields")
     def extra_pre(self, obj):
         if not obj.extra:
             return "-"
-        return self._pre(json.dumps(obj.extra, indent=2, ensure_ascii=False, sort_keys=True))
+        return self._pre(shown_json(obj.extra))
 
     def _pre(self, text):
         if not text:

@@ -1,4 +1,4 @@
-"""System checks of the remote log settings (IDs remotelog.E001 to remotelog.E005)."""
+"""System checks of the remote log settings (IDs remotelog.E001 to remotelog.E006)."""
 
 from django.conf import settings as django_settings
 from django.core.checks import Error, register
@@ -11,6 +11,8 @@ POSITIVE_INTEGERS = {
     "BATCH_MAX_BODY": "remotelog.E003",
     "PURGE_CHUNK_SIZE": "remotelog.E004",
 }
+# Room for the truncation marker ("… [truncated: 198,000,000 characters]") and text.
+SHORTEST_MAX_MESSAGE = 100
 
 
 @register()
@@ -26,6 +28,15 @@ def check_settings(app_configs, **kwargs):
                     id=check_id,
                 )
             )
+    value = settings.MAX_MESSAGE
+    if isinstance(value, bool) or not isinstance(value, int) or value < SHORTEST_MAX_MESSAGE:
+        errors.append(
+            Error(
+                f"REMOTELOG_MAX_MESSAGE must be an integer of at least {SHORTEST_MAX_MESSAGE}, "
+                f"not {value!r}.",
+                id="remotelog.E006",
+            )
+        )
     if errors:
         return errors
     # Django refuses to read a body over DATA_UPLOAD_MAX_MEMORY_SIZE, so a larger

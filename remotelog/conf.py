@@ -14,6 +14,9 @@ DEFAULTS = {
     # Most records, and largest body in bytes, of one batch.
     "BATCH_MAX_RECORDS": 500,
     "BATCH_MAX_BODY": 1024 * 1024,
+    # Longest stored message, in characters: a longer one is cut and ends with
+    # "… [truncated: <its length> characters]". At least 100.
+    "MAX_MESSAGE": 32 * 1024,
     # Rows deleted per statement (and per transaction) by remotelog_purge.
     "PURGE_CHUNK_SIZE": 5000,
     # Dotted path of a callable(request) returning the sender's address; None

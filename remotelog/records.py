@@ -13,6 +13,9 @@ import datetime
 import math
 import re
 
+from .conf import settings
+from .formatting import bounded_format
+
 # Attributes of logging.LogRecord (3.11 to 3.13) that have a column; any other
 # key is an extra field. "message" and "asctime" appear when another handler
 # formatted the record first.
@@ -44,17 +47,30 @@ STANDARD_FIELDS = {*TEXT_FIELDS, *INT_RANGES, *FLOAT_FIELDS, "message"}
 LEVEL_NUMBERS = {"CRITICAL": 50, "FATAL": 50, "ERROR": 40, "WARNING": 30, "WARN": 30}
 LEVEL_NUMBERS |= {"INFO": 20, "DEBUG": 10, "NOTSET": 0}
 CLIENT_ID_MAX_LENGTH = 64
+# Lists and objects in a batch record (extra fields, args) nest at most this
+# deep. Deeper ones are refused before anything recurses into them: json.loads
+# accepts nearly a thousand levels, more than Python's own recursion limit
+# leaves to the code that walks, stores or prints them.
+MAX_DEPTH = 32
 
-# A conversion with a width or precision: "%-12s", "%.3f", "%*d".
-_WIDTH = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
-_MAX_WIDTH = 1000
+# Numbers as str() writes them, in ASCII. int() and float() also read other
+# scripts' digits ("١٢٣" is 123), underscores, surrounding spaces, "nan", "inf".
+_INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
+# Each part of _DECIMAL starts with its own character, so a failed match backtracks
+# in linear time ("[0-9]+\.?[0-9]*" is quadratic on a long run of digits).
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
+_NOT_FINITE = {"nan", "inf", "infinity"}
 
 
 class InvalidRecord(ValueError):
     """The record cannot be stored; the message says why, in the client's terms."""
 
 
-def record_values(fields, *, remote_addr, received, client_id=None):
+class NestedTooDeep(ValueError):
+    """A JSON value holds lists or objects nested deeper than `MAX_DEPTH` levels."""
+
+
+def record_values(fields, *, remote_addr, received, client_id=None, max_message=None):
     """
     Return the column values of a `LogMessage` made from ``fields``, a mapping of record attributes.
 
@@ -63,8 +79,11 @@ def record_values(fields, *, remote_addr, received, client_id=None):
     `log_messages_store` write them). Raise `InvalidRecord` when `msg` is
     missing or a value does not fit its column. The string ``"None"`` (the
     stock handler's empty field) and JSON null are stored as NULL, except in
-    `msg`, where they are what was logged.
+    `msg`, where they are what was logged. The message holds at most
+    ``max_message`` characters (default: REMOTELOG_MAX_MESSAGE).
     """
+    if max_message is None:
+        max_message = settings.MAX_MESSAGE
     if "msg" not in fields:
         raise InvalidRecord("msg is missing")
     values = {}
@@ -74,7 +93,12 @@ def record_values(fields, *, remote_addr, received, client_id=None):
             key = str(key)
         key = clean_text(key)
         if key not in STANDARD_FIELDS:
-            extra[key] = clean_json(value)
+            try:
+                extra[key] = clean_json(value)
+            except NestedTooDeep:
+                raise InvalidRecord(
+                    f"extra field {key[:40]!r} is nested deeper than {MAX_DEPTH} levels"
+                ) from None
             continue
         if value is None or value == "None":
             value = "None" if key == "msg" else None
@@ -102,40 +126,61 @@ def record_values(fields, *, remote_addr, received, client_id=None):
     row["client_id"] = _client_id(client_id)
     if values.get("message") is not None:
         # Formatted on the client by a Formatter, from the real objects: the best text.
-        row["message"] = clean_text(str(values["message"]))
+        row["message"] = truncated(_text(values, "message"), max_message)
     else:
-        row["message"] = render_message(row["msg"], row["args"])
+        row["message"] = render_message(row["msg"], row["args"], limit=max_message)
     row["extra"] = extra
     return row
 
 
-def render_message(msg, args):
+def render_message(msg, args, *, limit=None):
     """
     Return ``msg % args`` when ``args`` is a plain literal; else msg and args side by side.
 
     ``args`` is the repr of the record's arguments. It is parsed with
-    `ast.literal_eval`, never evaluated, and formatting is skipped when a width or
-    precision would make a huge string.
+    `ast.literal_eval`, never evaluated. A width or precision over 1000 is not
+    formatted. The result holds at most ``limit`` characters (default:
+    REMOTELOG_MAX_MESSAGE), cut by `truncated`; no longer message is built on
+    the way, whatever the references in ``msg`` ask for.
     """
+    if limit is None:
+        limit = settings.MAX_MESSAGE
     if args is None or args in ("()", "[]", ""):
-        return msg
+        return truncated(msg, limit)
     try:
         values = ast.literal_eval(args)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return f"{msg} {args}"
+        return _side_by_side(msg, args, limit)
     if isinstance(values, list):
         values = tuple(values)
     elif not isinstance(values, tuple | dict):
         values = (values,)
-    for match in _WIDTH.finditer(msg):
-        for size in match.groups():
-            if size == "*" or (size is not None and int(size) > _MAX_WIDTH):
-                return f"{msg} {args}"
     try:
         # Formatting runs user data through str() and % with any format spec.
-        return clean_text(msg % values)
+        text, size = bounded_format(msg, values, literal_size=len(args), limit=limit)
     except Exception:
-        return f"{msg} {args}"
+        return _side_by_side(msg, args, limit)
+    return truncated(clean_text(text), limit, size=size)
+
+
+def truncated(text, limit, *, size=None):
+    """
+    Return ``text`` when it is at most ``limit`` characters long, else its start and a marker.
+
+    The marker, "… [truncated: 198,000,000 characters]", says how long the
+    whole text was: ``size``, when ``text`` is already only its start. The
+    result is ``limit`` characters long.
+    """
+    if size is None:
+        size = len(text)
+    if size <= limit:
+        return text
+    marker = f"… [truncated: {size:,} characters]"
+    return text[: max(limit - len(marker), 0)] + marker
+
+
+def _side_by_side(msg, args, limit):
+    return truncated(f"{msg[:limit]} {args[:limit]}", limit, size=len(msg) + 1 + len(args))
 
 
 def clean_text(value):
@@ -149,14 +194,21 @@ def clean_text(value):
     return value
 
 
-def clean_json(value):
-    """Return the JSON ``value`` with every string in it made storable by `clean_text`."""
+def clean_json(value, levels=MAX_DEPTH):
+    """
+    Return the JSON ``value`` with every string in it made storable by `clean_text`.
+
+    Raise `NestedTooDeep` when its lists and objects nest more than ``levels``
+    deep: the recursion stops there, whatever the input.
+    """
     if isinstance(value, str):
         return clean_text(value)
-    if isinstance(value, list):
-        return [clean_json(item) for item in value]
-    if isinstance(value, dict):
-        return {clean_text(str(key)): clean_json(item) for key, item in value.items()}
+    if isinstance(value, list | dict):
+        if not levels:
+            raise NestedTooDeep
+        if isinstance(value, list):
+            return [clean_json(item, levels - 1) for item in value]
+        return {clean_text(str(key)): clean_json(item, levels - 1) for key, item in value.items()}
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
     return value
@@ -168,7 +220,13 @@ def _text(values, field):
         return None
     if field == "args" and isinstance(value, list):
         # A batch may send the arguments as a JSON list; keep the stock handler's form.
-        return clean_text(repr(tuple(value)))
+        try:
+            value = clean_json(value)
+        except NestedTooDeep:
+            raise InvalidRecord(f"args is nested deeper than {MAX_DEPTH} levels") from None
+        # The repr can be longer than the JSON it came from ("9e15," is
+        # "9000000000000000.0, "); no stored text field is longer than a body.
+        return truncated(clean_text(repr(tuple(value))), settings.BATCH_MAX_BODY)
     if not isinstance(value, str | int | float):  # bool is an int: logging.info(True)
         raise InvalidRecord(f"{field} must be a string")
     return clean_text(str(value))
@@ -179,10 +237,12 @@ def _integer(values, field, low, high):
     if value is None:
         return None
     if isinstance(value, str):
+        if not _INTEGER.fullmatch(value):
+            raise InvalidRecord(f"{field} must be an integer in ASCII digits, not {value[:40]!r}")
         try:
-            value = int(value.strip())
-        except ValueError:
-            raise InvalidRecord(f"{field} must be an integer, not {value[:40]!r}") from None
+            value = int(value)
+        except ValueError:  # more digits than int() converts (4,300)
+            raise InvalidRecord(f"{field} is out of range") from None
     elif isinstance(value, float) and value.is_integer():
         value = int(value)
     elif not isinstance(value, int) or isinstance(value, bool):
@@ -197,10 +257,13 @@ def _number(values, field):
     if value is None:
         return None
     if isinstance(value, str):
-        try:
-            value = float(value.strip())
-        except ValueError:
-            raise InvalidRecord(f"{field} must be a number, not {value[:40]!r}") from None
+        if not _DECIMAL.fullmatch(value):
+            if value.lower().lstrip("+-") in _NOT_FINITE:
+                raise InvalidRecord(f"{field} must be a finite number")
+            raise InvalidRecord(f"{field} must be a number in ASCII digits, not {value[:40]!r}")
+        value = float(value)
+        if not math.isfinite(value):  # "1e999": too large for a float
+            raise InvalidRecord(f"{field} is out of range")
     elif isinstance(value, int) and not isinstance(value, bool):
         try:
             value = float(value)

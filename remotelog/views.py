@@ -70,10 +70,31 @@ def form_fields(data):
 
 
 def body_length(request):
+    """Return the declared Content-Length (0 when absent), or None when it is not a number."""
     try:
-        return int(request.META.get("CONTENT_LENGTH") or 0)
+        size = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         return None
+    return size if size >= 0 else None
+
+
+def declared_body(request, size):
+    """
+    Return the request's body when all ``size`` declared bytes arrived, else None.
+
+    A client that hangs up mid-body leaves a prefix that may still parse (a
+    urlencoded record, a complete JSON array): storing it would store a record
+    that was never sent. A connection that breaks while reading raises OSError
+    (Django's UnreadablePostError is one).
+    """
+    try:
+        body = request.body
+    except OSError:
+        return None
+    return body if len(body) == size else None
+
+
+SHORT_BODY = "The body ended before its Content-Length: nothing stored."
 
 
 # Programs, not browsers, call these two views: no session, so no CSRF token, and
@@ -129,7 +150,10 @@ def log_record(request, app_slug):
             # WSGI hands the query string over as Latin-1 text: its bytes, as for request.GET.
             fields = form_fields(request.META.get("QUERY_STRING", "").encode("iso-8859-1"))
         else:
-            fields = form_fields(request.body)
+            body = declared_body(request, size)
+            if body is None:
+                return refuse(SHORT_BODY, 400)
+            fields = form_fields(body)
     except SuspiciousOperation as error:
         return refuse(f"Malformed record: {error}", 400)
     try:
@@ -172,8 +196,11 @@ def log_batch(request, app_slug):
         return text_response(f"The batch is over the {limit}-byte limit.", 413)
     if request.content_type != "application/json":
         return text_response("Send the batch as application/json.", 400)
+    body = declared_body(request, size)
+    if body is None:
+        return text_response(SHORT_BODY, 400)
     try:
-        records = json.loads(request.body)
+        records = json.loads(body)
     except (ValueError, RecursionError):
         return text_response("The body is not valid JSON.", 400)
     if not isinstance(records, list):
@@ -183,6 +210,7 @@ def log_batch(request, app_slug):
         return text_response(f"A batch holds at most {most} records.", 413)
     received = timezone.now()
     remote_addr = sender_address(request)
+    max_message = settings.MAX_MESSAGE
     rows = []
     for index, record in enumerate(records):
         if not isinstance(record, dict):
@@ -191,7 +219,11 @@ def log_batch(request, app_slug):
         try:
             rows.append(
                 record_values(
-                    record, remote_addr=remote_addr, received=received, client_id=client_id
+                    record,
+                    remote_addr=remote_addr,
+                    received=received,
+                    client_id=client_id,
+                    max_message=max_message,
                 )
             )
         except InvalidRecord as error:

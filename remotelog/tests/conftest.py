@@ -1,5 +1,6 @@
 import base64
 import datetime
+import io
 import logging
 import logging.handlers
 from urllib.parse import urlparse
@@ -77,3 +78,28 @@ def make_log_message(application, *, created=None, levelno=logging.INFO, **field
 
 def hours_ago(hours):
     return timezone.now() - datetime.timedelta(hours=hours)
+
+
+class HungUp(io.BytesIO):
+    """A request body whose connection broke: reading it fails as a reset socket does."""
+
+    def read(self, size=-1, /):
+        raise ConnectionResetError("Connection reset by peer")
+
+
+def post_cut_short(client, url, body, *, declared, content_type, auth, stream=None):
+    """
+    POST ``body`` under a Content-Length of ``declared`` bytes, as a client that hangs up.
+
+    The test client would refuse to read past its payload; a plain stream ends
+    early the way a socket closed by the client does.
+    """
+    return client.generic(
+        "POST",
+        url,
+        body,
+        content_type=content_type,
+        CONTENT_LENGTH=str(declared),
+        **{"wsgi.input": stream or io.BytesIO(body)},
+        **auth,
+    )

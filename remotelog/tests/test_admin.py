@@ -48,6 +48,26 @@ def test_hostile_text_is_escaped_on_the_list_and_the_detail_page(admin_client, c
     assert re.search(r'<pre class="remotelog-pre"[^>]*>Traceback \(most recent call', detail)
 
 
+def test_a_huge_row_makes_a_small_page(admin_client, application):
+    # Rows hold what a batch body may: up to a megabyte in each text field.
+    huge = "x" * 1_000_000
+    row = make_log_message(
+        application,
+        msg=huge,
+        args=huge,
+        message=huge,
+        exc_text=huge,
+        stack_info=huge,
+        pathname=huge,
+        funcName=huge,
+        extra={"data": huge, "deep": [[[["y"] * 20_000]]]},
+    )
+    detail = admin_client.get(f"{LIST}{row.pk}/change/").content.decode()
+    assert len(detail) < 500_000
+    assert "[967,232 more characters not shown]" in detail
+    assert len(admin_client.get(LIST).content) < 100_000
+
+
 def test_list_shows_columns_and_coloured_levels(admin_client, application):
     make_log_message(application, levelno=logging.ERROR, msg="disk full", remote_addr="10.0.0.7")
     page = admin_client.get(LIST).content.decode()

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from remotelog.models import LogMessage
 from remotelog.records import record_values
 
-from .conftest import basic_auth
+from .conftest import HungUp, basic_auth, post_cut_short
 
 URL = "/remotelog/datalogger/batch/"
 
@@ -32,6 +32,20 @@ def make_record(index=0, **overrides):
     fields["id"] = uuid.uuid4().hex
     fields.update(overrides)
     return fields
+
+
+def nested(levels, leaf="deep"):
+    """Return ``leaf`` inside ``levels`` lists: [[["deep"]]] is nested 3 levels."""
+    value = leaf
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+def with_nested_json(records, levels):
+    """Return the batch's JSON with each "NESTED" value written ``levels`` lists deep."""
+    # Written as text: json.dumps itself recurses, and fails in the test near 1,000 levels.
+    return json.dumps(records).replace('"NESTED"', "[" * levels + '"deep"' + "]" * levels)
 
 
 def send(client, records, auth, url=URL):
@@ -100,6 +114,8 @@ class TestBatch:
             ('[{"msg": "x", "id": ""}]', "Record 0: id must be 1 to 64 characters"),
             ('[{"msg": "x"}, {"name": "y"}]', "Record 1: msg is missing"),
             ('[{"msg": ["a"]}]', "Record 0: msg must be a string"),
+            ('[{"msg": "x", "levelno": "\u0661\u0662\u0663"}]', "Record 0: levelno must be"),
+            ('[{"msg": "x", "created": " 1.5 "}]', "Record 0: created must be"),
             ("[" * 100_000, "not valid JSON"),
         ],
     )
@@ -108,6 +124,82 @@ class TestBatch:
         assert response.status_code == 400
         assert reason in response.content.decode()
         assert not LogMessage.objects.exists()
+
+    def test_a_body_shorter_than_its_content_length_is_400(self, client, auth):
+        # What arrived is complete JSON, but the client declared more and hung up.
+        body = json.dumps([make_record()]).encode()
+        response = post_cut_short(
+            client, URL, body, declared=len(body) + 10, content_type="application/json", auth=auth
+        )
+        assert response.status_code == 400
+        assert "Content-Length" in response.content.decode()
+        assert not LogMessage.objects.exists()
+
+    def test_a_body_that_cannot_be_read_is_400(self, client, auth):
+        body = json.dumps([make_record()]).encode()
+        response = post_cut_short(
+            client,
+            URL,
+            body,
+            declared=len(body),
+            content_type="application/json",
+            auth=auth,
+            stream=HungUp(),
+        )
+        assert response.status_code == 400
+        assert not LogMessage.objects.exists()
+
+    @pytest.mark.parametrize("levels", [33, 600, 900])
+    def test_an_extra_field_nested_too_deep_is_400_naming_the_record(self, client, auth, levels):
+        records = [make_record(index) for index in range(4)]
+        records[3]["x"] = {"a": "NESTED"}
+        response = send(client, with_nested_json(records, levels - 1), auth)
+        assert response.status_code == 400
+        reason = "Record 3: extra field 'x' is nested deeper than 32 levels."
+        assert reason in response.content.decode()
+        assert not LogMessage.objects.exists()
+
+    def test_an_extra_field_nested_32_levels_is_stored(self, client, auth):
+        value = {"a": nested(31)}
+        assert send(client, [make_record(x=value)], auth).status_code == 201
+        assert LogMessage.objects.get().extra["x"] == value
+
+    @pytest.mark.parametrize(
+        ("field", "levels", "reason"),
+        [
+            ("args", 900, "Record 0: args is nested deeper than 32 levels."),
+            ("message", 900, "Record 0: message must be a string."),
+        ],
+    )
+    def test_deep_args_or_message_are_400(self, client, auth, field, levels, reason):
+        body = with_nested_json([make_record(**{field: "NESTED"})], levels)
+        response = send(client, body, auth)
+        assert response.status_code == 400
+        assert reason in response.content.decode()
+        assert not LogMessage.objects.exists()
+
+    def test_messages_that_would_expand_without_end_are_stored_cut(self, client, auth):
+        # A 120 KB batch asked for 400 million characters; this one for 40 million.
+        records = [
+            make_record(index, msg="%(a)s" * 2000, args=repr({"a": "y" * 10_000}))
+            for index in range(2)
+        ]
+        assert send(client, records, auth).json() == {"stored": 2, "duplicates": 0}
+        for row in LogMessage.objects.all():
+            assert len(row.message) == 32 * 1024
+            assert row.message.endswith("… [truncated: 20,000,000 characters]")
+            assert row.msg == "%(a)s" * 2000
+
+    def test_args_sent_as_a_list_are_no_longer_than_the_body(self, client, auth, settings):
+        settings.REMOTELOG_BATCH_MAX_BODY = 8000
+        numbers = "[" + ",".join(["9e15"] * 1000) + "]"  # 5 bytes a number, 20 characters in repr
+        body = json.dumps([make_record(args="NUMBERS")]).replace('"NUMBERS"', numbers)
+        assert len(body) < 8000
+        assert send(client, body, auth).status_code == 201
+        row = LogMessage.objects.get()
+        assert len(row.args) == 8000
+        assert row.args.startswith("(9000000000000000.0, 9000000000000000.0, ")
+        assert row.args.endswith("… [truncated: 20,000 characters]")
 
     def test_not_json_content_type_is_400(self, client, auth):
         response = client.post(URL, json.dumps([make_record()]), content_type="text/plain", **auth)

@@ -20,6 +20,8 @@ def test_defaults_pass():
         ("REMOTELOG_BATCH_MAX_BODY", 1.5, "remotelog.E003"),
         ("REMOTELOG_PURGE_CHUNK_SIZE", True, "remotelog.E004"),
         ("REMOTELOG_BATCH_MAX_BODY", 10 * 1024 * 1024, "remotelog.E005"),
+        ("REMOTELOG_MAX_MESSAGE", 99, "remotelog.E006"),
+        ("REMOTELOG_MAX_MESSAGE", "32k", "remotelog.E006"),
     ],
 )
 def test_bad_settings_are_reported(settings, name, value, check_id):

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from remotelog.models import LogMessage
 
-from .conftest import Capture, basic_auth, http_handler
+from .conftest import Capture, HungUp, basic_auth, http_handler, post_cut_short
 
 URL = "/remotelog/datalogger/log/"
 FORM = "application/x-www-form-urlencoded"
@@ -272,6 +272,97 @@ class TestRefusals:
         assert response["Content-Type"].startswith("text/plain")
         assert reason in response.content.decode()
         assert not LogMessage.objects.exists()
+
+    def test_a_body_shorter_than_its_content_length_is_400(self, client, auth):
+        # The client declared 38 bytes, sent 27 and hung up: what arrived may
+        # parse as a record, but it is not the record that was sent.
+        body = b"msg=disk+full&levelno=40&na"
+        response = post_cut_short(client, URL, body, declared=38, content_type=FORM, auth=auth)
+        assert response.status_code == 400
+        assert "Content-Length" in response.content.decode()
+        assert not LogMessage.objects.exists()
+
+    def test_a_body_that_cannot_be_read_is_400(self, client, auth):
+        body = urlencode(record_fields()).encode()
+        response = post_cut_short(
+            client, URL, body, declared=len(body), content_type=FORM, auth=auth, stream=HungUp()
+        )
+        assert response.status_code == 400
+        assert not LogMessage.objects.exists()
+
+    @pytest.mark.parametrize(
+        ("field", "value"),
+        [
+            ("levelno", "\u0661\u0662\u0663"),  # Arabic-Indic 123: int() reads it
+            ("lineno", "\uff14\uff12"),  # fullwidth 42
+            ("thread", "1_000"),
+            ("process", " 12 "),
+            ("lineno", "12\n"),
+            ("created", "\u0661\u0667\u0663\u0663\u0661\u0664\u0662\u0660\u0660\u0660"),
+            ("created", "1_733_142_000"),
+            ("msecs", " 1.5"),
+            ("msecs", "1.5\u00a0"),
+            ("relativeCreated", "infinity"),
+            ("msecs", "nan"),
+            ("created", "-inf"),
+        ],
+    )
+    def test_numbers_are_ascii_decimals_only(self, client, auth, field, value):
+        response = post(client, record_fields(**{field: value}), auth)
+        assert response.status_code == 400
+        reason = response.content.decode()
+        assert reason.startswith(f"Malformed record: {field} must be ")
+        assert not LogMessage.objects.exists()
+
+    @pytest.mark.parametrize(
+        ("field", "value", "stored"),
+        [
+            ("created", "1733142000.123456", 1733142000.123456),
+            ("created", "1733142000", 1733142000.0),
+            ("msecs", "123.0", 123.0),
+            ("relativeCreated", "1.2e-05", 1.2e-05),
+            ("relativeCreated", "5E+2", 500.0),
+            ("msecs", ".5", 0.5),
+            ("lineno", "-1", -1),
+            ("levelno", "+5", 5),
+            ("thread", "140234567890123", 140234567890123),
+            ("process", "0", 0),
+        ],
+    )
+    def test_numbers_as_the_stock_handler_writes_them(self, client, auth, field, value, stored):
+        assert post(client, record_fields(**{field: value}), auth).status_code == 201
+        row = LogMessage.objects.get()
+        if field == "created":
+            assert row.created.timestamp() == pytest.approx(stored, abs=1e-5)
+        else:
+            assert getattr(row, field) == stored
+
+    def test_a_message_that_would_expand_without_end_is_stored_cut(self, client, auth):
+        # The probe's record, scaled to fit the body: 1,000 references to one
+        # 10,000-character argument ask for 10 million characters.
+        msg, args = "%(a)s" * 1000, repr({"a": "y" * 10_000})
+        response = post(client, record_fields(msg=msg, args=args), auth)
+        assert response.status_code == 201
+        row = LogMessage.objects.get()
+        assert len(row.message) == 32 * 1024  # REMOTELOG_MAX_MESSAGE's default
+        assert row.message.startswith("yyyy")
+        assert row.message.endswith("… [truncated: 10,000,000 characters]")
+        assert (row.msg, row.args) == (msg, args)
+
+    @pytest.mark.parametrize(
+        ("fields", "size"),
+        [
+            ({"msg": "x" * 2000, "args": "()"}, 2000),
+            ({"msg": "%s" * 2000, "args": "(1,)"}, 4005),  # msg and args side by side
+            ({"message": "formatted " * 200}, 2000),  # formatted by the client
+        ],
+    )
+    def test_every_message_is_cut_to_the_setting(self, client, auth, settings, fields, size):
+        settings.REMOTELOG_MAX_MESSAGE = 500
+        assert post(client, record_fields(**fields), auth).status_code == 201
+        message = LogMessage.objects.get().message
+        assert len(message) == 500
+        assert message.endswith(f"… [truncated: {size:,} characters]")
 
     def test_missing_msg_is_400(self, client, auth):
         fields = record_fields()
