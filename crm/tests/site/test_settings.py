@@ -70,7 +70,7 @@ def test_the_wsgi_entry_alone_is_production_and_wants_a_secret_key():
 def test_a_malformed_boolean_is_reported_by_name():
     result = start_django(DJANGO_DEBUG="maybe")
     assert result.returncode != 0
-    assert "DJANGO_DEBUG='maybe' is not a boolean" in result.stderr
+    assert 'Environment variable "DJANGO_DEBUG" invalid: Not a valid boolean.' in result.stderr
 
 
 @pytest.mark.parametrize("toolbar", ["1", "0"])
