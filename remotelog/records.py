@@ -13,6 +13,7 @@ import datetime
 import math
 import re
 
+from . import levels
 from .conf import settings
 from .formatting import bounded_format
 
@@ -44,8 +45,6 @@ INT_RANGES = {
 FLOAT_FIELDS = ("created", "msecs", "relativeCreated")
 MAX_LENGTHS = {"name": 255, "levelname": 50}
 STANDARD_FIELDS = {*TEXT_FIELDS, *INT_RANGES, *FLOAT_FIELDS, "message"}
-LEVEL_NUMBERS = {"CRITICAL": 50, "FATAL": 50, "ERROR": 40, "WARNING": 30, "WARN": 30}
-LEVEL_NUMBERS |= {"INFO": 20, "DEBUG": 10, "NOTSET": 0}
 CLIENT_ID_MAX_LENGTH = 64
 # Lists and objects in a batch record (extra fields, args) nest at most this
 # deep. Deeper ones are refused before anything recurses into them: json.loads
@@ -117,7 +116,7 @@ def record_values(fields, *, remote_addr, received, client_id=None, max_message=
     if row["levelname"] is None:
         row["levelname"] = "NOTSET" if row["levelno"] is None else f"Level {row['levelno']}"
     if row["levelno"] is None:
-        row["levelno"] = LEVEL_NUMBERS.get(row["levelname"].upper(), 0)
+        row["levelno"] = levels.number(row["levelname"])
     for field, length in MAX_LENGTHS.items():
         if len(row[field]) > length:
             raise InvalidRecord(f"{field} is longer than {length} characters")
