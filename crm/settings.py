@@ -258,7 +258,7 @@ AXES_USERNAME_CALLABLE = "crm.site.throttling.login_username"
 AXES_CLIENT_IP_CALLABLE = _client_ip
 
 # The apps' own settings. Unset (None) means the app's default, kept in one
-# place: crm/conf.py and remotelog/conf.py (the README lists them).
+# place: crm/conf.py and remotelog/conf.py (their READMEs list them).
 CRM_PHONE_REGION = env.str("CRM_PHONE_REGION", None)
 REMOTELOG_MAX_BODY = env.int("REMOTELOG_MAX_BODY", None)
 REMOTELOG_BATCH_MAX_RECORDS = env.int("REMOTELOG_BATCH_MAX_RECORDS", None)

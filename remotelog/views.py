@@ -219,7 +219,7 @@ def log_batch(request, app_slug):
     """
     Store a JSON array of records all or nothing; answer 201 with what was stored.
 
-    README.md's "Batch endpoint" section is the contract clients rely on.
+    remotelog/README.md's "Batch endpoint" section is the contract clients rely on.
     """
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
