@@ -57,6 +57,7 @@ def planner_options():
     return " ".join(options)
 
 
+# Long on purpose: the benchmark's steps, in the order they run, read top to bottom.
 def prepare_database(url, contacts):
     """Point Django at the benchmark database, (re)creating it unless it holds ``contacts``."""
     import dj_database_url
@@ -289,6 +290,7 @@ def measure(client, requests, runs):
     }
 
 
+# Long on purpose: the benchmark's steps, in the order they run, read top to bottom.
 def main():
     args = parse_args()
     name = prepare_database(args.database_url, args.contacts)

@@ -85,24 +85,7 @@ def record_values(fields, *, remote_addr, received, client_id=None, max_message=
         max_message = settings.MAX_MESSAGE
     if "msg" not in fields:
         raise InvalidRecord("msg is missing")
-    values = {}
-    extra = {}
-    for key, value in fields.items():
-        if key.__class__ is not str:
-            key = str(key)
-        key = clean_text(key)
-        if key not in STANDARD_FIELDS:
-            try:
-                extra[key] = clean_json(value)
-            except NestedTooDeep:
-                raise InvalidRecord(
-                    f"extra field {key[:40]!r} is nested deeper than {MAX_DEPTH} levels"
-                ) from None
-            continue
-        if value is None or value == "None":
-            value = "None" if key == "msg" else None
-        values[key] = value
-
+    values, extra = _split_fields(fields)
     row = {"remote_addr": remote_addr, "received": received}
     for field in TEXT_FIELDS:
         row[field] = _text(values, field)
@@ -130,6 +113,28 @@ def record_values(fields, *, remote_addr, received, client_id=None, max_message=
         row["message"] = render_message(row["msg"], row["args"], limit=max_message)
     row["extra"] = extra
     return row
+
+
+def _split_fields(fields):
+    """Return the standard fields (``"None"`` read as NULL but in msg) and the extra ones."""
+    values = {}
+    extra = {}
+    for key, value in fields.items():
+        if key.__class__ is not str:
+            key = str(key)
+        key = clean_text(key)
+        if key not in STANDARD_FIELDS:
+            try:
+                extra[key] = clean_json(value)
+            except NestedTooDeep:
+                raise InvalidRecord(
+                    f"extra field {key[:40]!r} is nested deeper than {MAX_DEPTH} levels"
+                ) from None
+            continue
+        if value is None or value == "None":
+            value = "None" if key == "msg" else None
+        values[key] = value
+    return values, extra
 
 
 def render_message(msg, args, *, limit=None):
