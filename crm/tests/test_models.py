@@ -5,12 +5,9 @@ from django.db import IntegrityError, transaction
 from crm.models import Contact, ContactRelationship, Phone, RelationshipType
 from crm.phones import normalize_phone
 from crm.services.relationships import relationship_add
+from crm.tests.factories import make_contact
 
 pytestmark = pytest.mark.django_db
-
-
-def make_contact(name="Ada Lovelace", **fields):
-    return Contact.objects.create(name=name, **fields)
 
 
 def test_self_relationship_is_refused_by_the_database():

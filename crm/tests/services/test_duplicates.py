@@ -6,33 +6,12 @@ from crm.models import (
     Contact,
     ContactRelationship,
     Phone,
-    RelationshipType,
 )
-from crm.phones import normalize_phone
 from crm.services.duplicates import contact_merge
 from crm.services.relationships import relationship_add
+from crm.tests.factories import make_contact
 
 pytestmark = pytest.mark.django_db
-
-
-def contact(name, phones=(), addresses=(), **fields):
-    contact = Contact.objects.create(name=name, **fields)
-    contact.phones.add(
-        *[
-            Phone.objects.get_or_create(digits=normalize_phone(n), defaults={"number": n})[0]
-            for n in phones
-        ]
-    )
-    contact.addresses.add(*[Address.objects.create(city=city) for city in addresses])
-    return contact
-
-
-@pytest.fixture
-def kinds():
-    return {
-        name: RelationshipType.objects.create(name=name, slug=name.lower())
-        for name in ["Colleague", "Friend", "Mentor"]
-    }
 
 
 def relationships():
@@ -44,8 +23,15 @@ def relationships():
 
 
 def test_merge_keeps_chosen_values_and_every_phone_and_address():
-    keep = contact("Ada Lovelace", ["555 0100", "555 0101"], ["London"], email="ada@example.org")
-    duplicate = contact("Ada  Lovelace", ["555-0101", "555 0199"], ["Paris"], notes="Met in Paris")
+    keep = make_contact(
+        "Ada Lovelace",
+        phones=["555 0100", "555 0101"],
+        addresses=["London"],
+        email="ada@example.org",
+    )
+    duplicate = make_contact(
+        "Ada  Lovelace", phones=["555-0101", "555 0199"], addresses=["Paris"], notes="Met in Paris"
+    )
     merged = contact_merge(keep=keep, duplicate=duplicate, notes="Met in Paris")
     assert list(Contact.objects.all()) == [merged]
     assert (merged.name, merged.email, merged.notes) == (
@@ -64,13 +50,15 @@ def test_merge_keeps_chosen_values_and_every_phone_and_address():
     assert not Address.objects.filter(contacts=None).exists()
 
 
-def test_merge_moves_relationships_drops_the_self_one_and_unions_colliding_types(kinds):
-    keep, duplicate = contact("Ada"), contact("Ada L.")
-    babbage, byron = contact("Babbage"), contact("Byron")
-    relationship_add(contact=keep, other=duplicate, types=[kinds["Friend"]])
-    relationship_add(contact=duplicate, other=babbage, types=[kinds["Colleague"]])
-    relationship_add(contact=keep, other=byron, types=[kinds["Friend"]])
-    relationship_add(contact=byron, other=duplicate, types=[kinds["Mentor"]])
+def test_merge_moves_relationships_drops_the_self_one_and_unions_colliding_types(
+    relationship_types,
+):
+    keep, duplicate = make_contact("Ada"), make_contact("Ada L.")
+    babbage, byron = make_contact("Babbage"), make_contact("Byron")
+    relationship_add(contact=keep, other=duplicate, types=[relationship_types["Friend"]])
+    relationship_add(contact=duplicate, other=babbage, types=[relationship_types["Colleague"]])
+    relationship_add(contact=keep, other=byron, types=[relationship_types["Friend"]])
+    relationship_add(contact=byron, other=duplicate, types=[relationship_types["Mentor"]])
 
     contact_merge(keep=keep, duplicate=duplicate)
 
@@ -83,14 +71,17 @@ def test_merge_moves_relationships_drops_the_self_one_and_unions_colliding_types
 
 
 def test_merging_a_contact_with_itself_is_refused():
-    ada = contact("Ada")
+    ada = make_contact("Ada")
     with pytest.raises(SelfRelationship):
         contact_merge(keep=ada, duplicate=ada)
     assert Contact.objects.count() == 1
 
 
 def test_merging_a_contact_merged_already_says_so_and_changes_nothing():
-    keep, duplicate = contact("Ada", ["555 0100"]), contact("Ada", ["555 0199"])
+    keep, duplicate = (
+        make_contact("Ada", phones=["555 0100"]),
+        make_contact("Ada", phones=["555 0199"]),
+    )
     contact_merge(keep=keep, duplicate=duplicate)
     with pytest.raises(ContactGone, match="Ada no longer exists"):
         contact_merge(keep=duplicate, duplicate=keep, name="Changed")

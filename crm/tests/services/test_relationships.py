@@ -1,30 +1,10 @@
 import pytest
 
 from crm.exceptions import ContactGone, NotRelated, SelfRelationship
-from crm.models import Contact, ContactRelationship, RelationshipType
+from crm.models import Contact, ContactRelationship
 from crm.services.relationships import relationship_add, relationship_remove, relationship_set_types
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def ada():
-    return Contact.objects.create(name="Ada Lovelace")
-
-
-@pytest.fixture
-def charles():
-    return Contact.objects.create(name="Charles Babbage")
-
-
-@pytest.fixture
-def colleague():
-    return RelationshipType.objects.create(name="Colleague", slug="colleague")
-
-
-@pytest.fixture
-def friend():
-    return RelationshipType.objects.create(name="Friend", slug="friend")
 
 
 def pairs():

@@ -32,10 +32,6 @@ def form_data(name="Ada Lovelace", *, phones=(), addresses=(), **extra):
     return data
 
 
-def messages_of(response):
-    return [str(m) for m in response.context["messages"]]
-
-
 def test_new_contact_form_has_one_empty_row_of_each(logged_in_client):
     page = logged_in_client.get(NEW).content.decode()
     assert 'name="phones-0-number"' in page and 'name="phones-1-number"' not in page
@@ -43,7 +39,7 @@ def test_new_contact_form_has_one_empty_row_of_each(logged_in_client):
     assert 'id="id_phones-TOTAL_FORMS"' in page
 
 
-def test_create_with_phones_and_an_address(logged_in_client):
+def test_create_with_phones_and_an_address(logged_in_client, messages_of):
     response = logged_in_client.post(
         NEW,
         form_data(
@@ -62,7 +58,9 @@ def test_create_with_phones_and_an_address(logged_in_client):
     assert list(ada.addresses.values_list("city", flat=True)) == ["London"]
 
 
-def test_a_number_another_contact_has_links_the_same_phone_and_says_so(logged_in_client):
+def test_a_number_another_contact_has_links_the_same_phone_and_says_so(
+    logged_in_client, messages_of
+):
     charles = make_contact("Charles Babbage", phones=["(555) 01-00"])
     response = logged_in_client.post(NEW, form_data(phones=[("555 0100", "mobile")]), follow=True)
     ada = Contact.objects.get(name="Ada Lovelace")
@@ -72,7 +70,7 @@ def test_a_number_another_contact_has_links_the_same_phone_and_says_so(logged_in
     assert "Shared line, also for" in response.content.decode()
 
 
-def test_invalid_rows_show_errors_and_keep_every_typed_row(logged_in_client):
+def test_invalid_rows_show_errors_and_keep_every_typed_row(logged_in_client, messages_of):
     ada = make_contact("Ada Lovelace", phones=["555 0100"], addresses=["London"])
     data = form_data(
         "Ada King",

@@ -14,10 +14,6 @@ def pair():
     return keep, duplicate
 
 
-def messages_of(response):
-    return [str(m) for m in response.context["messages"]]
-
-
 def test_the_duplicates_page_links_to_the_merge_screen(logged_in_client, pair):
     keep, duplicate = pair
     html = logged_in_client.get(reverse("crm:duplicate_list")).content.decode()
@@ -39,7 +35,7 @@ def test_the_merge_screen_compares_values_and_preselects_the_kept_ones(logged_in
     assert "Both, one after the other" in html
 
 
-def test_merge_through_the_screen_with_chosen_values(logged_in_client, pair):
+def test_merge_through_the_screen_with_chosen_values(logged_in_client, pair, messages_of):
     keep, duplicate = pair
     response = logged_in_client.post(
         reverse("crm:contact_merge", args=[keep.pk, duplicate.pk]),
@@ -53,7 +49,7 @@ def test_merge_through_the_screen_with_chosen_values(logged_in_client, pair):
     assert list(merged.phones.values_list("number", flat=True)) == ["555 0199"]
 
 
-def test_a_missing_choice_is_reported(logged_in_client, pair):
+def test_a_missing_choice_is_reported(logged_in_client, pair, messages_of):
     keep, duplicate = pair
     response = logged_in_client.post(
         reverse("crm:contact_merge", args=[keep.pk, duplicate.pk]), {"name": "keep"}
@@ -65,7 +61,9 @@ def test_a_missing_choice_is_reported(logged_in_client, pair):
     assert Contact.objects.count() == 2
 
 
-def test_merging_again_after_a_merge_explains_instead_of_failing(logged_in_client, pair):
+def test_merging_again_after_a_merge_explains_instead_of_failing(
+    logged_in_client, pair, messages_of
+):
     keep, duplicate = pair
     url = reverse("crm:contact_merge", args=[keep.pk, duplicate.pk])
     data = {"name": "keep", "email": "keep", "notes": "keep"}

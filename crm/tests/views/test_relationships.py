@@ -1,32 +1,14 @@
 import pytest
 from django.urls import reverse
 
-from crm.models import Contact, ContactRelationship, RelationshipType
+from crm.models import Contact, ContactRelationship
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def ada():
-    return Contact.objects.create(name="Ada Lovelace")
-
-
-@pytest.fixture
-def charles():
-    return Contact.objects.create(name="Charles Babbage", email="charles@example.org")
-
-
-@pytest.fixture
-def types():
-    return [
-        RelationshipType.objects.create(name="Colleague", slug="colleague"),
-        RelationshipType.objects.create(name="Friend", slug="friend"),
-    ]
-
-
-def messages_of(response):
-    """Return the flash messages shown by ``response``."""
-    return [str(m) for m in response.context["messages"]]
+def types(colleague, friend):
+    return [colleague, friend]
 
 
 def relate(client, contact, other, types=()):
@@ -75,7 +57,9 @@ def test_names_are_escaped_in_the_results(logged_in_client, ada):
     assert "&lt;script&gt;" in html
 
 
-def test_relate_with_two_types_shows_on_both_contacts(logged_in_client, ada, charles, types):
+def test_relate_with_two_types_shows_on_both_contacts(
+    logged_in_client, ada, charles, types, messages_of
+):
     response = logged_in_client.post(
         reverse("crm:relationship_add", args=[ada.pk]),
         {"other": charles.pk, "types": [t.pk for t in types]},
@@ -90,7 +74,7 @@ def test_relate_with_two_types_shows_on_both_contacts(logged_in_client, ada, cha
         assert "Colleague" in html and "Friend" in html
 
 
-def test_relating_again_reports_the_types(logged_in_client, ada, charles, types):
+def test_relating_again_reports_the_types(logged_in_client, ada, charles, types, messages_of):
     relate(logged_in_client, charles, ada, types[:1])
     response = relate(logged_in_client, charles, ada, types[1:])
     assert messages_of(response) == [
@@ -100,7 +84,9 @@ def test_relating_again_reports_the_types(logged_in_client, ada, charles, types)
 
 
 @pytest.mark.parametrize("other", ["", "self", "999999"])
-def test_a_bad_choice_is_explained_and_nothing_is_written(logged_in_client, ada, other):
+def test_a_bad_choice_is_explained_and_nothing_is_written(
+    logged_in_client, ada, other, messages_of
+):
     other = ada.pk if other == "self" else other
     response = logged_in_client.post(
         reverse("crm:relationship_add", args=[ada.pk]), {"other": other, "q": "ada"}
@@ -147,7 +133,7 @@ def test_pages_of_a_contact_deleted_meanwhile_are_not_found(logged_in_client, ad
     assert response.status_code == 404
 
 
-def test_edit_types_changes_both_contacts(logged_in_client, ada, charles, types):
+def test_edit_types_changes_both_contacts(logged_in_client, ada, charles, types, messages_of):
     relate(logged_in_client, ada, charles, types[:1])
     url = reverse("crm:relationship_edit", args=[charles.pk, ada.pk])
     assert "checked" in page(logged_in_client, url)
@@ -165,7 +151,7 @@ def test_editing_a_removed_relationship_is_a_404(logged_in_client, ada, charles)
     assert logged_in_client.get(url).status_code == 404
 
 
-def test_remove_removes_both_rows_and_says_so(logged_in_client, ada, charles):
+def test_remove_removes_both_rows_and_says_so(logged_in_client, ada, charles, messages_of):
     relate(logged_in_client, ada, charles)
     url = reverse("crm:relationship_remove", args=[charles.pk, ada.pk])
     assert logged_in_client.get(url).status_code == 405
