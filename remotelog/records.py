@@ -12,6 +12,7 @@ import ast
 import datetime
 import math
 import re
+import threading
 
 from . import levels
 from .conf import settings
@@ -137,6 +138,13 @@ def _split_fields(fields):
     return values, extra
 
 
+# CPython 3.11's ast module keeps its recursion depth per interpreter, not per
+# thread: two threads parsing at once can fail with "SystemError: AST
+# constructor recursion depth mismatch" (a 500 under gthread). A record's
+# arguments parse in microseconds, so one parse at a time costs nothing.
+_parsing = threading.Lock()
+
+
 def render_message(msg, args, *, limit=None):
     """
     Return ``msg % args`` when ``args`` is a plain literal; else msg and args side by side.
@@ -152,7 +160,8 @@ def render_message(msg, args, *, limit=None):
     if args is None or args in ("()", "[]", ""):
         return truncated(msg, limit)
     try:
-        values = ast.literal_eval(args)
+        with _parsing:
+            values = ast.literal_eval(args)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         return _side_by_side(msg, args, limit)
     if isinstance(values, list):
