@@ -1,6 +1,8 @@
 """Fixtures shared by every app's tests: users, logged-in clients, a real browser."""
 
+import html
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -9,11 +11,22 @@ CHROMIUM = os.environ.get("CRM_TEST_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parent / "var" / "test-screenshots"
 PASSWORD = "correct horse battery staple"
 _failed_key = pytest.StashKey[bool]()
+_MESSAGE = re.compile(r'<span class="message-text">(.*?)</span>', re.DOTALL)
 
 
 @pytest.fixture
 def password():
     return PASSWORD
+
+
+@pytest.fixture
+def shown():
+    """Return a function listing the message texts a page shows, unescaped, in order."""
+
+    def shown(response):
+        return [html.unescape(text) for text in _MESSAGE.findall(response.content.decode())]
+
+    return shown
 
 
 @pytest.fixture

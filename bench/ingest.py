@@ -40,6 +40,7 @@ DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/crm_bench_ingest"
 INGEST_SLUG, ADMIN_SLUG = "bench-ingest", "bench-admin"
 
 
+# Long on purpose: the benchmark's steps, in the order they run, read top to bottom.
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, default=20_000, help="records per client kind")

@@ -16,12 +16,13 @@ DEFAULTS = {
 
 
 class ContactBookSettings:
-    """Read ``CRM_<NAME>`` from the Django settings, falling back to the default."""
+    """Read ``CRM_<NAME>`` from the Django settings, or its default when unset (None)."""
 
     def __getattr__(self, name):
         if name not in DEFAULTS:
             raise AttributeError(f"crm has no setting {name!r}")
-        return getattr(django_settings, f"CRM_{name}", DEFAULTS[name])
+        value = getattr(django_settings, f"CRM_{name}", None)
+        return DEFAULTS[name] if value is None else value
 
 
 settings = ContactBookSettings()

@@ -4,7 +4,8 @@ import csv
 import uuid
 from collections.abc import Iterator
 
-from .queries import decorate
+from .models import address_line
+from .queries.contacts import decorate
 
 CHUNK_SIZE = 500
 # Spreadsheets run a cell that starts with one of these as a formula (OWASP's
@@ -39,11 +40,6 @@ def cell_text(cell: str) -> str:
     return cell.removeprefix(TEXT_MARK)
 
 
-def _address_text(address):
-    parts = ["street", "postal_code", "city", "region", "country"]
-    return ", ".join(address[part] for part in parts if address[part])
-
-
 class _Line:
     """A file-like object whose write() returns the line, for csv.writer."""
 
@@ -67,7 +63,7 @@ def csv_lines(contacts) -> Iterator[str]:
     yield writer.writerow(CSV_HEADER)
     for contact in _rows(contacts):
         phones = "; ".join(f"{p['number']} ({p['label_display']})" for p in contact.phone_rows)
-        addresses = "; ".join(_address_text(a) for a in contact.address_rows)
+        addresses = "; ".join(address_line(a) for a in contact.address_rows)
         yield writer.writerow(
             [
                 contact.name,

@@ -3,10 +3,12 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.fields.related_descriptors import ManyToManyDescriptor
 from django.urls import reverse
+from django.utils.functional import cached_property
 
 from .phones import normalize_phone, validate_phone_number
-from .queries import ContactQuerySet
+from .queries.contacts import ContactQuerySet
 
 
 def sort_key(name):
@@ -82,6 +84,16 @@ class Phone(models.Model):
             raise ValidationError(errors) from None
 
 
+# The parts of an address in the order one line shows them, and what a user edits.
+ADDRESS_LINE = ("street", "postal_code", "city", "region", "country")
+ADDRESS_FIELDS = ("label", "street", "city", "region", "postal_code", "country")
+
+
+def address_line(parts):
+    """Return an address on one line from ``parts``, a mapping of its field names."""
+    return ", ".join(parts[name] for name in ADDRESS_LINE if parts.get(name))
+
+
 class Address(models.Model):
     """A postal address, shareable by several contacts (an office building)."""
 
@@ -102,8 +114,7 @@ class Address(models.Model):
         indexes = [models.Index(fields=["city"], name="crm_address_city")]
 
     def __str__(self):
-        parts = [self.street, self.postal_code, self.city, self.region, self.country]
-        return ", ".join(part for part in parts if part) or "(empty address)"
+        return address_line(vars(self)) or "(empty address)"
 
 
 class RelationshipType(models.Model):
@@ -119,6 +130,43 @@ class RelationshipType(models.Model):
         return self.name
 
 
+class _ReadOnlyManyToManyDescriptor(ManyToManyDescriptor):
+    """A many-to-many accessor whose manager reads but refuses every write."""
+
+    @cached_property
+    def related_manager_cls(self):
+        manager = super().related_manager_cls
+
+        def refuse(self, *args, **kwargs):
+            raise TypeError(
+                "Contact.contacts is read-only: relate contacts with crm.services "
+                "(relationship_add, relationship_remove, relationship_set_types), "
+                "which lock both contacts and keep both rows' types the same."
+            )
+
+        writes = ["add", "remove", "set", "clear", "create", "get_or_create", "update_or_create"]
+        writes += ["a" + name for name in writes]
+        return type("ReadOnlyManager", (manager,), dict.fromkeys(writes, refuse))
+
+
+class RelatedContactsField(models.ManyToManyField):
+    """
+    ``Contact.contacts``: readable like any many-to-many, writable only by the workflows.
+
+    Django's own ``add()`` on a symmetrical many-to-many writes both rows, but
+    without the locks that keep concurrent writers apart and without the types.
+    """
+
+    def contribute_to_class(self, cls, name, **kwargs):
+        super().contribute_to_class(cls, name, **kwargs)
+        setattr(cls, self.name, _ReadOnlyManyToManyDescriptor(self.remote_field, reverse=False))
+
+    def deconstruct(self):
+        # To migrations, this is the plain many-to-many it stores as.
+        name, _, args, kwargs = super().deconstruct()
+        return name, "django.db.models.ManyToManyField", args, kwargs
+
+
 class Contact(models.Model):
     """A person or organisation in the contact book."""
 
@@ -131,7 +179,7 @@ class Contact(models.Model):
 
     phones = models.ManyToManyField(Phone, blank=True, related_name="contacts")
     addresses = models.ManyToManyField(Address, blank=True, related_name="contacts")
-    contacts = models.ManyToManyField(
+    contacts = RelatedContactsField(
         "self", through="ContactRelationship", symmetrical=True, blank=True
     )
 
@@ -164,9 +212,8 @@ class ContactRelationship(models.Model):
     """
     One direction of a relationship between two contacts.
 
-    A relationship is stored as two rows, A->B and B->A, with the same types;
-    `Contact.contacts` is symmetrical, so adding or removing through it writes
-    or deletes both rows.
+    A relationship is stored as two rows, A->B and B->A, with the same types,
+    written only by the workflows in `crm.services`; `Contact.contacts` reads them.
     """
 
     # CASCADE deletes only these relationship rows, never the other contact.

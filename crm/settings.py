@@ -2,10 +2,10 @@
 Settings for the CRM site, read from the environment.
 
 One module serves development, tests and production; the README lists every
-variable. Nothing here branches on how the process was started.
+variable. Each setting is declared once; the environment is read through
+environs, which names the variable when its value does not parse.
 """
 
-import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -13,50 +13,23 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from environs import Env
+
+env = Env()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def env_bool(name, default=False):
-    """Return the environment variable ``name`` read as a boolean."""
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
-        return default
-    value = value.strip().lower()
-    if value in {"1", "true", "yes", "on"}:
-        return True
-    if value in {"0", "false", "no", "off"}:
-        return False
-    raise ImproperlyConfigured(f"{name}={value!r} is not a boolean; use 1 or 0.")
-
-
-def env_int(name, default):
-    """Return the environment variable ``name`` read as an integer."""
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name}={value!r} is not an integer.") from None
-
-
-def env_list(name, default=()):
-    """Return the comma-separated environment variable ``name`` as a list."""
-    value = os.environ.get(name, "")
-    items = [item.strip() for item in value.split(",") if item.strip()]
-    return items or list(default)
-
-
 # Where the site keeps its local state: the SQLite database, the development
 # secret key, collected static files. Ignored by git.
-VAR_DIR = Path(os.environ.get("DJANGO_VAR_DIR") or BASE_DIR / "var")
+VAR_DIR = env.path("DJANGO_VAR_DIR", BASE_DIR / "var")
 
-DEBUG = env_bool("DJANGO_DEBUG", False)
+DEBUG = env.bool("DJANGO_DEBUG", False)
+# The toolbar is a development aid: on only with debug, and switched off for
+# the test suite through DJANGO_DEBUG_TOOLBAR=0 (see pyproject.toml).
+DEBUG_TOOLBAR = DEBUG and env.bool("DJANGO_DEBUG_TOOLBAR", True)
 
 
 def _secret_key():
-    key = os.environ.get("DJANGO_SECRET_KEY", "").strip()
+    key = env.str("DJANGO_SECRET_KEY", "").strip()
     if key:
         return key
     if not DEBUG:
@@ -76,7 +49,7 @@ def _secret_key():
 
 SECRET_KEY = _secret_key()
 
-ALLOWED_HOSTS = env_list(
+ALLOWED_HOSTS = env.list(
     "DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
 )
 if not ALLOWED_HOSTS:
@@ -84,11 +57,8 @@ if not ALLOWED_HOSTS:
         "DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is off, "
         "e.g. DJANGO_ALLOWED_HOSTS=crm.example.org"
     )
-CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
-
-# The toolbar is a development aid: on only with debug, and switched off for
-# the test suite through DJANGO_DEBUG_TOOLBAR=0 (see pyproject.toml).
-DEBUG_TOOLBAR = DEBUG and env_bool("DJANGO_DEBUG_TOOLBAR", True)
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+INTERNAL_IPS = ["127.0.0.1", "::1"]  # who sees the debug toolbar
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -102,10 +72,17 @@ INSTALLED_APPS = [
     "crm",
     "messaging",
     "remotelog",
+    "locking",
+    *(["debug_toolbar"] if DEBUG_TOOLBAR else []),
+    "axes",
 ]
 
 MIDDLEWARE = [
+    *(["debug_toolbar.middleware.DebugToolbarMiddleware"] if DEBUG_TOOLBAR else []),
     "django.middleware.security.SecurityMiddleware",
+    # Static files when gunicorn runs alone (Apache serves them itself;
+    # development uses runserver's).
+    *([] if DEBUG else ["whitenoise.middleware.WhiteNoiseMiddleware"]),
     # Content-Security-Policy on every answer (CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -113,25 +90,19 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every page needs a login unless its view is marked @login_not_required
-    # (Django's, which then never touches the session: crm/middleware.py).
-    "crm.middleware.LoginRequiredMiddleware",
+    # (Django's, asking about the view before the user: crm/site/middleware.py).
+    "crm.site.middleware.LoginRequiredMiddleware",
     # What those pages show is for one user: Cache-Control: private.
-    "crm.middleware.PrivateCacheMiddleware",
+    "crm.site.middleware.PrivateCacheMiddleware",
     # django.contrib.messages' middleware, plus a lazy request.messages and
     # messages for background requests (messaging.E002/E003 check its place).
     "messaging.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A table lock not had in time becomes a "busy, try again" page (503).
+    "locking.middleware.LockNotAvailableMiddleware",
+    # Last, as django-axes asks: it turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
-
-# locking: require_lock() for read-then-write paths; a lock that cannot be had
-# becomes a "busy, try again" page (503 with Retry-After), never a 500.
-INSTALLED_APPS += ["locking"]
-MIDDLEWARE += ["locking.middleware.LockNotAvailableMiddleware"]
-
-if DEBUG_TOOLBAR:
-    INSTALLED_APPS.append("debug_toolbar")
-    MIDDLEWARE.insert(0, "debug_toolbar.middleware.DebugToolbarMiddleware")
-    INTERNAL_IPS = ["127.0.0.1", "::1"]
 
 ROOT_URLCONF = "crm.urls"
 WSGI_APPLICATION = "crm.wsgi.application"
@@ -153,35 +124,40 @@ TEMPLATES = [
     },
 ]
 
-# Database: PostgreSQL in production through DATABASE_URL; an SQLite file under
-# var/ by default so that `make run` needs nothing installed.
-if os.environ.get("DATABASE_URL", "").strip():
-    _default_db = dj_database_url.parse(
-        os.environ["DATABASE_URL"].strip(),
-        conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
-    )
-else:
-    _default_db = {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": VAR_DIR / "db.sqlite3",
-    }
-if _default_db["ENGINE"] == "django.db.backends.sqlite3":
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
-    _default_db["OPTIONS"] = {
-        # WAL lets readers work while one writer writes; IMMEDIATE takes the
-        # write lock at BEGIN, so concurrent writers queue (up to `timeout`
-        # seconds) instead of failing with "database is locked" mid-transaction.
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-        **_default_db.get("OPTIONS", {}),
-    }
-    # A file, not Django's in-memory default: the live server, browser tests
-    # and threaded race tests need one database seen by every connection.
-    _default_db["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
-DATABASES = {"default": _default_db}
 
+def _database(url):
+    """Return the default database: ``url`` (PostgreSQL in production), else SQLite in var/."""
+    database = (
+        dj_database_url.parse(
+            url,
+            conn_max_age=env.int("DJANGO_CONN_MAX_AGE", 60),
+            conn_health_checks=True,
+        )
+        if url
+        else {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "db.sqlite3"}
+    )
+    if database["ENGINE"] != "django.db.backends.sqlite3":
+        return database
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    return {
+        **database,
+        "OPTIONS": {
+            # WAL lets readers work while one writer writes; IMMEDIATE takes the
+            # write lock at BEGIN, so concurrent writers queue (up to `timeout`
+            # seconds) instead of failing with "database is locked" mid-transaction.
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            **database.get("OPTIONS", {}),
+        },
+        # A file, not Django's in-memory default: the live server, browser tests
+        # and threaded race tests need one database seen by every connection.
+        "TEST": {"NAME": str(VAR_DIR / "test-db.sqlite3")},
+    }
+
+
+# An empty DATABASE_URL is the SQLite default too (`make test-sqlite` sets it so).
+DATABASES = {"default": _database(env.str("DATABASE_URL", "").strip())}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -193,22 +169,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "crm.site.throttling.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
 
 # Flash messages: a signed cookie, the session for what does not fit; only
 # the messages actually displayed are removed (messaging.E004).
 MESSAGE_STORAGE = "messaging.storage.MessageStorage"
 
-LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "login"
-
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")
+TIME_ZONE = env.str("DJANGO_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or VAR_DIR / "static")
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", VAR_DIR / "static")
 
 LOGGING = {
     "version": 1,
@@ -219,25 +198,25 @@ LOGGING = {
     "handlers": {
         "stderr": {"class": "logging.StreamHandler", "formatter": "plain"},
     },
-    "root": {"handlers": ["stderr"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["stderr"], "level": env.str("DJANGO_LOG_LEVEL", "INFO")},
+    # django-axes announces itself at INFO in every process; lockouts are warnings.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
-
 
 # Production hardening: on unless DJANGO_DEBUG=1, so a production environment
 # is safe without remembering each switch. Debug runs on plain HTTP locally.
-SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
 # Scripts never read the CSRF cookie: forms carry {% csrf_token %}.
 CSRF_COOKIE_HTTPONLY = True
-SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
-SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
-if not SECURE_HSTS_PRELOAD:
-    # Preloading commits the whole registered domain to HTTPS in browsers; only
-    # its owner can decide that, so not preloading is a choice, not a warning.
-    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", False)
+# Preloading commits the whole registered domain to HTTPS in browsers; only its
+# owner can decide that, so not preloading is a choice, not a warning.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -256,62 +235,34 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# Behind a reverse proxy that terminates TLS, name the header it sets to
-# "https" on secure requests (deploy/apache/crm-proxy.conf: X-Forwarded-Proto).
-# Only with a proxy that overwrites what clients send: the header is trusted.
-_proxy_ssl_header = os.environ.get("DJANGO_SECURE_PROXY_SSL_HEADER", "").strip()
-if _proxy_ssl_header:
-    SECURE_PROXY_SSL_HEADER = (
-        "HTTP_" + _proxy_ssl_header.upper().replace("-", "_"),
-        "https",
-    )
+# Behind a reverse proxy that terminates TLS, the header it sets to "https" on
+# secure requests (deploy/apache/crm-proxy.conf: X-Forwarded-Proto). Only with
+# a proxy that overwrites what clients send: the header is trusted, and so is
+# the last X-Forwarded-For entry, the client address the proxy appended.
+_proxy_ssl_header = env.str("DJANGO_SECURE_PROXY_SSL_HEADER", "").strip()
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https") if _proxy_ssl_header else None
+)
+_client_ip = "crm.site.throttling.client_ip_behind_proxy" if _proxy_ssl_header else None
 
 # Login throttling with django-axes, on the site login and the admin login:
 # after DJANGO_LOGIN_FAILURE_LIMIT failures for one username from one address,
 # that pair waits DJANGO_LOGIN_COOLOFF_MINUTES (each new try restarts the wait).
-INSTALLED_APPS.append("axes")
-# Last, as django-axes asks: it turns a refused login into the lockout page.
-MIDDLEWARE.append("axes.middleware.AxesMiddleware")
-AUTHENTICATION_BACKENDS = [
-    "crm.throttling.LoginThrottleBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
-AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_LOGIN_COOLOFF_MINUTES", 15))
+AXES_FAILURE_LIMIT = env.int("DJANGO_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("DJANGO_LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # A username longer than axes can store is cut, not a database error.
-AXES_USERNAME_CALLABLE = "crm.throttling.login_username"
-if _proxy_ssl_header:
-    # Behind the proxy every request comes from the proxy's address.
-    AXES_CLIENT_IP_CALLABLE = "crm.throttling.client_ip_behind_proxy"
-    REMOTELOG_CLIENT_IP = "crm.throttling.client_ip_behind_proxy"
+AXES_USERNAME_CALLABLE = "crm.site.throttling.login_username"
+AXES_CLIENT_IP_CALLABLE = _client_ip
 
-# Static files: Apache serves STATIC_ROOT itself (deploy/apache/); when
-# gunicorn runs alone, WhiteNoise serves it. Development uses runserver's.
-if not DEBUG:
-    MIDDLEWARE.insert(
-        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
-        "whitenoise.middleware.WhiteNoiseMiddleware",
-    )
-
-# django-axes announces itself at INFO in every process; lockouts are warnings.
-LOGGING.setdefault("loggers", {})["axes"] = {"level": "WARNING"}
-
-# The contact book's phone region: set only when given, so crm/conf.py keeps
-# the default in one place (the README lists it).
-if os.environ.get("CRM_PHONE_REGION", "").strip():
-    CRM_PHONE_REGION = os.environ["CRM_PHONE_REGION"].strip()
-
-# Remote logging limits: set only when given, so remotelog/conf.py keeps the
-# defaults in one place (the README lists them).
-for _name in (
-    "REMOTELOG_MAX_BODY",
-    "REMOTELOG_BATCH_MAX_RECORDS",
-    "REMOTELOG_BATCH_MAX_BODY",
-    "REMOTELOG_MAX_MESSAGE",
-    "REMOTELOG_PURGE_CHUNK_SIZE",
-):
-    if os.environ.get(_name, "").strip():
-        globals()[_name] = env_int(_name, None)
+# The apps' own settings. Unset (None) means the app's default, kept in one
+# place: crm/conf.py and remotelog/conf.py (their READMEs list them).
+CRM_PHONE_REGION = env.str("CRM_PHONE_REGION", None)
+REMOTELOG_MAX_BODY = env.int("REMOTELOG_MAX_BODY", None)
+REMOTELOG_BATCH_MAX_RECORDS = env.int("REMOTELOG_BATCH_MAX_RECORDS", None)
+REMOTELOG_BATCH_MAX_BODY = env.int("REMOTELOG_BATCH_MAX_BODY", None)
+REMOTELOG_MAX_MESSAGE = env.int("REMOTELOG_MAX_MESSAGE", None)
+REMOTELOG_PURGE_CHUNK_SIZE = env.int("REMOTELOG_PURGE_CHUNK_SIZE", None)
+REMOTELOG_CLIENT_IP = _client_ip

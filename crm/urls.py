@@ -1,28 +1,56 @@
-"""Root URLs of the site."""
+"""Root URLs of the site: the contact book (namespace ``crm``), login, the admin, the remote log."""
 
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from messaging import views as messaging_views
+from .site import views as site
+from .views import contacts, duplicates, relationships
 
-from . import views
+contact_book = [
+    path("contacts/", contacts.contact_list, name="contact_list"),
+    path("contacts/new/", contacts.contact_create, name="contact_create"),
+    path("contacts/export.csv", contacts.contact_export_csv, name="contact_export_csv"),
+    path("contacts/export.vcf", contacts.contact_export_vcf, name="contact_export_vcf"),
+    path("contacts/<id:pk>/", contacts.contact_detail, name="contact_detail"),
+    path("contacts/<id:pk>/edit/", contacts.contact_edit, name="contact_edit"),
+    path("contacts/<id:pk>/delete/", contacts.contact_delete_view, name="contact_delete"),
+    path("contacts/<id:pk>/contact.vcf", contacts.contact_vcard, name="contact_vcard"),
+    path(
+        "contacts/<id:pk>/relationships/add/",
+        relationships.relationship_add,
+        name="relationship_add",
+    ),
+    path(
+        "contacts/<id:pk>/relationships/candidates/",
+        relationships.relationship_candidates,
+        name="relationship_candidates",
+    ),
+    path(
+        "contacts/<id:pk>/relationships/<id:other_pk>/",
+        relationships.relationship_edit,
+        name="relationship_edit",
+    ),
+    path(
+        "contacts/<id:pk>/relationships/<id:other_pk>/remove/",
+        relationships.relationship_remove,
+        name="relationship_remove",
+    ),
+    path("contacts/duplicates/", duplicates.duplicate_list, name="duplicate_list"),
+    path(
+        "contacts/merge/<id:keep_pk>/<id:duplicate_pk>/",
+        duplicates.contact_merge_view,
+        name="contact_merge",
+    ),
+]
 
 urlpatterns = [
     # The contact list is the home page.
-    path("", views.contact_list, name="home"),
-    path("", include("crm.contact_urls")),
-    path("accounts/login/", messaging_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", messaging_views.LogoutView.as_view(), name="logout"),
+    path("", contacts.contact_list, name="home"),
+    path("", include((contact_book, "crm"))),
+    path("accounts/login/", site.LoginView.as_view(), name="login"),
+    path("accounts/logout/", site.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("remotelog/", include("remotelog.urls")),
+    *([path("__debug__/", include("debug_toolbar.urls"))] if settings.DEBUG_TOOLBAR else []),
 ]
-
-# Relationships between contacts and merging duplicates.
-urlpatterns += [
-    path("", include("crm.relationship_urls")),
-    path("", include("crm.duplicate_urls")),
-]
-
-if settings.DEBUG_TOOLBAR:
-    urlpatterns.append(path("__debug__/", include("debug_toolbar.urls")))

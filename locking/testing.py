@@ -61,23 +61,27 @@ def test_concurrently(times, *, timeout=DEFAULT_TIMEOUT):
                 thread.join(max(0.0, deadline - time.monotonic()))
             stuck = [thread.name for thread in threads if thread.is_alive()]
 
-            problems = []
-            if errors:
-                listed = "\n".join(f"  {exc!r}" for exc in errors)
-                problems.append(f"{len(errors)} of {times} threads raised:\n{listed}")
-            if stuck:
-                problems.append(
-                    f"{len(stuck)} of {times} threads did not finish within {timeout} s: "
-                    f"{', '.join(stuck)}"
-                )
-            if problems:
-                raise AssertionError(
-                    f"test_concurrently({times}) of {func.__qualname__}: " + "\n".join(problems)
-                ) from (errors[0] if errors else None)
+            _fail_with(func, times, timeout, errors, stuck)
 
         return run_concurrently
 
     return decorator
+
+
+def _fail_with(func, times, timeout, errors, stuck):
+    """Raise an AssertionError listing every exception and every stuck thread, if any."""
+    problems = []
+    if errors:
+        listed = "\n".join(f"  {exc!r}" for exc in errors)
+        problems.append(f"{len(errors)} of {times} threads raised:\n{listed}")
+    if stuck:
+        problems.append(
+            f"{len(stuck)} of {times} threads did not finish within {timeout} s: {', '.join(stuck)}"
+        )
+    if problems:
+        raise AssertionError(
+            f"test_concurrently({times}) of {func.__qualname__}: " + "\n".join(problems)
+        ) from (errors[0] if errors else None)
 
 
 # Tests import this function by name; it is not a test itself.

@@ -18,10 +18,8 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from .charts import level_colour
+from . import levels
 from .models import Application, LogMessage
-
-LEVELS = [(10, "DEBUG"), (20, "INFO"), (30, "WARNING"), (40, "ERROR"), (50, "CRITICAL")]
 
 # The most of one field the detail page shows. A row may hold a batch body's
 # worth (a megabyte) in each text field; the page stays readable and small.
@@ -123,7 +121,7 @@ class LevelFilter(admin.SimpleListFilter):
     parameter_name = "levelno"
 
     def lookups(self, request, model_admin):
-        return [(str(number), name) for number, name in reversed(LEVELS)]
+        return [(str(number), levels.name(number)) for number in reversed(levels.STANDARD)]
 
     def queryset(self, request, queryset):
         value = self.value()
@@ -296,7 +294,7 @@ class LogMessageAdmin(admin.ModelAdmin):
             '<strong class="remotelog-level"><svg class="remotelog-swatch" width="12" height="12"'
             ' viewBox="0 0 1 1" aria-hidden="true"><rect width="1" height="1" fill="{}"/></svg>'
             "{}</strong>",
-            level_colour(obj.levelno),
+            levels.colour(obj.levelno),
             obj.levelname,
         )
 

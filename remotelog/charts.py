@@ -1,31 +1,13 @@
 """Server-rendered bar charts of records per period and level (drawn by an SVG template)."""
 
 import datetime
-import logging
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils import timezone
 
-# One colour per standard level, readable on white, used by the admin list too.
-LEVEL_COLOURS = {
-    10: "#5f6b73",
-    20: "#1f5fa8",
-    30: "#9a5b00",
-    40: "#c0262d",
-    50: "#7a0d3a",
-}
-
-
-def level_colour(levelno):
-    """Return the colour of the highest standard level at or below ``levelno``."""
-    colour = LEVEL_COLOURS[10]
-    for number, value in sorted(LEVEL_COLOURS.items()):
-        if levelno >= number:
-            colour = value
-    return colour
-
+from . import levels
 
 WIDTH = 720
 HEIGHT = 180
@@ -94,38 +76,51 @@ def level_chart(*, title, periods, counts, label_format, label_every, applicatio
     ``counts`` maps (period start, levelno) to records. Each segment links to the
     admin list filtered to its period and level.
     """
-    levels = sorted({levelno for _, levelno in counts})
-    totals = [sum(counts.get((start, lv), 0) for lv in levels) for start, _ in periods]
+    present = sorted({levelno for _, levelno in counts})
+    totals = [sum(counts.get((start, lv), 0) for lv in present) for start, _ in periods]
     peak = max(totals, default=0)
     slot = WIDTH / len(periods)
     bars, labels = [], []
     for index, (start, end) in enumerate(periods):
         top = HEIGHT
-        for levelno in levels:
+        for levelno in present:
             records = counts.get((start, levelno), 0)
-            if not records:
-                continue
-            height = max(HEIGHT * records / peak, 1.5)
-            top -= height
-            bars.append(
-                Bar(
-                    x=round(index * slot + slot * 0.1, 1),
-                    y=round(top, 1),
-                    width=round(slot * 0.8, 1),
-                    height=round(height, 1),
-                    colour=level_colour(levelno),
-                    url=admin_list_url(
-                        start=start, end=end, levelno=levelno, application=application
-                    ),
-                    title=f"{start.strftime(label_format)} {logging.getLevelName(levelno)}: "
-                    f"{records}",
+            if records:
+                height = max(HEIGHT * records / peak, 1.5)
+                top -= height
+                bars.append(
+                    Bar(
+                        x=round(index * slot + slot * 0.1, 1),
+                        y=round(top, 1),
+                        width=round(slot * 0.8, 1),
+                        height=round(height, 1),
+                        colour=levels.colour(levelno),
+                        url=admin_list_url(
+                            start=start, end=end, levelno=levelno, application=application
+                        ),
+                        title=f"{start.strftime(label_format)} {levels.name(levelno)}: {records}",
+                    )
                 )
-            )
         if index % label_every == 0:
             labels.append(
                 {"x": round((index + 0.5) * slot, 1), "text": start.strftime(label_format)}
             )
-    rows = [
+    return Chart(
+        title=title,
+        periods=_table_rows(periods, totals, present, counts, application),
+        bars=bars,
+        labels=labels,
+        levels=[
+            {"number": lv, "name": levels.name(lv), "colour": levels.colour(lv)} for lv in present
+        ],
+        peak=peak,
+        total=sum(totals),
+    )
+
+
+def _table_rows(periods, totals, levels, counts, application):
+    """Return the chart's figures as table rows: the same numbers, for screen readers too."""
+    return [
         {
             "start": start,
             "url": admin_list_url(start=start, end=end, application=application),
@@ -134,15 +129,3 @@ def level_chart(*, title, periods, counts, label_format, label_every, applicatio
         }
         for (start, end), total in zip(periods, totals, strict=True)
     ]
-    return Chart(
-        title=title,
-        periods=rows,
-        bars=bars,
-        labels=labels,
-        levels=[
-            {"number": lv, "name": logging.getLevelName(lv), "colour": level_colour(lv)}
-            for lv in levels
-        ],
-        peak=peak,
-        total=sum(totals),
-    )

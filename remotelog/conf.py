@@ -27,12 +27,13 @@ DEFAULTS = {
 
 
 class RemoteLogSettings:
-    """Read ``REMOTELOG_<NAME>`` from the Django settings, falling back to the default."""
+    """Read ``REMOTELOG_<NAME>`` from the Django settings, or its default when unset (None)."""
 
     def __getattr__(self, name):
         if name not in DEFAULTS:
             raise AttributeError(f"remotelog has no setting {name!r}")
-        return getattr(django_settings, f"REMOTELOG_{name}", DEFAULTS[name])
+        value = getattr(django_settings, f"REMOTELOG_{name}", None)
+        return DEFAULTS[name] if value is None else value
 
 
 settings = RemoteLogSettings()

@@ -24,6 +24,11 @@ def secret_digest(secret):
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def secret_matches(secret, digest):
+    """Return whether ``secret`` has the stored ``digest``, in constant time."""
+    return hmac.compare_digest(secret_digest(secret), digest or "")
+
+
 class Application(models.Model):
     """A program allowed to send log records under its own slug and secret."""
 
@@ -59,7 +64,7 @@ class Application(models.Model):
 
     def check_secret(self, secret):
         """Return whether ``secret`` is the application's secret, in constant time."""
-        return hmac.compare_digest(secret_digest(secret), self.secret_digest or "")
+        return secret_matches(secret, self.secret_digest)
 
 
 class LogMessageQuerySet(models.QuerySet):

@@ -12,7 +12,9 @@ import ast
 import datetime
 import math
 import re
+import threading
 
+from . import levels
 from .conf import settings
 from .formatting import bounded_format
 
@@ -44,8 +46,6 @@ INT_RANGES = {
 FLOAT_FIELDS = ("created", "msecs", "relativeCreated")
 MAX_LENGTHS = {"name": 255, "levelname": 50}
 STANDARD_FIELDS = {*TEXT_FIELDS, *INT_RANGES, *FLOAT_FIELDS, "message"}
-LEVEL_NUMBERS = {"CRITICAL": 50, "FATAL": 50, "ERROR": 40, "WARNING": 30, "WARN": 30}
-LEVEL_NUMBERS |= {"INFO": 20, "DEBUG": 10, "NOTSET": 0}
 CLIENT_ID_MAX_LENGTH = 64
 # Lists and objects in a batch record (extra fields, args) nest at most this
 # deep. Deeper ones are refused before anything recurses into them: json.loads
@@ -86,6 +86,38 @@ def record_values(fields, *, remote_addr, received, client_id=None, max_message=
         max_message = settings.MAX_MESSAGE
     if "msg" not in fields:
         raise InvalidRecord("msg is missing")
+    values, extra = _split_fields(fields)
+    row = {"remote_addr": remote_addr, "received": received}
+    for field in TEXT_FIELDS:
+        row[field] = _text(values, field)
+    for field, (low, high) in INT_RANGES.items():
+        row[field] = _integer(values, field, low, high)
+    for field in FLOAT_FIELDS:
+        row[field] = _number(values, field)
+
+    if row["name"] is None:
+        row["name"] = "root"
+    if row["levelname"] is None:
+        row["levelname"] = "NOTSET" if row["levelno"] is None else f"Level {row['levelno']}"
+    if row["levelno"] is None:
+        row["levelno"] = levels.number(row["levelname"])
+    for field, length in MAX_LENGTHS.items():
+        if len(row[field]) > length:
+            raise InvalidRecord(f"{field} is longer than {length} characters")
+    row["created"] = _timestamp(row["created"], default=received)
+
+    row["client_id"] = _client_id(client_id)
+    if values.get("message") is not None:
+        # Formatted on the client by a Formatter, from the real objects: the best text.
+        row["message"] = truncated(_text(values, "message"), max_message)
+    else:
+        row["message"] = render_message(row["msg"], row["args"], limit=max_message)
+    row["extra"] = extra
+    return row
+
+
+def _split_fields(fields):
+    """Return the standard fields (``"None"`` read as NULL but in msg) and the extra ones."""
     values = {}
     extra = {}
     for key, value in fields.items():
@@ -103,34 +135,14 @@ def record_values(fields, *, remote_addr, received, client_id=None, max_message=
         if value is None or value == "None":
             value = "None" if key == "msg" else None
         values[key] = value
+    return values, extra
 
-    row = {"remote_addr": remote_addr, "received": received}
-    for field in TEXT_FIELDS:
-        row[field] = _text(values, field)
-    for field, (low, high) in INT_RANGES.items():
-        row[field] = _integer(values, field, low, high)
-    for field in FLOAT_FIELDS:
-        row[field] = _number(values, field)
 
-    if row["name"] is None:
-        row["name"] = "root"
-    if row["levelname"] is None:
-        row["levelname"] = "NOTSET" if row["levelno"] is None else f"Level {row['levelno']}"
-    if row["levelno"] is None:
-        row["levelno"] = LEVEL_NUMBERS.get(row["levelname"].upper(), 0)
-    for field, length in MAX_LENGTHS.items():
-        if len(row[field]) > length:
-            raise InvalidRecord(f"{field} is longer than {length} characters")
-    row["created"] = _timestamp(row["created"], default=received)
-
-    row["client_id"] = _client_id(client_id)
-    if values.get("message") is not None:
-        # Formatted on the client by a Formatter, from the real objects: the best text.
-        row["message"] = truncated(_text(values, "message"), max_message)
-    else:
-        row["message"] = render_message(row["msg"], row["args"], limit=max_message)
-    row["extra"] = extra
-    return row
+# CPython 3.11's ast module keeps its recursion depth per interpreter, not per
+# thread: two threads parsing at once can fail with "SystemError: AST
+# constructor recursion depth mismatch" (a 500 under gthread). A record's
+# arguments parse in microseconds, so one parse at a time costs nothing.
+_parsing = threading.Lock()
 
 
 def render_message(msg, args, *, limit=None):
@@ -148,7 +160,8 @@ def render_message(msg, args, *, limit=None):
     if args is None or args in ("()", "[]", ""):
         return truncated(msg, limit)
     try:
-        values = ast.literal_eval(args)
+        with _parsing:
+            values = ast.literal_eval(args)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         return _side_by_side(msg, args, limit)
     if isinstance(values, list):

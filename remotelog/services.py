@@ -7,6 +7,7 @@ import json
 
 from django.db import IntegrityError, connections, transaction
 
+from . import grants
 from .models import Application, LogMessage
 
 # Field types whose values `records.record_values` already makes what the
@@ -46,13 +47,11 @@ class _Statements:
             return f"{table}.{quote(app_meta.get_field(name).column)}"
 
         placeholders = ", ".join(["%s"] * len(self.fields))
-        # One statement both checks the application and inserts: no row when it
-        # is no longer active, or no longer has that secret digest (or is open).
+        # One statement both checks the grant and inserts: no row when it no longer holds.
         self.insert_if_allowed = (
             f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608 - names from _meta
             f"SELECT {column('id')}, {placeholders} FROM {table} "
-            f"WHERE {column('id')} = %s AND {column('is_active')} "
-            f"AND ({column('is_open')} OR {column('secret_digest')} = %s)"
+            f"WHERE {grants.condition(column)}"
         )
 
     def params(self, values, connection):
@@ -83,7 +82,7 @@ def log_message_store(*, grant, values, using="default"):
     """
     connection = connections[using]
     sql = _statements_for(connection)
-    params = [*sql.params(values, connection), grant.application_id, grant.secret_digest]
+    params = [*sql.params(values, connection), *grants.params(grant)]
     with connection.cursor() as cursor:
         cursor.execute(sql.insert_if_allowed, params)
         return cursor.rowcount == 1
@@ -140,7 +139,7 @@ def _copy_line(application_id, values):
     return "\t".join(fields) + "\n"
 
 
-def log_messages_store(*, application, rows, using="default"):
+def log_messages_store(*, grant, rows, using="default"):
     """
     Store ``rows`` (values from `record_values`) all or nothing; return (stored, duplicates).
 
@@ -158,7 +157,7 @@ def log_messages_store(*, application, rows, using="default"):
                 seen = (
                     set(
                         LogMessage.objects.using(using)
-                        .filter(application=application, client_id__in=ids)
+                        .filter(application_id=grant.application_id, client_id__in=ids)
                         .values_list("client_id", flat=True)
                         .order_by()
                     )
@@ -174,7 +173,7 @@ def log_messages_store(*, application, rows, using="default"):
                         seen.add(client_id)
                     new.append(row)
                 if new:
-                    _insert_rows(connection, sql, application.pk, new)
+                    _insert_rows(connection, sql, grant.application_id, new)
             return len(new), len(rows) - len(new)
         except IntegrityError:
             if attempt == 2:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.views.decorators.csrf import csrf_exempt
 
-from .auth import authenticate, grant_for, remembered_grant, unauthorized
+from . import grants
 from .charts import daily_periods, hourly_periods, level_chart
 from .conf import settings
 from .models import Application, LogMessage
@@ -78,143 +78,78 @@ def body_length(request):
     return size if size >= 0 else None
 
 
-def declared_body(request, size):
+class Refused(Exception):
+    """The request is answered with ``status`` and ``reason`` (plain text), nothing stored."""
+
+    def __init__(self, status, reason):
+        super().__init__(reason)
+        self.status, self.reason = status, reason
+
+
+def declared_body(request, limit, what):
     """
-    Return the request's body when all ``size`` declared bytes arrived, else None.
+    Return the request's body, exactly its declared Content-Length, or raise `Refused`.
 
     A client that hangs up mid-body leaves a prefix that may still parse (a
     urlencoded record, a complete JSON array): storing it would store a record
     that was never sent. A connection that breaks while reading raises OSError
     (Django's UnreadablePostError is one).
     """
+    size = body_length(request)
+    if size is None:
+        raise Refused(400, "Content-Length is not a number.")
+    if size > limit:
+        raise Refused(413, f"The {what} is over the {limit}-byte limit.")
     try:
         body = request.body
     except OSError:
-        return None
-    return body if len(body) == size else None
+        body = None
+    if body is None or len(body) != size:
+        raise Refused(400, "The body ended before its Content-Length: nothing stored.")
+    return body
 
 
-SHORT_BODY = "The body ended before its Content-Length: nothing stored."
-
-
-# Programs, not browsers, call these two views: no session, so no CSRF token, and
-# they authenticate with their own credentials instead of a login.
-@csrf_exempt
-@login_not_required
-def log_record(request, app_slug):
-    """
-    Store one record sent by `logging.handlers.HTTPHandler` (GET or POST).
-
-    Answer 201 once the row is committed; 400, 401, 405 or 413 with a plain-text
-    reason and nothing stored otherwise.
-
-    The hot path is one query: credentials that match what this process knows
-    of the application skip the look-up, and the INSERT itself checks that the
-    application is still active with that secret. Anything else (a first
-    request, a wrong secret, a refused insert, a refusal for another reason)
-    asks the database first, so the answers are those of `authenticate`.
-    """
-    if request.method not in ("GET", "POST"):
-        return HttpResponseNotAllowed(["GET", "POST"])
-    grant = remembered_grant(request, app_slug)
-    if grant is None:
-        application = authenticate(request, app_slug)
-        if application is None:
-            return unauthorized()
-        grant = grant_for(application)
-
-    def refuse(reason, status):
-        # What this process knew may be stale: a 401 goes before any other refusal.
-        if authenticate(request, app_slug) is None:
-            return unauthorized()
-        return text_response(reason, status)
-
-    limit = settings.MAX_BODY
+def record_fields(request):
+    """Return the fields of the stock handler's record: the query string or the form body."""
     if request.method == "GET":
-        size = len(request.META.get("QUERY_STRING", ""))
-    else:
-        size = body_length(request)
-        if size is None:
-            return refuse("Content-Length is not a number.", 400)
-        content_type = request.content_type
-        if content_type != "application/x-www-form-urlencoded":
-            return refuse(
-                "Send the record as application/x-www-form-urlencoded, "
-                "as logging.handlers.HTTPHandler does.",
-                400,
-            )
-    if size > limit:
-        return refuse(f"The record is over the {limit}-byte limit.", 413)
-    try:
-        if request.method == "GET":
-            # WSGI hands the query string over as Latin-1 text: its bytes, as for request.GET.
-            fields = form_fields(request.META.get("QUERY_STRING", "").encode("iso-8859-1"))
-        else:
-            body = declared_body(request, size)
-            if body is None:
-                return refuse(SHORT_BODY, 400)
-            fields = form_fields(body)
-    except SuspiciousOperation as error:
-        return refuse(f"Malformed record: {error}", 400)
-    try:
-        values = record_values(
-            fields,
-            remote_addr=sender_address(request),
-            received=timezone.now(),
+        query = request.META.get("QUERY_STRING", "")
+        if len(query) > settings.MAX_BODY:
+            raise Refused(413, f"The record is over the {settings.MAX_BODY}-byte limit.")
+        # WSGI hands the query string over as Latin-1 text: its bytes, as for request.GET.
+        data = query.encode("iso-8859-1")
+    elif request.content_type != "application/x-www-form-urlencoded":
+        raise Refused(
+            400,
+            "Send the record as application/x-www-form-urlencoded, "
+            "as logging.handlers.HTTPHandler does.",
         )
-    except InvalidRecord as error:
-        return refuse(f"Malformed record: {error}.", 400)
-    # One INSERT in autocommit mode: committed when it returns.
-    if not log_message_store(grant=grant, values=values):
-        # Disabled, rotated or no longer open since this process looked: look again.
-        application = authenticate(request, app_slug)
-        if application is None or not log_message_store(
-            grant=grant_for(application), values=values
-        ):
-            return unauthorized()
-    return text_response("Stored.", 201)
+    else:
+        data = declared_body(request, settings.MAX_BODY, "record")
+    try:
+        return form_fields(data)
+    except SuspiciousOperation as error:
+        raise Refused(400, f"Malformed record: {error}") from None
 
 
-@csrf_exempt
-@login_not_required
-def log_batch(request, app_slug):
-    """
-    Store a JSON array of records all or nothing; answer 201 with what was stored.
-
-    The README's "Batch endpoint" section is the contract clients rely on.
-    """
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    application = authenticate(request, app_slug)
-    if application is None:
-        return unauthorized()
-    size = body_length(request)
-    if size is None:
-        return text_response("Content-Length is not a number.", 400)
-    limit = settings.BATCH_MAX_BODY
-    if size > limit:
-        return text_response(f"The batch is over the {limit}-byte limit.", 413)
+def batch_rows(request):
+    """Return the rows of a JSON batch of records, or raise `Refused` naming the record."""
     if request.content_type != "application/json":
-        return text_response("Send the batch as application/json.", 400)
-    body = declared_body(request, size)
-    if body is None:
-        return text_response(SHORT_BODY, 400)
+        raise Refused(400, "Send the batch as application/json.")
+    body = declared_body(request, settings.BATCH_MAX_BODY, "batch")
     try:
         records = json.loads(body)
     except (ValueError, RecursionError):
-        return text_response("The body is not valid JSON.", 400)
+        raise Refused(400, "The body is not valid JSON.") from None
     if not isinstance(records, list):
-        return text_response("The body must be a JSON array of records.", 400)
-    most = settings.BATCH_MAX_RECORDS
-    if len(records) > most:
-        return text_response(f"A batch holds at most {most} records.", 413)
-    received = timezone.now()
-    remote_addr = sender_address(request)
+        raise Refused(400, "The body must be a JSON array of records.")
+    if len(records) > settings.BATCH_MAX_RECORDS:
+        raise Refused(413, f"A batch holds at most {settings.BATCH_MAX_RECORDS} records.")
+    received, remote_addr = timezone.now(), sender_address(request)
     max_message = settings.MAX_MESSAGE
     rows = []
     for index, record in enumerate(records):
         if not isinstance(record, dict):
-            return text_response(f"Record {index}: not a JSON object.", 400)
+            raise Refused(400, f"Record {index}: not a JSON object.")
         client_id = record.pop("id", None)
         try:
             rows.append(
@@ -227,8 +162,75 @@ def log_batch(request, app_slug):
                 )
             )
         except InvalidRecord as error:
-            return text_response(f"Record {index}: {error}.", 400)
-    stored, duplicates = log_messages_store(application=application, rows=rows)
+            raise Refused(400, f"Record {index}: {error}.") from None
+    return rows
+
+
+def refusal(request, app_slug, grant, refused):
+    """
+    Answer ``refused``, or 401 if the credentials no longer hold.
+
+    Refusals come in this order, for both endpoints: 405 for the method, 401 for
+    the credentials as the database has them, then 413 or 400 for what was
+    sent. A grant only remembered by this process is read again before any
+    other refusal, so a 401 always goes first.
+    """
+    if not grant.checked and grants.grant(request, app_slug, fresh=True) is None:
+        return grants.unauthorized()
+    return text_response(refused.reason, refused.status)
+
+
+# Programs, not browsers, call these two views: no session, so no CSRF token, and
+# they authenticate with their own credentials instead of a login.
+@csrf_exempt
+@login_not_required
+def log_record(request, app_slug):
+    """
+    Store one record sent by `logging.handlers.HTTPHandler` (GET or POST).
+
+    Answer 201 once the row is committed, else the refusal (see `refusal`). The
+    hot path is one query: the INSERT, which re-checks the grant itself.
+    """
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    grant = grants.grant(request, app_slug)
+    if grant is None:
+        return grants.unauthorized()
+    try:
+        values = record_values(
+            record_fields(request), remote_addr=sender_address(request), received=timezone.now()
+        )
+    except Refused as refused:
+        return refusal(request, app_slug, grant, refused)
+    except InvalidRecord as error:
+        return refusal(request, app_slug, grant, Refused(400, f"Malformed record: {error}."))
+    # One INSERT in autocommit mode: committed when it returns.
+    if not log_message_store(grant=grant, values=values):
+        # Disabled, rotated or no longer open since this process looked: look again.
+        grant = grants.grant(request, app_slug, fresh=True)
+        if grant is None or not log_message_store(grant=grant, values=values):
+            return grants.unauthorized()
+    return text_response("Stored.", 201)
+
+
+@csrf_exempt
+@login_not_required
+def log_batch(request, app_slug):
+    """
+    Store a JSON array of records all or nothing; answer 201 with what was stored.
+
+    remotelog/README.md's "Batch endpoint" section is the contract clients rely on.
+    """
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    grant = grants.grant(request, app_slug, fresh=True)
+    if grant is None:
+        return grants.unauthorized()
+    try:
+        rows = batch_rows(request)
+    except Refused as refused:
+        return refusal(request, app_slug, grant, refused)
+    stored, duplicates = log_messages_store(grant=grant, rows=rows)
     return JsonResponse({"stored": stored, "duplicates": duplicates}, status=201)
 
 

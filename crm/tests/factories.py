@@ -1,19 +1,35 @@
 """Small helpers that make contact-book data for tests."""
 
-from crm.models import Address, Contact, Phone, sort_key
+from crm.models import Address, Contact, Phone, RelationshipType, sort_key
 from crm.phones import normalize_phone
 
 
 def make_contact(name="Ada Lovelace", *, phones=(), addresses=(), **fields):
-    """Create a contact with ``phones`` (numbers or Phone rows) and ``addresses`` (cities)."""
+    """
+    Create a contact with ``phones`` and ``addresses`` (cities).
+
+    A phone is a Phone row, a number, or a (number, label) pair; a number whose
+    digits another contact has links that phone, as the site does.
+    """
     contact = Contact.objects.create(name=name, **fields)
     for phone in phones:
-        if isinstance(phone, str):
-            phone = Phone.objects.create(number=phone)
+        if not isinstance(phone, Phone):
+            number, label = (phone, Phone.Label.MOBILE) if isinstance(phone, str) else phone
+            phone, _ = Phone.objects.get_or_create(
+                digits=normalize_phone(number), defaults={"number": number, "label": label}
+            )
         contact.phones.add(phone)
     for city in addresses:
         contact.addresses.add(Address.objects.create(city=city, street="1 Main Street"))
     return contact
+
+
+def make_relationship_types(*names):
+    """Create relationship types called ``names``; return them by name."""
+    return {
+        name: RelationshipType.objects.get_or_create(slug=name.lower(), defaults={"name": name})[0]
+        for name in names
+    }
 
 
 def make_contacts(count, *, phones_each=0, prefix="Person"):

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from crm.models import Contact, ContactRelationship, Phone, RelationshipType
-from crm.services import contacts_relate
+from crm.services.relationships import relationship_add
 
 from .factories import make_contact, make_contacts
 
@@ -31,7 +31,7 @@ def add_rows(count):
     kind = RelationshipType.objects.create(name=f"Kind {count}", slug=f"kind-{count}")
     make_contact(f"City dweller {count}", addresses=[f"Town {count}"])
     for left, right in zip(contacts[::2], contacts[1::2], strict=False):
-        contacts_relate(contact=left, other=right, types=[kind])
+        relationship_add(contact=left, other=right, types=[kind])
 
 
 def queries(client, url):
@@ -59,9 +59,9 @@ def test_a_contact_change_page_costs_the_same_queries_however_many_relationships
         for i, name in enumerate(["Few Friends", "Many Friends"])
     )
     others = make_contacts(6)
-    contacts_relate(contact=few, other=others[0], types=[kind])
+    relationship_add(contact=few, other=others[0], types=[kind])
     for other in others[1:]:
-        contacts_relate(contact=many, other=other, types=[kind])
+        relationship_add(contact=many, other=other, types=[kind])
     page = f"/admin/crm/contact/{many.pk}/change/"
     queries(admin_client, page)  # Caches the content type, as any earlier page would.
     few_queries = queries(admin_client, f"/admin/crm/contact/{few.pk}/change/")

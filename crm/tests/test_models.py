@@ -4,12 +4,10 @@ from django.db import IntegrityError, transaction
 
 from crm.models import Contact, ContactRelationship, Phone, RelationshipType
 from crm.phones import normalize_phone
+from crm.services.relationships import relationship_add
+from crm.tests.factories import make_contact
 
 pytestmark = pytest.mark.django_db
-
-
-def make_contact(name="Ada Lovelace", **fields):
-    return Contact.objects.create(name=name, **fields)
 
 
 def test_self_relationship_is_refused_by_the_database():
@@ -25,31 +23,34 @@ def test_duplicate_pair_is_refused_by_the_database():
         ContactRelationship.objects.create(from_contact=ada, to_contact=charles)
 
 
-def test_adding_a_relationship_creates_both_directions_and_removing_removes_both():
-    ada, charles = make_contact(), make_contact("Charles Babbage")
-    ada.contacts.add(charles, through_defaults={})
-    assert set(ContactRelationship.objects.values_list("from_contact", "to_contact")) == {
-        (ada.pk, charles.pk),
-        (charles.pk, ada.pk),
-    }
+def test_related_contacts_are_read_through_the_many_to_many_but_not_written():
+    ada, charles, byron = make_contact(), make_contact("Charles Babbage"), make_contact("Byron")
+    relationship_add(contact=ada, other=charles)
     assert list(charles.contacts.all()) == [ada]
-
-    charles.contacts.remove(ada)
-    assert not ContactRelationship.objects.exists()
+    assert list(ada.contacts.all()) == [charles]
+    for write in (
+        lambda: ada.contacts.add(byron, through_defaults={}),
+        lambda: charles.contacts.remove(ada),
+        lambda: ada.contacts.set([]),
+        lambda: ada.contacts.clear(),
+        lambda: ada.contacts.create(name="Someone"),
+    ):
+        with pytest.raises(TypeError, match="read-only"):
+            write()
+    assert ContactRelationship.objects.count() == 2
+    assert Contact.objects.count() == 3
 
 
 def test_relationship_types_are_kept_per_row():
     colleague = RelationshipType.objects.create(name="Colleague", slug="colleague")
     ada, charles = make_contact(), make_contact("Charles Babbage")
-    ada.contacts.add(charles)
-    for row in ContactRelationship.objects.all():
-        row.types.add(colleague)
+    relationship_add(contact=ada, other=charles, types=[colleague])
     assert RelationshipType.objects.get().relationships.count() == 2
 
 
 def test_deleting_a_contact_keeps_the_other_contact():
     ada, charles = make_contact(), make_contact("Charles Babbage")
-    ada.contacts.add(charles)
+    relationship_add(contact=ada, other=charles)
     ada.delete()
     assert list(Contact.objects.all()) == [charles]
     assert not ContactRelationship.objects.exists()

@@ -51,8 +51,14 @@ def crm_errors():
     return [error.id for error in run_checks() if error.id.startswith("crm.")]
 
 
-@pytest.mark.parametrize("region", ["XX", "fr", "", None])
+@pytest.mark.parametrize("region", ["XX", "fr", ""])
 def test_an_unknown_phone_region_is_reported(settings, region):
     assert crm_errors() == []
     settings.CRM_PHONE_REGION = region
     assert crm_errors() == ["crm.E001"]
+
+
+def test_an_unset_phone_region_is_the_default(settings):
+    settings.CRM_PHONE_REGION = None  # what crm/settings.py declares without the variable
+    assert crm_errors() == []
+    assert tel_uri("(202) 555-0143") == "tel:+12025550143"

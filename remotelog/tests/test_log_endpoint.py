@@ -178,7 +178,7 @@ class TestRefusals:
     def test_the_sender_is_the_peer_unless_a_proxy_rule_is_named(self, client, auth):
         forwarded = {"HTTP_X_FORWARDED_FOR": "198.51.100.1, 203.0.113.9"}
         assert post(client, record_fields(), auth, **forwarded).status_code == 201
-        with override_settings(REMOTELOG_CLIENT_IP="crm.throttling.client_ip_behind_proxy"):
+        with override_settings(REMOTELOG_CLIENT_IP="crm.site.throttling.client_ip_behind_proxy"):
             assert post(client, record_fields(), auth, **forwarded).status_code == 201
         # Behind the proxy, the address it appended; the client's own claim is ignored.
         assert list(LogMessage.objects.order_by("id").values_list("remote_addr", flat=True)) == [

@@ -134,6 +134,13 @@ class Command(BaseCommand):
             self.stdout.write(bar)
 
     def create_batch(self, size):
+        """Create ``size`` contacts with their phones, addresses and relationships."""
+        contacts = self.create_contacts(size)
+        self.add_phones(contacts)
+        self.add_addresses(contacts)
+        self.add_relationships(contacts)
+
+    def create_contacts(self, size):
         rnd = self.random
         contacts = []
         for _ in range(size):
@@ -144,9 +151,11 @@ class Command(BaseCommand):
                 email = f"{first}.{last}{rnd.randrange(100)}@{rnd.choice(DOMAINS)}".lower()
             notes = rnd.choice(["", "", "", "Met at the trade fair.", "Prefers email.", "VIP"])
             contacts.append(Contact(name=name, sort_name=sort_key(name), email=email, notes=notes))
-        contacts = Contact.objects.bulk_create(contacts)
+        return Contact.objects.bulk_create(contacts)
 
-        # Phones: mostly each contact's own numbers, sometimes a shared office line.
+    def add_phones(self, contacts):
+        """Give each contact its own numbers, and sometimes a shared office line."""
+        rnd = self.random
         wanted = []
         for contact in contacts:
             count = rnd.choices(PHONE_COUNTS, PHONE_WEIGHTS)[0]
@@ -178,7 +187,9 @@ class Command(BaseCommand):
             [PhoneLink(contact_id=c, phone_id=p) for c, p in sorted(pairs)], batch_size=1000
         )
 
-        # Addresses: each contact's own, sometimes a shared office building.
+    def add_addresses(self, contacts):
+        """Give each contact its own addresses, and sometimes a shared office building."""
+        rnd = self.random
         links = []
         new = []
         for contact in contacts:
@@ -207,7 +218,9 @@ class Command(BaseCommand):
             batch_size=1000,
         )
 
-        # Relationships: both directions, with the same types on both rows.
+    def add_relationships(self, contacts):
+        """Relate some contacts, both directions, with the same types on both rows."""
+        rnd = self.random
         rows, pairs = [], set()
         for contact in contacts:
             if rnd.random() < 0.2 and len(contacts) > 1:

@@ -1,0 +1,1 @@
+"""Forms of the contact book, one module per topic."""

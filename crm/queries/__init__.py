@@ -1,0 +1,1 @@
+"""Reads over many contacts, one module per topic."""

@@ -1,0 +1,227 @@
+"""
+Reads over many contacts, as chainable QuerySet methods.
+
+The contact list shows every phone of every contact on the page. Instead of
+one query per contact (or one more per relation with ``prefetch_related``),
+each contact's phones are collected in the database into one JSON array per
+contact by a correlated subquery (and its first city by another), so a page
+costs one query whatever its size, and pagination counts contacts rather
+than join rows. The contact's page and the exports collect the whole
+addresses the same way.
+"""
+
+import functools
+
+from django.core.paginator import Paginator
+from django.db import models
+from django.db.models import OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, JSONObject
+
+from ..phones import PHONE_CHARACTERS, normalize_phone, tel_uri
+
+# Fewer digits than this would match most phone numbers: search text fields only.
+PHONE_QUERY_MIN_DIGITS = 3
+# A trigram index serves substring search from three characters on.
+TRIGRAM = 3
+
+
+class JSONList(models.Aggregate):
+    """
+    Collect values into a JSON array: ``JSONB_AGG`` on PostgreSQL,
+    ``JSON_GROUP_ARRAY`` on SQLite.
+
+    The order of the elements is not defined; callers sort them.
+    """
+
+    function = "JSON_GROUP_ARRAY"
+    output_field = models.JSONField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, function="JSONB_AGG", **extra_context)
+
+
+def _json_list(through, owner, **fields):
+    """Return a subquery collecting ``fields`` of the ``through`` rows of each ``owner``."""
+    return Subquery(
+        through.objects.filter(**{owner: OuterRef("pk")})
+        .order_by()
+        .values(owner)
+        .annotate(items=JSONList(JSONObject(row="pk", **fields)))
+        .values("items")
+    )
+
+
+def _rows(items):
+    # In the order they were added to the contact: the order typed in the form.
+    return sorted(items or (), key=lambda item: item["row"])
+
+
+class ContactQuerySet(models.QuerySet):
+    def search(self, query):
+        """
+        Return the contacts whose name, email, city or phone number contains
+        ``query``, ignoring case; a phone matches on its digits whatever the
+        punctuation, so "555 0123" finds "(555) 01-23".
+        """
+        # PostgreSQL refuses NUL in a string literal; it never matches anyway.
+        query = " ".join((query or "").replace("\x00", " ").split())
+        if not query:
+            return self
+        Contact = self.model
+        name_or_email = Q(name__icontains=query) | Q(email__icontains=query)
+        sources = [
+            Contact.addresses.through.objects.filter(address__city__icontains=query),
+        ]
+        # A query that is nothing but phone punctuation and digits is (also) a phone number.
+        digits = normalize_phone(query)
+        if PHONE_CHARACTERS.fullmatch(query) and len(digits) >= PHONE_QUERY_MIN_DIGITS:
+            sources.append(Contact.phones.through.objects.filter(phone__digits__contains=digits))
+        if len(query) < TRIGRAM:
+            # Too short for a trigram index: every table is scanned anyway, and
+            # one filter lets the list stop at the first page's worth of matches.
+            found = name_or_email
+            for source in sources:
+                found |= Q(pk__in=source.values("contact_id"))
+            return self.filter(found)
+        # A union of the ids each index finds: PostgreSQL serves every branch
+        # from its trigram index, where one OR across tables scans all contacts.
+        ids = Contact._default_manager.filter(name_or_email).order_by().values("pk")
+        ids = ids.union(*(source.order_by().values("contact_id") for source in sources))
+        return self.filter(pk__in=ids)
+
+    def with_phones(self):
+        """Annotate ``phone_list``: the contact's phones as JSON, in one subquery."""
+        return self.annotate(
+            phone_list=_json_list(
+                self.model.phones.through,
+                "contact",
+                id="phone_id",
+                number="phone__number",
+                digits="phone__digits",
+                label="phone__label",
+            )
+        )
+
+    def with_addresses(self):
+        """Annotate ``address_list``: the contact's addresses as JSON, in one subquery."""
+        return self.annotate(
+            address_list=_json_list(
+                self.model.addresses.through,
+                "contact",
+                id="address_id",
+                label="address__label",
+                street="address__street",
+                city="address__city",
+                region="address__region",
+                postal_code="address__postal_code",
+                country="address__country",
+            )
+        )
+
+    def with_city(self):
+        """Annotate ``city``: the city of the contact's first address that has one."""
+        first = (
+            self.model.addresses.through.objects.filter(contact=OuterRef("pk"))
+            .exclude(address__city="")
+            .order_by("pk")
+            .values("address__city")[:1]
+        )
+        return self.annotate(city=Coalesce(Subquery(first), Value("")))
+
+    def for_list(self):
+        """
+        Return the contacts with what a list row shows, and no more: name,
+        email, phones and the first city (the whole addresses are for the
+        contact's page and the exports).
+        """
+        return self.only("name", "email").with_phones().with_city()
+
+    def window(self, start, stop, *, total=None):
+        """
+        Return the list rows from ``start`` to ``stop`` (in list order) in one query.
+
+        The page's ids are picked by a narrow subquery on the (sort_name, id)
+        index, so phones and cities are collected only for the rows shown.
+        Pages in the second half are read backward from the end (given
+        ``total``), so the last page costs what the first does.
+        """
+        if stop <= start:
+            return []
+        ordering = ("sort_name", "pk")
+        ids = self.order_by(*ordering)
+        if total is not None and start > total - stop:
+            ids = self.order_by(*(f"-{field}" for field in ordering))
+            start, stop = max(total - stop, 0), total - start
+        page = self.model._default_manager.filter(pk__in=ids.values("pk")[start:stop])
+        return [decorate(contact) for contact in page.for_list().order_by(*ordering)]
+
+    def detail(self, pk):
+        """
+        Return the contact ``pk`` with what its page shows, in a fixed number of
+        queries: phones and addresses (each with the other contacts sharing
+        it, a phone with its ``tel:`` URI too) and relationships (with the
+        related contact and the types).
+
+        Raise ``DoesNotExist`` when there is no such contact.
+        """
+        contact = decorate(self.with_phones().with_addresses().get(pk=pk))
+        Contact = self.model
+        for rows, through, key in [
+            (contact.phone_rows, Contact.phones.through, "phone_id"),
+            (contact.address_rows, Contact.addresses.through, "address_id"),
+        ]:
+            mine = through.objects.filter(contact=pk).values(key)
+            others = (
+                through.objects.filter(**{f"{key}__in": mine})
+                .exclude(contact=pk)
+                .order_by("contact__sort_name", "contact_id")
+                .values_list(key, "contact_id", "contact__name")
+            )
+            sharing = {}
+            for item, other_pk, other_name in others:
+                sharing.setdefault(item, []).append({"pk": other_pk, "name": other_name})
+            for row in rows:
+                row["shared_with"] = sharing.get(row["id"], [])
+        for row in contact.phone_rows:
+            row["tel"] = tel_uri(row["number"])
+        contact.relationship_rows = list(
+            contact.relationships.select_related("to_contact")
+            .prefetch_related("types")
+            .order_by("to_contact__sort_name", "to_contact_id")
+        )
+        return contact
+
+
+@functools.cache
+def _phone_labels(contact_model):
+    # Once, not once a contact: the choices are rebuilt on every access.
+    return dict(contact_model.phones.field.related_model.Label.choices)
+
+
+def decorate(contact):
+    """
+    Decode the JSON of ``with_phones()`` into ``phone_rows`` and, if there,
+    of ``with_addresses()`` into ``address_rows`` (in the order they were
+    added) and ``city``, the first address's city.
+    """
+    labels = _phone_labels(type(contact))
+    contact.phone_rows = _rows(contact.phone_list)
+    for phone in contact.phone_rows:
+        phone["label_display"] = labels.get(phone["label"], phone["label"])
+    if hasattr(contact, "address_list"):
+        contact.address_rows = _rows(contact.address_list)
+        contact.city = next((a["city"] for a in contact.address_rows if a["city"]), "")
+    return contact
+
+
+class ContactPaginator(Paginator):
+    """Paginate a contact QuerySet by contact, one query per page plus the count."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        rows = self.object_list.window(bottom, top, total=self.count)
+        return self._get_page(rows, number, self)

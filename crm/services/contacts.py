@@ -1,0 +1,125 @@
+"""Workflows of contacts: saving one with its phones and addresses, deleting one."""
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from django.db.models import Count
+
+from ..models import ADDRESS_FIELDS, Address, Contact, Phone
+from ..phones import normalize_phone
+from .locks import concurrent_change_guard, lock_contacts, phones_locked
+
+
+@phones_locked
+def phone_link_or_create(*, number: str, label: str) -> Phone:
+    """
+    Return the Phone with the digits of ``number``, creating it when there is none.
+
+    A number another contact already has links the same row (a shared office
+    line); an existing phone keeps its number and label. The phone table is
+    locked until the transaction ends, so the phone cannot be created twice,
+    nor deleted as unused before the caller links it.
+    """
+    return _phone_for(number, label)
+
+
+def _phone_for(number: str, label: str) -> Phone:
+    """`phone_link_or_create` for a caller that holds ``phones_locked``."""
+    digits = normalize_phone(number)
+    phone = Phone.objects.filter(digits=digits).first()
+    if phone is None:
+        phone = Phone.objects.create(number=number, label=label)
+    return phone
+
+
+def _delete_unused(model, pks: Iterable[int]) -> None:
+    """
+    Delete the rows among ``pks`` of ``model`` that no contact uses any more.
+
+    Phones only under ``phones_locked``: not while someone links one of them.
+    """
+    pks = list(pks)
+    if pks:
+        model.objects.filter(pk__in=pks, contacts=None).delete()
+
+
+@concurrent_change_guard
+def contact_save(
+    *,
+    contact: Contact,
+    phones: Sequence[tuple[str, str]],
+    addresses: Sequence[Mapping[str, object]],
+) -> list[Phone]:
+    """
+    Save ``contact`` with exactly ``phones`` ((number, label) pairs) and
+    ``addresses`` (dicts of address fields, with the ``id`` of one of the
+    contact's addresses to change it, without to add a new one).
+
+    Phones and addresses no longer used by anyone are deleted. A phone only
+    this contact uses takes the number and label as typed; a shared one keeps
+    its own. Return the phones newly linked that other contacts have too.
+    """
+    is_new = contact.pk is None
+    if not is_new:
+        # Lock the row, as relationship writes and merges do: saving a contact
+        # merged or deleted meanwhile would otherwise insert it again.
+        lock_contacts(contact)
+    contact.save()
+    old_phones = set() if is_new else set(contact.phones.values_list("pk", flat=True))
+    old_addresses = {} if is_new else {a.pk: a for a in contact.addresses.all()}
+
+    with phones_locked:  # once for the whole save: link, then drop the unused
+        shared = _save_phones(contact, phones, old_phones)
+    _save_addresses(contact, addresses, old_addresses)
+    return shared
+
+
+def _save_phones(contact, phones, old_phones) -> list[Phone]:
+    """Link exactly ``phones`` to ``contact``; return the new ones others have too."""
+    typed = {_phone_for(number, label).pk: (number, label) for number, label in phones}
+    contact.phones.set(list(typed))
+    shared = []
+    for phone in Phone.objects.filter(pk__in=list(typed)).annotate(users=Count("contacts")):
+        if phone.users > 1:
+            if phone.pk not in old_phones:
+                shared.append(phone)
+        elif (phone.number, phone.label) != typed[phone.pk]:
+            phone.number, phone.label = typed[phone.pk]
+            phone.save(update_fields=["number", "label", "digits"])
+    _delete_unused(Phone, old_phones - set(typed))
+    return sorted(shared, key=lambda phone: phone.digits)
+
+
+def _save_addresses(contact, addresses, old_addresses) -> None:
+    """Link exactly ``addresses`` to ``contact``, changing or adding rows as typed."""
+    kept = []
+    for row in addresses:
+        values = {field: row.get(field) or "" for field in ADDRESS_FIELDS}
+        address = old_addresses.get(row.get("id"))
+        if address is None:
+            address = Address.objects.create(**values)
+        elif any(getattr(address, field) != value for field, value in values.items()):
+            # A shared address (an office building) changes for everyone using it.
+            for field, value in values.items():
+                setattr(address, field, value)
+            address.save()
+        kept.append(address)
+    contact.addresses.set(kept)
+    _delete_unused(Address, set(old_addresses) - {a.pk for a in kept})
+
+
+@concurrent_change_guard
+def contact_delete(*, contact: Contact) -> None:
+    """
+    Delete ``contact`` and the phones and addresses nobody else uses.
+
+    Raise ContactGone when it was deleted (or merged) meanwhile.
+    """
+    # Lock the row first, so that nobody relates the contact between the
+    # collection of its relationships and its deletion.
+    lock_contacts(contact)
+    phones = list(contact.phones.values_list("pk", flat=True))
+    addresses = list(contact.addresses.values_list("pk", flat=True))
+    contact.delete()
+    with phones_locked:
+        _delete_unused(Phone, phones)
+    _delete_unused(Address, addresses)

@@ -1,0 +1,55 @@
+"""Workflows of the contact book."""
+
+import pytest
+from django.urls import reverse
+
+from crm.models import Address, Contact, Phone
+from crm.services.contacts import contact_delete, contact_save, phone_link_or_create
+from crm.tests.factories import make_contact
+
+pytestmark = pytest.mark.django_db
+
+
+def test_phone_link_or_create_links_the_same_digits():
+    first = phone_link_or_create(number="(555) 01-23", label="office")
+    again = phone_link_or_create(number="555 0123", label="mobile")
+    assert again.pk == first.pk
+    assert (again.number, again.label) == ("(555) 01-23", "office")
+
+
+def test_contact_save_updates_an_unshared_phone_but_not_a_shared_one():
+    office = Phone.objects.create(number="555 0100", label="office")
+    make_contact("Charles Babbage", phones=[office])
+    ada = make_contact("Ada Lovelace", phones=["555 0200"])
+    shared = contact_save(
+        contact=ada, phones=[("555-0200", "home"), ("555-0100", "mobile")], addresses=[]
+    )
+    assert shared == [office]
+    assert Phone.objects.get(digits="5550200").label == "home"
+    assert Phone.objects.get(digits="5550100").label == "office"
+    again = contact_save(contact=ada, phones=[("555 0100", "mobile")], addresses=[])
+    assert again == []  # Said once, when the line was linked.
+
+
+def test_delete_keeps_a_shared_phone_and_removes_an_unshared_one():
+    office = Phone.objects.create(number="555 0100")
+    charles = make_contact("Charles Babbage", phones=[office], addresses=["Paris"])
+    ada = make_contact("Ada Lovelace", phones=["555 0200", office], addresses=["London"])
+    charles.addresses.add(Address.objects.create(city="Shared City"))
+    ada.addresses.add(Address.objects.get(city="Shared City"))
+    contact_delete(contact=ada)
+    assert list(Phone.objects.values_list("number", flat=True)) == ["555 0100"]
+    assert list(charles.phones.all()) == [office]
+    assert set(Address.objects.values_list("city", flat=True)) == {"Paris", "Shared City"}
+
+
+def test_delete_page_asks_then_deletes(logged_in_client):
+    ada = make_contact("Ada Lovelace", phones=["555 0200"])
+    url = reverse("crm:contact_delete", args=[ada.pk])
+    page = logged_in_client.get(url).content.decode()
+    assert "Delete Ada Lovelace?" in page
+    assert Contact.objects.exists()
+    response = logged_in_client.post(url, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("crm:contact_list")
+    assert "Contact deleted: Ada Lovelace." in response.content.decode()
+    assert not Contact.objects.exists() and not Phone.objects.exists()

@@ -1,0 +1,71 @@
+"""The contact page."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from crm.models import Phone, RelationshipType
+from crm.services.relationships import relationship_add
+from crm.tests.factories import make_contact
+
+pytestmark = pytest.mark.django_db
+
+
+def test_contact_page_shows_everything(logged_in_client):
+    office = Phone.objects.create(number="555 0100", label=Phone.Label.OFFICE)
+    ada = make_contact(
+        "Ada Lovelace",
+        email="ada@example.org",
+        notes="Wrote the <first> program.",
+        phones=["555 0199", office],
+        addresses=["London"],
+    )
+    charles = make_contact("Charles Babbage", phones=[office])
+    colleague = RelationshipType.objects.create(name="Colleague", slug="colleague")
+    relationship_add(contact=ada, other=charles, types=[colleague])
+    page = logged_in_client.get(ada.get_absolute_url()).content.decode()
+    for text in ["ada@example.org", "555 0199", "555 0100", "Office", "London", "Colleague"]:
+        assert text in page
+    assert "Wrote the &lt;first&gt; program." in page
+    assert 'id="relationships"' in page
+    assert f'href="{charles.get_absolute_url()}">Charles Babbage</a>' in page
+    assert "Shared line, also for" in page
+    assert f"/contacts/{ada.pk}/contact.vcf" in page
+
+
+def test_contact_page_costs_the_same_queries_whatever_it_holds(logged_in_client):
+    def count(contact):
+        with CaptureQueriesContext(connection) as captured:
+            assert logged_in_client.get(contact.get_absolute_url()).status_code == 200
+        return len(captured)
+
+    colleague = RelationshipType.objects.create(name="Colleague", slug="colleague")
+    small = make_contact("Small", phones=["555 0999"], addresses=["A"])
+    relationship_add(contact=small, other=make_contact("Friend"), types=[colleague])
+    count(small)  # One-time feature checks of the database backend.
+    full = make_contact("Full", phones=[f"555 01{i:02d}" for i in range(6)], addresses=["A", "B"])
+    for i in range(4):
+        other = make_contact(f"Other {i}", phones=[Phone.objects.get(number="555 0100")])
+        relationship_add(contact=full, other=other, types=[colleague])
+    assert count(full) == count(small)
+
+
+def test_unknown_contact_is_404(logged_in_client):
+    assert logged_in_client.get("/contacts/999999/").status_code == 404
+
+
+def test_phone_links_dial_the_number_in_e164_form(logged_in_client, settings):
+    ada = make_contact(
+        "Ada Lovelace", phones=["+33 6 12 34 56 78", "(202) 555-0143", "555 0199", "+999 12"]
+    )
+    page = logged_in_client.get(ada.get_absolute_url()).content.decode()
+    assert 'href="tel:+33612345678"' in page
+    # Typed without a country code: the default region, the United States.
+    assert 'href="tel:+12025550143"' in page
+    # Not a number phonenumbers knows: its digits, with the "+" it was typed with.
+    assert 'href="tel:5550199"' in page
+    assert 'href="tel:+99912"' in page
+
+    settings.CRM_PHONE_REGION = "FR"
+    page = logged_in_client.get(make_contact("Bob", phones=["06 12 34 56 79"]).get_absolute_url())
+    assert 'href="tel:+33612345679"' in page.content.decode()

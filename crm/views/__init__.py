@@ -1,0 +1,1 @@
+"""Pages of the contact book, one module per topic."""

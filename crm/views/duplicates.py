@@ -1,0 +1,80 @@
+"""Pages for finding and merging duplicate contacts."""
+
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from ..exceptions import ContactBookError
+from ..forms.duplicates import MERGED_FIELDS, MergeForm
+from ..models import Contact, ContactRelationship
+from ..queries.duplicates import duplicate_groups
+from ..services.duplicates import contact_merge
+
+
+@require_GET
+def duplicate_list(request):
+    """List groups of contacts that look like the same person."""
+    return render(request, "crm/duplicates/list.html", {"groups": duplicate_groups()})
+
+
+def _merge_candidates(keep_pk, duplicate_pk):
+    relationships = ContactRelationship.objects.select_related("to_contact").prefetch_related(
+        "types"
+    )
+    return {
+        contact.pk: contact
+        for contact in Contact.objects.filter(pk__in=[keep_pk, duplicate_pk]).prefetch_related(
+            "phones", "addresses", Prefetch("relationships", queryset=relationships)
+        )
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def contact_merge_view(request, keep_pk, duplicate_pk):
+    """Compare two contacts side by side, choose the values to keep, and merge them."""
+    if keep_pk == duplicate_pk:
+        raise Http404("A contact cannot be merged with itself.")
+    contacts = _merge_candidates(keep_pk, duplicate_pk)
+    if len(contacts) < 2:
+        # Typically the second of two people merging the same pair.
+        messages.error(
+            request, "These contacts cannot be merged: one was deleted or merged already."
+        )
+        survivor = next(iter(contacts.values()), None)
+        return redirect(survivor.get_absolute_url() if survivor else reverse("crm:duplicate_list"))
+    keep, duplicate = contacts[keep_pk], contacts[duplicate_pk]
+    form = MergeForm(
+        request.POST if request.method == "POST" else None, keep=keep, duplicate=duplicate
+    )
+    if form.is_bound and form.is_valid():
+        try:
+            keep = contact_merge(keep=keep, duplicate=duplicate, **form.values())
+        except ContactBookError as exc:
+            messages.error(request, str(exc))
+            return redirect(request.path)
+        messages.success(request, f"Merged {duplicate.name} into {keep.name}.")
+        return redirect(keep)
+    if form.is_bound:
+        messages.error(request, "The contacts were not merged: please choose a value for each row.")
+    rows = [
+        {
+            "label": label,
+            "field": form[name] if name in form.fields else None,
+            "keep": getattr(keep, name),
+        }
+        for name, label in MERGED_FIELDS.items()
+    ]
+    return render(
+        request,
+        "crm/duplicates/merge.html",
+        {
+            "keep": keep,
+            "duplicate": duplicate,
+            "pair": [keep, duplicate],
+            "form": form,
+            "rows": rows,
+        },
+    )
