@@ -595,7 +595,7 @@ def apache_wsgi(apache_installed, site, site_dir, site_user, env_file, tls):
             CRM_TLS_KEY=key,
         ),
         directory=site_dir,
-        modules=["wsgi"],
+        modules=["headers", "reqtimeout", "wsgi"],
         user=site_user,
         # Where deploy/apache/crm.wsgi finds the settings (/etc/crm/crm.env in production).
         env=apache_env(CRM_ENV_FILE=str(env_file)),
@@ -640,7 +640,7 @@ def apache_proxy(apache_installed, gunicorn_behind_apache, site, site_dir, site_
             CRM_TLS_KEY=key,
         ),
         directory=site_dir,
-        modules=["headers", "rewrite", "proxy", "proxy_http"],
+        modules=["headers", "reqtimeout", "rewrite", "proxy", "proxy_http"],
         user=site_user,
         env=apache_env(),
     )
