@@ -17,6 +17,7 @@ response (Django's request_finished) outside the thread that served it.
 ``gunicorn.conf.py`` selects it; nothing else imports it.
 """
 
+import asyncio
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -37,7 +38,11 @@ from tornado.wsgi import to_wsgi_str
 MAX_BODY_BYTES = 2 * 1024 * 1024
 # A body still incomplete after this long is dropped with its connection.
 BODY_TIMEOUT_SECONDS = 60
-SERVER_ERROR = ("500 Internal Server Error", [("Content-Type", "text/plain; charset=utf-8")], b"")
+# A response longer than this goes out as the site makes it (a streamed
+# export), the thread waiting while the client reads; a shorter one goes out
+# whole once its thread is done with it.
+STREAM_AFTER_BYTES = 256 * 1024
+SERVER_ERROR = ("500 Internal Server Error", [("Content-Type", "text/plain; charset=utf-8")])
 
 
 def wsgi_environ(request, server_port):
@@ -71,6 +76,53 @@ def wsgi_environ(request, server_port):
     return environ
 
 
+class Reply:
+    """One response, written by the event loop, begun from the loop or a site thread."""
+
+    def __init__(self, request, loop):
+        self.request = request
+        self.loop = loop
+        self.status = None
+        self.headers = None
+        self.started = False  # the headers are with Tornado
+        self.sent = 0
+
+    def start_response(self, status, headers, exc_info=None):
+        """Take the status and headers, as WSGI's start_response; send nothing yet."""
+        if exc_info and self.started:
+            raise exc_info[1].with_traceback(exc_info[2])
+        self.status = status
+        # WSGI allows leading spaces (Django's Set-Cookie has one); Tornado refuses them.
+        self.headers = [(name, value.strip()) for name, value in headers]
+
+    async def send(self, body, *, last):
+        """Write the headers the first time, then ``body``; finish the response if ``last``."""
+        connection = self.request.connection
+        if not self.started:
+            headers = httputil.HTTPHeaders()
+            for name, value in self.headers:
+                headers.add(name, value)
+            headers.setdefault("Date", httputil.format_timestamp(time.time()))
+            code, _, reason = self.status.partition(" ")
+            has_body = self.request.method != "HEAD" and code not in ("204", "304")
+            if last and has_body and "Content-Length" not in headers:
+                headers["Content-Length"] = str(len(body))
+            self.started = True
+            start_line = httputil.ResponseStartLine("HTTP/1.1", int(code), reason)
+            await connection.write_headers(start_line, headers, chunk=body)
+        elif body:
+            await connection.write(body)
+        self.sent += len(body)
+        if last:
+            connection.finish()
+
+    def send_from_thread(self, body):
+        """Send part of the body from a site thread; wait until the client took it."""
+        asyncio.run_coroutine_threadsafe(
+            self.send(body, last=False), self.loop.asyncio_loop
+        ).result()
+
+
 class Site:
     """Serve complete requests with a WSGI application on a pool of threads."""
 
@@ -86,61 +138,57 @@ class Site:
         IOLoop.current().spawn_callback(self.answer, request)
 
     async def answer(self, request):
+        loop = IOLoop.current()
+        reply = Reply(request, loop)
         self.running += 1
         try:
-            status, headers, body = await IOLoop.current().run_in_executor(
-                self.executor, self.respond, request
-            )
-        except Exception:
-            self.log.exception("Error handling request %s", request.uri)
-            status, headers, body = SERVER_ERROR
-        finally:
-            self.running -= 1
-        reply = httputil.HTTPHeaders()
-        for name, value in headers:
-            reply.add(name, value)
-        if "Content-Length" not in reply and not status.startswith(("204", "304")):
-            reply["Content-Length"] = str(len(body))
-        code, _, reason = status.partition(" ")
-        start_line = httputil.ResponseStartLine("HTTP/1.1", int(code), reason)
-        try:
-            request.connection.write_headers(start_line, reply, chunk=body)
-            request.connection.finish()
+            rest = await loop.run_in_executor(self.executor, self.respond, request, reply)
+            await reply.send(rest, last=True)
         except StreamClosedError:
             return  # the client left
+        except Exception:
+            self.log.exception("Error handling request %s", request.uri)
+            if reply.started:
+                request.connection.close()
+                return
+            reply.status, reply.headers = SERVER_ERROR
+            await reply.send(b"", last=True)
+        finally:
+            self.running -= 1
+        code = int(reply.status.partition(" ")[0])
         self.log.access_log.info(
             '%s "%s %s %s" %d %d %.0fms',
             request.remote_ip,
             request.method,
             request.uri,
             request.version,
-            int(code),
-            len(body),
+            code,
+            reply.sent,
             1000 * request.request_time(),
         )
 
-    def respond(self, request):
-        """Run the application on this thread; return (status, headers, body)."""
-        started = {}
+    def respond(self, request, reply):
+        """Run the application on this thread; return what is left of the body to send.
 
-        def start_response(status, headers, exc_info=None):
-            started["status"] = status
-            # WSGI allows leading spaces (Django's Set-Cookie has one); HTTP parsers differ.
-            started["headers"] = [(name, value.strip()) for name, value in headers]
-            return chunks.append
-
-        chunks = []
-        result = self.application(wsgi_environ(request, self.server_port), start_response)
+        A body longer than STREAM_AFTER_BYTES (a streamed export) goes out
+        from here as it is made, so it is never held whole in memory.
+        """
+        result = self.application(wsgi_environ(request, self.server_port), reply.start_response)
+        pending, size = [], 0
         try:
-            if request.method != "HEAD":
-                chunks.extend(result)
+            for chunk in result if request.method != "HEAD" else ():
+                pending.append(chunk)
+                size += len(chunk)
+                if size >= STREAM_AFTER_BYTES:
+                    reply.send_from_thread(b"".join(pending))
+                    pending, size = [], 0
         finally:
             # Django's request_finished: in the thread whose database connection it closes.
             if hasattr(result, "close"):
                 result.close()
-        if not started:
+        if reply.status is None:
             raise RuntimeError("the application did not call start_response")
-        return started["status"], started["headers"], b"".join(chunks)
+        return b"".join(pending)
 
 
 class BufferingWorker(TornadoWorker):
