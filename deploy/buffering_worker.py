@@ -9,10 +9,11 @@ site in that loop, one request at a time. This worker keeps Tornado's HTTP
 server (parsing, TLS, body buffering, limits and timeouts) and runs the site on
 a pool of ``threads`` threads.
 
-Why not Tornado's ``WSGIContainer(executor=...)``: it refuses Django's
-``Set-Cookie`` values (a leading space, which WSGI allows), breaks HEAD
-responses, leaves the client hanging when anything raises, and closes the
-response (Django's request_finished) outside the thread that served it.
+Written here because no maintained server does both for WSGI: Tornado's
+``WSGIContainer(executor=...)`` refuses Django's ``Set-Cookie`` values (a
+leading space, which WSGI allows), fails HEAD requests, leaves the client
+hanging when anything raises, holds streamed responses whole, and parses
+every form body for nothing.
 
 ``gunicorn.conf.py`` selects it; nothing else imports it.
 """
@@ -45,47 +46,64 @@ STREAM_AFTER_BYTES = 256 * 1024
 SERVER_ERROR = ("500 Internal Server Error", [("Content-Type", "text/plain; charset=utf-8")])
 
 
-def wsgi_environ(request, server_port):
-    """Return the WSGI environ (PEP 3333) of a complete Tornado request."""
-    headers = request.headers
-    environ = {
-        "REQUEST_METHOD": request.method,
-        "SCRIPT_NAME": "",
-        "PATH_INFO": to_wsgi_str(url_unescape(request.path, encoding=None, plus=False)),
-        "QUERY_STRING": request.query,
-        "REMOTE_ADDR": request.remote_ip,
-        "SERVER_NAME": request.host_name,
-        "SERVER_PORT": str(server_port),
-        "SERVER_PROTOCOL": request.version,
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": request.protocol,
-        "wsgi.input": BytesIO(request.body),
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": True,
-        "wsgi.multiprocess": True,
-        "wsgi.run_once": False,
-    }
-    for name, value in headers.get_all():
-        if name == "Content-Type":
-            environ["CONTENT_TYPE"] = value
-        elif name == "Content-Length":
-            environ["CONTENT_LENGTH"] = value
-        else:
-            key = "HTTP_" + name.replace("-", "_").upper()
-            environ[key] = f"{environ[key]},{value}" if key in environ else value
-    return environ
+class Exchange(httputil.HTTPMessageDelegate):
+    """One request, collected whole by the event loop, and its response."""
 
-
-class Reply:
-    """One response, written by the event loop, begun from the loop or a site thread."""
-
-    def __init__(self, request, loop):
-        self.request = request
-        self.loop = loop
+    def __init__(self, site, connection):
+        self.site = site
+        self.connection = connection  # Tornado's HTTP1Connection
+        self.chunks = []
         self.status = None
         self.headers = None
-        self.started = False  # the headers are with Tornado
+        self.started = False  # the response's headers are with Tornado
         self.sent = 0
+
+    # -- The request, from Tornado's HTTP server, on the event loop. --
+
+    def headers_received(self, start_line, headers):
+        self.received = time.monotonic()
+        self.method, self.uri, self.version = start_line
+        self.request_headers = headers
+
+    def data_received(self, chunk):
+        self.chunks.append(chunk)
+
+    def finish(self):
+        IOLoop.current().spawn_callback(self.site.answer, self)
+
+    def environ(self, server_port):
+        """Return the request's WSGI environ (PEP 3333)."""
+        context = self.connection.context
+        path, _, query = self.uri.partition("?")
+        host = self.request_headers.get("Host") or "localhost"
+        environ = {
+            "REQUEST_METHOD": self.method,
+            "SCRIPT_NAME": "",
+            "PATH_INFO": to_wsgi_str(url_unescape(path, encoding=None, plus=False)),
+            "QUERY_STRING": query,
+            "REMOTE_ADDR": context.remote_ip,
+            "SERVER_NAME": httputil.split_host_and_port(host.lower())[0],
+            "SERVER_PORT": str(server_port),
+            "SERVER_PROTOCOL": self.version,
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": context.protocol,
+            "wsgi.input": BytesIO(b"".join(self.chunks)),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+        }
+        for name, value in self.request_headers.get_all():
+            if name == "Content-Type":
+                environ["CONTENT_TYPE"] = value
+            elif name == "Content-Length":
+                environ["CONTENT_LENGTH"] = value
+            else:
+                key = "HTTP_" + name.replace("-", "_").upper()
+                environ[key] = f"{environ[key]},{value}" if key in environ else value
+        return environ
+
+    # -- The response, from the site's thread, written by the event loop. --
 
     def start_response(self, status, headers, exc_info=None):
         """Take the status and headers, as WSGI's start_response; send nothing yet."""
@@ -97,34 +115,31 @@ class Reply:
 
     async def send(self, body, *, last):
         """Write the headers the first time, then ``body``; finish the response if ``last``."""
-        connection = self.request.connection
         if not self.started:
             headers = httputil.HTTPHeaders()
             for name, value in self.headers:
                 headers.add(name, value)
             headers.setdefault("Date", httputil.format_timestamp(time.time()))
             code, _, reason = self.status.partition(" ")
-            has_body = self.request.method != "HEAD" and code not in ("204", "304")
+            has_body = self.method != "HEAD" and code not in ("204", "304")
             if last and has_body and "Content-Length" not in headers:
                 headers["Content-Length"] = str(len(body))
             self.started = True
             start_line = httputil.ResponseStartLine("HTTP/1.1", int(code), reason)
-            await connection.write_headers(start_line, headers, chunk=body)
+            await self.connection.write_headers(start_line, headers, chunk=body)
         elif body:
-            await connection.write(body)
+            await self.connection.write(body)
         self.sent += len(body)
         if last:
-            connection.finish()
+            self.connection.finish()
 
-    def send_from_thread(self, body):
+    def send_from_thread(self, body, loop):
         """Send part of the body from a site thread; wait until the client took it."""
-        asyncio.run_coroutine_threadsafe(
-            self.send(body, last=False), self.loop.asyncio_loop
-        ).result()
+        asyncio.run_coroutine_threadsafe(self.send(body, last=False), loop.asyncio_loop).result()
 
 
-class Site:
-    """Serve complete requests with a WSGI application on a pool of threads."""
+class Site(httputil.HTTPServerConnectionDelegate):
+    """Serve whole requests with a WSGI application on a pool of threads."""
 
     def __init__(self, application, *, threads, server_port, log):
         self.application = application
@@ -133,60 +148,58 @@ class Site:
         self.log = log
         self.running = 0
 
-    def __call__(self, request):
-        """Take a complete request from Tornado's HTTP server."""
-        IOLoop.current().spawn_callback(self.answer, request)
+    def start_request(self, server_conn, request_conn):
+        return Exchange(self, request_conn)
 
-    async def answer(self, request):
+    async def answer(self, exchange):
         loop = IOLoop.current()
-        reply = Reply(request, loop)
         self.running += 1
         try:
-            rest = await loop.run_in_executor(self.executor, self.respond, request, reply)
-            await reply.send(rest, last=True)
+            rest = await loop.run_in_executor(self.executor, self.respond, exchange, loop)
+            await exchange.send(rest, last=True)
         except StreamClosedError:
             return  # the client left
         except Exception:
-            self.log.exception("Error handling request %s", request.uri)
-            if reply.started:
-                request.connection.close()
+            self.log.exception("Error handling request %s", exchange.uri)
+            if exchange.started:
+                exchange.connection.close()
                 return
-            reply.status, reply.headers = SERVER_ERROR
-            await reply.send(b"", last=True)
+            exchange.status, exchange.headers = SERVER_ERROR
+            await exchange.send(b"", last=True)
         finally:
             self.running -= 1
-        code = int(reply.status.partition(" ")[0])
         self.log.access_log.info(
-            '%s "%s %s %s" %d %d %.0fms',
-            request.remote_ip,
-            request.method,
-            request.uri,
-            request.version,
-            code,
-            reply.sent,
-            1000 * request.request_time(),
+            '%s "%s %s %s" %s %d %.0fms',
+            exchange.connection.context.remote_ip,
+            exchange.method,
+            exchange.uri,
+            exchange.version,
+            exchange.status.partition(" ")[0],
+            exchange.sent,
+            1000 * (time.monotonic() - exchange.received),
         )
 
-    def respond(self, request, reply):
+    def respond(self, exchange, loop):
         """Run the application on this thread; return what is left of the body to send.
 
         A body longer than STREAM_AFTER_BYTES (a streamed export) goes out
         from here as it is made, so it is never held whole in memory.
         """
-        result = self.application(wsgi_environ(request, self.server_port), reply.start_response)
+        environ = exchange.environ(self.server_port)
+        result = self.application(environ, exchange.start_response)
         pending, size = [], 0
         try:
-            for chunk in result if request.method != "HEAD" else ():
+            for chunk in result if exchange.method != "HEAD" else ():
                 pending.append(chunk)
                 size += len(chunk)
                 if size >= STREAM_AFTER_BYTES:
-                    reply.send_from_thread(b"".join(pending))
+                    exchange.send_from_thread(b"".join(pending), loop)
                     pending, size = [], 0
         finally:
             # Django's request_finished: in the thread whose database connection it closes.
             if hasattr(result, "close"):
                 result.close()
-        if reply.status is None:
+        if exchange.status is None:
             raise RuntimeError("the application did not call start_response")
         return b"".join(pending)
 
