@@ -208,8 +208,9 @@ class BufferingWorker(TornadoWorker):
     """gunicorn's tornado worker, running the site on ``threads`` threads."""
 
     def run(self):
+        # Unlike gunicorn's tornado worker, leave self.alive alone: a reload's
+        # SIGTERM can come while the site is still loading, and must stop us.
         self.ioloop = IOLoop.current()
-        self.alive = True
         self.stop_deadline = None
         self.callbacks = [
             PeriodicCallback(self.watchdog, 1000),
