@@ -5,9 +5,6 @@ from servers import (
     APACHE_BODY_LIMIT,
     BASE_DIR,
     Browser,
-    post_log_record,
-    send_log_record,
-    stored_log_messages,
     wait_for,
 )
 
@@ -15,23 +12,6 @@ from servers import (
 @pytest.fixture
 def browser(apache_proxy, tls):
     return Browser(apache_proxy.https, tls[2])
-
-
-def test_the_login_page_answers_through_apache_as_a_secure_request(browser, apache_proxy):
-    page = browser.get("/accounts/login/")
-    assert page.status == 200, apache_proxy.server.log_text()
-    # Django sends HSTS only on requests it considers secure.
-    assert page.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
-    assert page.headers["X-Frame-Options"] == "DENY"
-    csrf = page.cookie("csrftoken")
-    assert csrf["secure"] and csrf["httponly"]
-
-
-def test_a_user_logs_in_through_apache(browser):
-    response = browser.login()
-    assert response.status == 302, response.text
-    assert response.cookie("sessionid")["secure"]
-    assert browser.get("/").status == 200
 
 
 def test_apache_overwrites_a_forwarded_proto_sent_by_the_client(browser):
@@ -80,17 +60,3 @@ def test_plain_http_is_redirected_to_https(apache_proxy):
     response = Browser(apache_proxy.http).get("/accounts/login/")
     assert response.status == 301
     assert response.headers["Location"].startswith("https://127.0.0.1/")
-
-
-def test_a_stock_http_handler_record_is_stored(apache_proxy, tls, log_application):
-    """The credentials of logging.handlers.HTTPHandler get through to the site."""
-    message = "record through Apache to gunicorn"
-    send_log_record(apache_proxy.https, tls[2], log_application, message)
-    assert message in stored_log_messages(Browser(apache_proxy.https, tls[2]), message)
-
-
-def test_a_wrong_log_password_is_refused(browser, log_application):
-    slug, _ = log_application
-    response = post_log_record(browser, slug, "not the secret")
-    assert response.status == 401
-    assert response.headers["WWW-Authenticate"].startswith("Basic")

@@ -12,9 +12,6 @@ from servers import (
     Browser,
     child_pids,
     keep_requesting,
-    post_log_record,
-    send_log_record,
-    stored_log_messages,
     wait_for,
 )
 
@@ -22,29 +19,6 @@ from servers import (
 @pytest.fixture
 def browser(apache_wsgi, tls):
     return Browser(apache_wsgi.https, tls[2])
-
-
-def test_the_login_page_answers_with_the_security_headers(browser, apache_wsgi):
-    page = browser.get("/accounts/login/")
-    assert page.status == 200, apache_wsgi.server.log_text()
-    assert "Log in" in page.text
-    assert page.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
-    assert page.headers["X-Content-Type-Options"] == "nosniff"
-    assert page.headers["X-Frame-Options"] == "DENY"
-    assert page.headers["Referrer-Policy"] == "same-origin"
-    csrf = page.cookie("csrftoken")
-    assert csrf["secure"] and csrf["httponly"]
-
-
-def test_a_user_logs_in_over_https_with_a_secure_session(browser):
-    response = browser.login()
-    assert response.status == 302, response.text
-    assert response.headers["Location"] == "/"
-    session = response.cookie("sessionid")
-    assert session["secure"] and session["httponly"]
-    home = browser.get("/")
-    assert home.status == 200
-    assert "admin" in home.text
 
 
 def test_plain_http_is_redirected_to_https(apache_wsgi):
@@ -111,17 +85,3 @@ def test_touching_the_wsgi_script_reloads_without_losing_a_request(apache_wsgi, 
         stop.set()
         client.join(timeout=60)
     assert Counter(answers) == {200: len(answers)}
-
-
-def test_a_stock_http_handler_record_is_stored(apache_wsgi, tls, log_application):
-    """The credentials of logging.handlers.HTTPHandler get through to the site."""
-    message = "record through Apache and mod_wsgi"
-    send_log_record(apache_wsgi.https, tls[2], log_application, message)
-    assert message in stored_log_messages(Browser(apache_wsgi.https, tls[2]), message)
-
-
-def test_a_wrong_log_password_is_refused(browser, log_application):
-    slug, _ = log_application
-    response = post_log_record(browser, slug, "not the secret")
-    assert response.status == 401
-    assert response.headers["WWW-Authenticate"].startswith("Basic")

@@ -15,9 +15,6 @@ from servers import (
     child_pids,
     free_port,
     keep_requesting,
-    post_log_record,
-    send_log_record,
-    stored_log_messages,
     wait_for,
 )
 
@@ -25,25 +22,6 @@ from servers import (
 @pytest.fixture
 def browser(gunicorn_alone, tls):
     return Browser(gunicorn_alone.origin, tls[2])
-
-
-def test_the_login_page_answers_with_the_security_headers(browser, gunicorn_alone):
-    page = browser.get("/accounts/login/")
-    assert page.status == 200, gunicorn_alone.log_text()
-    assert page.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
-    assert page.headers["X-Content-Type-Options"] == "nosniff"
-    assert page.headers["X-Frame-Options"] == "DENY"
-    assert page.headers["Referrer-Policy"] == "same-origin"
-    csrf = page.cookie("csrftoken")
-    assert csrf["secure"] and csrf["httponly"]
-
-
-def test_a_user_logs_in_over_https_with_a_secure_session(browser):
-    response = browser.login()
-    assert response.status == 302, response.text
-    session = response.cookie("sessionid")
-    assert session["secure"] and session["httponly"]
-    assert browser.get("/").status == 200
 
 
 def test_the_stylesheet_is_served_without_apache(browser):
@@ -98,17 +76,3 @@ def test_gunicorn_refuses_to_start_without_a_required_setting(site, missing):
     )
     assert result.returncode != 0
     assert f"{missing} must be set" in result.stdout + result.stderr
-
-
-def test_a_stock_http_handler_record_is_stored(gunicorn_alone, tls, log_application):
-    """The credentials of logging.handlers.HTTPHandler get through to the site."""
-    message = "record through gunicorn alone"
-    send_log_record(gunicorn_alone.origin, tls[2], log_application, message)
-    assert message in stored_log_messages(Browser(gunicorn_alone.origin, tls[2]), message)
-
-
-def test_a_wrong_log_password_is_refused(browser, log_application):
-    slug, _ = log_application
-    response = post_log_record(browser, slug, "not the secret")
-    assert response.status == 401
-    assert response.headers["WWW-Authenticate"].startswith("Basic")

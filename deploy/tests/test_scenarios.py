@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import pytest
-from servers import Browser, stored_log_messages
+from servers import Browser, post_log_record, send_log_record, stored_log_messages
 
 # deploy/README.md, "Slow clients": what an attacker holds open in the test.
 STALLED_UPLOADS = 30
@@ -67,6 +67,45 @@ def setup(request, tls):
     if request.param == "apache_proxy":
         servers += (request.getfixturevalue("gunicorn_behind_apache"),)
     return Setup(request.param, apache.https, tls[2], servers)
+
+
+def test_the_login_page_answers_with_the_security_headers(setup):
+    """Django decides them; behind Apache it must see the request as HTTPS to send HSTS."""
+    page = setup.browser().get("/accounts/login/")
+    assert page.status == 200, setup.log_text()
+    assert "Log in" in page.text
+    assert page.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert page.headers["Referrer-Policy"] == "same-origin"
+    csrf = page.cookie("csrftoken")
+    assert csrf["secure"] and csrf["httponly"]
+
+
+def test_a_user_logs_in_over_https_with_a_secure_session(setup):
+    browser = setup.browser()
+    response = browser.login()
+    assert response.status == 302, response.text
+    assert response.headers["Location"] == "/"
+    session = response.cookie("sessionid")
+    assert session["secure"] and session["httponly"]
+    home = browser.get("/")
+    assert home.status == 200
+    assert "admin" in home.text
+
+
+def test_a_stock_http_handler_record_is_stored(setup, log_application):
+    """The credentials of logging.handlers.HTTPHandler get through to the site."""
+    message = f"record through {setup.name}"
+    send_log_record(setup.origin, setup.tls, log_application, message)
+    assert message in stored_log_messages(setup.browser(), message)
+
+
+def test_a_wrong_log_password_is_refused(setup, log_application):
+    slug, _ = log_application
+    response = post_log_record(setup.browser(), slug, "not the secret")
+    assert response.status == 401
+    assert response.headers["WWW-Authenticate"].startswith("Basic")
 
 
 def log_record_headers(application, length):
