@@ -167,7 +167,13 @@ def test_a_truncated_log_record_is_refused_and_not_stored(setup, log_application
     stored = stored_log_messages(setup.browser(), marker)
     assert f"whole-{marker}" in stored
     assert f"cut-{marker}" not in stored
-    assert answer == b"" or answer.startswith(b"HTTP/1.1 400"), answer[:300]
+    refusals = (b"HTTP/1.1 400",)
+    if setup.name == "apache_wsgi":
+        # mod_wsgi's Apache side answers 500 itself when the client's body
+        # ends early, whatever the site answers (wsgi_execute_remote, in 4.9
+        # as in 6.0): no configuration changes that.
+        refusals += (b"HTTP/1.1 500",)
+    assert answer == b"" or answer.startswith(refusals), answer[:300]
 
 
 def open_stalled_upload(setup, path, headers):
