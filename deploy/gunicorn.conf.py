@@ -7,21 +7,27 @@ gunicorn with this file); the site's own settings come from DJANGO_*.
 """
 
 import os
+from pathlib import Path
 
 # Where to listen without systemd's socket: host:port or unix:/path.
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")
 
 # gunicorn's rule of thumb, counting the CPUs this process may run on.
-# Threads let a worker keep slow clients' connections without blocking;
-# PostgreSQL connections needed: workers x threads (deploy/postgresql/).
 workers = int(os.environ.get("GUNICORN_WORKERS") or 2 * len(os.sched_getaffinity(0)) + 1)
-worker_class = "gthread"
+# Each worker reads whole requests in an event loop, then runs the site on its
+# threads (deploy/buffering_worker.py): a client that stalls mid-upload holds
+# a connection, never a thread (deploy/README.md, "Slow clients").
+# PostgreSQL connections needed: workers x threads (deploy/postgresql/).
+pythonpath = str(Path(__file__).resolve().parent)
+worker_class = "buffering_worker.BufferingWorker"
 threads = int(os.environ.get("GUNICORN_THREADS") or 2)
 
-# A request may take 30 s; on reload or stop, running requests get 30 s to
-# finish (systemd's TimeoutStopSec is a little longer).
+# A worker silent for 30 s is restarted; on reload or stop, running requests
+# get 30 s to finish (systemd's TimeoutStopSec is a little longer).
 timeout = 30
 graceful_timeout = 30
+# Idle kept-alive connections close after 5 s; a new connection has 5 s to
+# send its request's headers.
 keepalive = 5
 # Recycle workers now and then, at different times, to bound memory growth.
 # Not often: a new worker costs ~0.3 s of CPU (imports, first request), and

@@ -2,7 +2,11 @@
 
 from servers import (
     apache_installed,
+    apache_proxy,
+    apache_wsgi,
     env_file,
+    gunicorn_alone,
+    gunicorn_behind_apache,
     log_application,
     server_database,
     site,
@@ -13,7 +17,11 @@ from servers import (
 
 __all__ = [
     "apache_installed",
+    "apache_proxy",
+    "apache_wsgi",
     "env_file",
+    "gunicorn_alone",
+    "gunicorn_behind_apache",
     "log_application",
     "server_database",
     "site",

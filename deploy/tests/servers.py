@@ -540,3 +540,109 @@ def start_gunicorn(name, *, env, directory, bind, ready):
     )
     server.wait_until(ready, f"answer on {bind}")
     return server
+
+
+# -- The three setups deploy/README.md supports, one server each per session. --
+#
+# Session-scoped: test_gunicorn.py, test_apache_*.py and test_scenarios.py share
+# them, so each setup starts once.
+
+MOD_WSGI = APACHE_MODULES / "mod_wsgi.so"
+PYTHON = f"python{sys.version_info.major}.{sys.version_info.minor}"
+
+
+@pytest.fixture(scope="session")
+def gunicorn_alone(site, site_dir, tls):
+    """Start gunicorn facing clients itself, serving HTTPS (deploy/README.md, 7b)."""
+    cert, key, _ = tls
+    port = free_port()
+    server = start_gunicorn(
+        "gunicorn",
+        env={**site, "GUNICORN_CERTFILE": str(cert), "GUNICORN_KEYFILE": str(key)},
+        directory=site_dir,
+        bind=f"127.0.0.1:{port}",
+        ready=answers_on(port),
+    )
+    server.origin = f"https://127.0.0.1:{port}"
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def apache_wsgi(apache_installed, site, site_dir, site_user, env_file, tls):
+    """Start Apache + mod_wsgi with deploy/apache/crm-wsgi.conf."""
+    if not MOD_WSGI.exists():
+        pytest.fail(f"{MOD_WSGI} is missing: install 'libapache2-mod-wsgi-py3' (make test does).")
+    # mod_wsgi embeds the Python it was built for and runs the virtualenv's
+    # packages with it: the minor versions must match (deploy/README.md).
+    if f"lib{PYTHON}".encode() not in MOD_WSGI.read_bytes():
+        pytest.fail(f"{MOD_WSGI} is not built for {PYTHON}, the virtualenv's Python.")
+    check_can_read(site_user, BASE_DIR / "manage.py", VENV / "lib" / PYTHON / "site-packages")
+
+    cert, key, _ = tls
+    apache = start_apache(
+        "apache-wsgi",
+        lambda http_port, https_port: render_apache_site(
+            "crm-wsgi.conf",
+            CRM_HOST="127.0.0.1",
+            CRM_APP=BASE_DIR,
+            CRM_VENV=VENV,
+            CRM_STATIC=site["DJANGO_STATIC_ROOT"],
+            CRM_USER=site_user.pw_name,
+            CRM_HTTP_PORT=http_port,
+            CRM_HTTPS_PORT=https_port,
+            CRM_TLS_CERT=cert,
+            CRM_TLS_KEY=key,
+        ),
+        directory=site_dir,
+        modules=["headers", "reqtimeout", "wsgi"],
+        user=site_user,
+        # Where deploy/apache/crm.wsgi finds the settings (/etc/crm/crm.env in production).
+        env=apache_env(CRM_ENV_FILE=str(env_file)),
+        extra=[f"WSGISocketPrefix {site_dir}/wsgi"],
+    )
+    yield apache
+    apache.server.stop()
+
+
+@pytest.fixture(scope="session")
+def gunicorn_behind_apache(site, site_dir, site_user):
+    """Start gunicorn on a Unix socket, as systemd's crm-gunicorn.socket holds it."""
+    socket_path = site_dir / "gunicorn.sock"
+    server = start_gunicorn(
+        "gunicorn-behind-apache",
+        env={**site, "DJANGO_SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto"},
+        directory=site_dir,
+        bind=f"unix:{socket_path}",
+        ready=answers_on_unix(socket_path),
+    )
+    # systemd's crm-gunicorn.socket hands the socket to www-data (SocketUser=).
+    os.chown(socket_path, site_user.pw_uid, site_user.pw_gid)
+    server.socket = socket_path
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def apache_proxy(apache_installed, gunicorn_behind_apache, site, site_dir, site_user, tls):
+    """Start Apache in front of gunicorn with deploy/apache/crm-proxy.conf."""
+    cert, key, _ = tls
+    apache = start_apache(
+        "apache-proxy",
+        lambda http_port, https_port: render_apache_site(
+            "crm-proxy.conf",
+            CRM_HOST="127.0.0.1",
+            CRM_STATIC=site["DJANGO_STATIC_ROOT"],
+            CRM_UPSTREAM=f"unix:{gunicorn_behind_apache.socket}|http://localhost/",
+            CRM_HTTP_PORT=http_port,
+            CRM_HTTPS_PORT=https_port,
+            CRM_TLS_CERT=cert,
+            CRM_TLS_KEY=key,
+        ),
+        directory=site_dir,
+        modules=["headers", "reqtimeout", "rewrite", "proxy", "proxy_http"],
+        user=site_user,
+        env=apache_env(),
+    )
+    yield apache
+    apache.server.stop()

@@ -12,56 +12,16 @@ from servers import (
     BASE_DIR,
     DEPLOY,
     Browser,
-    answers_on,
     child_pids,
     free_port,
     keep_requesting,
-    post_log_record,
-    send_log_record,
-    start_gunicorn,
-    stored_log_messages,
     wait_for,
 )
 
 
-@pytest.fixture(scope="module")
-def gunicorn(site, site_dir, tls):
-    cert, key, _ = tls
-    port = free_port()
-    server = start_gunicorn(
-        "gunicorn",
-        env={**site, "GUNICORN_CERTFILE": str(cert), "GUNICORN_KEYFILE": str(key)},
-        directory=site_dir,
-        bind=f"127.0.0.1:{port}",
-        ready=answers_on(port),
-    )
-    server.origin = f"https://127.0.0.1:{port}"
-    yield server
-    server.stop()
-
-
 @pytest.fixture
-def browser(gunicorn, tls):
-    return Browser(gunicorn.origin, tls[2])
-
-
-def test_the_login_page_answers_with_the_security_headers(browser, gunicorn):
-    page = browser.get("/accounts/login/")
-    assert page.status == 200, gunicorn.log_text()
-    assert page.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
-    assert page.headers["X-Content-Type-Options"] == "nosniff"
-    assert page.headers["X-Frame-Options"] == "DENY"
-    assert page.headers["Referrer-Policy"] == "same-origin"
-    csrf = page.cookie("csrftoken")
-    assert csrf["secure"] and csrf["httponly"]
-
-
-def test_a_user_logs_in_over_https_with_a_secure_session(browser):
-    response = browser.login()
-    assert response.status == 302, response.text
-    session = response.cookie("sessionid")
-    assert session["secure"] and session["httponly"]
-    assert browser.get("/").status == 200
+def browser(gunicorn_alone, tls):
+    return Browser(gunicorn_alone.origin, tls[2])
 
 
 def test_the_stylesheet_is_served_without_apache(browser):
@@ -71,28 +31,29 @@ def test_the_stylesheet_is_served_without_apache(browser):
     assert response.body == (BASE_DIR / "crm" / "static" / "crm" / "site.css").read_bytes()
 
 
-def test_the_access_log_goes_to_stdout(browser, gunicorn):
+def test_the_access_log_goes_to_stdout(browser, gunicorn_alone):
     browser.get("/accounts/login/?from=access-log-test")
-    wait_for(lambda: "GET /accounts/login/?from=access-log-test" in gunicorn.log_text(), "log")
+    line = "GET /accounts/login/?from=access-log-test"
+    wait_for(lambda: line in gunicorn_alone.log_text(), "log")
 
 
-def test_a_reload_loses_no_request(gunicorn, tls):
+def test_a_reload_loses_no_request(gunicorn_alone, tls):
     """Send HUP, as `systemctl reload` does, while a client keeps requesting."""
-    wait_for(lambda: len(child_pids(gunicorn.pid)) == 2, "2 workers", gunicorn)
-    old_workers = child_pids(gunicorn.pid)
+    wait_for(lambda: len(child_pids(gunicorn_alone.pid)) == 2, "2 workers", gunicorn_alone)
+    old_workers = child_pids(gunicorn_alone.pid)
     answers, stop = [], threading.Event()
-    browser = Browser(gunicorn.origin, tls[2])
+    browser = Browser(gunicorn_alone.origin, tls[2])
     client = threading.Thread(
         target=keep_requesting, args=(browser, "/accounts/login/", answers, stop)
     )
     client.start()
     try:
         wait_for(lambda: len(answers) >= 5, "answers before the reload")
-        os.kill(gunicorn.pid, signal.SIGHUP)
+        os.kill(gunicorn_alone.pid, signal.SIGHUP)
         wait_for(
-            lambda: (workers := child_pids(gunicorn.pid)) and not workers & old_workers,
+            lambda: (workers := child_pids(gunicorn_alone.pid)) and not workers & old_workers,
             "new workers to replace the old ones",
-            gunicorn,
+            gunicorn_alone,
         )
         served_before = len(answers)
         wait_for(lambda: len(answers) >= served_before + 5, "answers from the new workers")
@@ -115,17 +76,3 @@ def test_gunicorn_refuses_to_start_without_a_required_setting(site, missing):
     )
     assert result.returncode != 0
     assert f"{missing} must be set" in result.stdout + result.stderr
-
-
-def test_a_stock_http_handler_record_is_stored(gunicorn, tls, log_application):
-    """The credentials of logging.handlers.HTTPHandler get through to the site."""
-    message = "record through gunicorn alone"
-    send_log_record(gunicorn.origin, tls[2], log_application, message)
-    assert message in stored_log_messages(Browser(gunicorn.origin, tls[2]), message)
-
-
-def test_a_wrong_log_password_is_refused(browser, log_application):
-    slug, _ = log_application
-    response = post_log_record(browser, slug, "not the secret")
-    assert response.status == 401
-    assert response.headers["WWW-Authenticate"].startswith("Basic")
