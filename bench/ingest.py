@@ -143,8 +143,8 @@ def gunicorn(database_url, port):
         command += ["--config", str(config)]
         settings = _config_settings(config)
         workers = f"{settings.get('workers', 1)} {settings.get('worker_class', 'sync')} workers"
-        if settings.get("worker_class") == "gthread":
-            workers += f" x {settings.get('threads', 1)} threads"
+        if settings.get("threads", 1) > 1:
+            workers += f" x {settings.get('threads')} threads"
     else:
         count = 2 * os.cpu_count() + 1
         command += ["--workers", str(count)]
