@@ -3,6 +3,7 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from .models import Address, Contact, ContactRelationship, Phone, RelationshipType
+from .services.locks import phones_locked
 
 
 def count_of(through, field):
@@ -99,6 +100,14 @@ class PhoneAdmin(admin.ModelAdmin):
     @admin.display(description="contacts", ordering="contact_count")
     def contact_count(self, obj):
         return obj.contact_count
+
+    def changeform_view(self, request, *args, **kwargs):
+        if request.method != "POST":
+            return super().changeform_view(request, *args, **kwargs)
+        # Validate and save under the lock the site's form takes to link a
+        # number: a number saved meanwhile is then a form error, not a 500.
+        with phones_locked:
+            return super().changeform_view(request, *args, **kwargs)
 
 
 @admin.register(Address)

@@ -94,3 +94,19 @@ def test_deleting_a_contact_twice_at_once_is_no_error(user):
     delete()
     assert not Contact.objects.exists()
     assert not Phone.objects.exists()
+
+
+def test_admins_adding_the_same_number_at_once_get_one_phone_and_form_errors(staff_user):
+    clients = logged_in_clients(staff_user, 10)
+    statuses = []
+
+    @test_concurrently(10)
+    def add():
+        url = reverse("admin:crm_phone_add")
+        response = clients.get().post(url, {"number": "+1 (555) 010-0199", "label": "office"})
+        statuses.append(response.status_code)
+
+    add()
+    # One saved (a redirect); the others see it and are told so on the form, never a 500.
+    assert sorted(statuses) == [200] * 9 + [302]
+    assert Phone.objects.count() == 1
