@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, JSONObject
 
-from ..phones import PHONE_CHARACTERS, normalize_phone, tel_uri
+from ..phones import PHONE_CHARACTERS, phone_digits, tel_uri
 
 # Fewer digits than this would match most phone numbers: search text fields only.
 PHONE_QUERY_MIN_DIGITS = 3
@@ -73,7 +73,7 @@ class ContactQuerySet(models.QuerySet):
             Contact.addresses.through.objects.filter(address__city__icontains=query),
         ]
         # A query that is nothing but phone punctuation and digits is (also) a phone number.
-        digits = normalize_phone(query)
+        digits = phone_digits(query)
         if PHONE_CHARACTERS.fullmatch(query) and len(digits) >= PHONE_QUERY_MIN_DIGITS:
             sources.append(Contact.phones.through.objects.filter(phone__digits__contains=digits))
         if len(query) < TRIGRAM:
