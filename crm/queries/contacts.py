@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, JSONObject
 
-from ..phones import PHONE_CHARACTERS, phone_digits, tel_uri
+from ..phones import PHONE_CHARACTERS, phone_digits, phone_key, tel_uri
 
 # Fewer digits than this would match most phone numbers: search text fields only.
 PHONE_QUERY_MIN_DIGITS = 3
@@ -61,7 +61,9 @@ class ContactQuerySet(models.QuerySet):
         """
         Return the contacts whose name, email, city or phone number contains
         ``query``, ignoring case; a phone matches on its digits whatever the
-        punctuation, so "555 0123" finds "(555) 01-23".
+        punctuation, so "555 0123" finds "(555) 01-23", and on its key too, so
+        a number typed in national form ("06 12 34 56 78" in France) finds it
+        stored in international form ("+33 6 12 34 56 78").
         """
         # PostgreSQL refuses NUL in a string literal; it never matches anyway.
         query = " ".join((query or "").replace("\x00", " ").split())
@@ -75,7 +77,10 @@ class ContactQuerySet(models.QuerySet):
         # A query that is nothing but phone punctuation and digits is (also) a phone number.
         digits = phone_digits(query)
         if PHONE_CHARACTERS.fullmatch(query) and len(digits) >= PHONE_QUERY_MIN_DIGITS:
-            sources.append(Contact.phones.through.objects.filter(phone__digits__contains=digits))
+            # Both in one filter of one index: a partial number is found by its
+            # digits, a whole one in national form by its key.
+            keys = Q(phone__digits__contains=digits) | Q(phone__digits__contains=phone_key(query))
+            sources.append(Contact.phones.through.objects.filter(keys))
         if len(query) < TRIGRAM:
             # Too short for a trigram index: every table is scanned anyway, and
             # one filter lets the list stop at the first page's worth of matches.
