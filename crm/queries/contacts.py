@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, JSONObject
 
-from ..phones import PHONE_CHARACTERS, phone_digits, phone_key, tel_uri
+from ..phones import PHONE_CHARACTERS, international, phone_digits, phone_key, tel_uri
 
 # Fewer digits than this would match most phone numbers: search text fields only.
 PHONE_QUERY_MIN_DIGITS = 3
@@ -103,6 +103,7 @@ class ContactQuerySet(models.QuerySet):
                 id="phone_id",
                 number="phone__number",
                 digits="phone__digits",
+                e164="phone__e164",
                 label="phone__label",
             )
         )
@@ -164,7 +165,7 @@ class ContactQuerySet(models.QuerySet):
         """
         Return the contact ``pk`` with what its page shows, in a fixed number of
         queries: phones and addresses (each with the other contacts sharing
-        it, a phone with its ``tel:`` URI too) and relationships (with the
+        it, a phone with its ``tel:`` URI and international format too) and relationships (with the
         related contact and the types).
 
         Raise ``DoesNotExist`` when there is no such contact.
@@ -189,6 +190,7 @@ class ContactQuerySet(models.QuerySet):
                 row["shared_with"] = sharing.get(row["id"], [])
         for row in contact.phone_rows:
             row["tel"] = tel_uri(row["number"])
+            row["international"] = international(row["e164"]) if row["e164"] else ""
         contact.relationship_rows = list(
             contact.relationships.select_related("to_contact")
             .prefetch_related("types")
