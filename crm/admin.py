@@ -84,10 +84,10 @@ class ContactAdmin(admin.ModelAdmin):
 
 @admin.register(Phone)
 class PhoneAdmin(admin.ModelAdmin):
-    list_display = ["number", "digits", "label", "contact_count"]
+    list_display = ["number", "e164", "digits", "label", "contact_count"]
     list_filter = ["label"]
     search_fields = ["number", "digits"]
-    readonly_fields = ["digits"]
+    readonly_fields = ["e164", "digits"]
     show_full_result_count = False
 
     def get_queryset(self, request):

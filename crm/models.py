@@ -7,7 +7,7 @@ from django.db.models.fields.related_descriptors import ManyToManyDescriptor
 from django.urls import reverse
 from django.utils.functional import cached_property
 
-from .phones import normalize_phone, validate_phone_number
+from .phones import international, normalize, validate_phone_number
 from .queries.contacts import ContactQuerySet
 
 
@@ -30,7 +30,18 @@ class Phone(models.Model):
         max_length=40, validators=[validate_phone_number], help_text="As typed."
     )
     digits = models.CharField(
-        max_length=40, editable=False, help_text="Digits only, for search and de-duplication."
+        max_length=40,
+        editable=False,
+        help_text="Key for sharing, de-duplication and search: the E.164 digits "
+        "when normalised, else the digits as typed.",
+    )
+    e164 = models.CharField(
+        "E.164",
+        max_length=16,
+        blank=True,
+        editable=False,
+        help_text="The number in E.164 form; empty when it is not normalised "
+        "(an extension, a short code): it is kept as typed.",
     )
     label = models.CharField(max_length=10, choices=Label.choices, default=Label.MOBILE)
 
@@ -47,8 +58,27 @@ class Phone(models.Model):
         return self.number
 
     def save(self, *args, **kwargs):
-        self.digits = normalize_phone(self.number)
+        self.normalize()
+        if kwargs.get("update_fields") is not None and "number" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "digits", "e164"}
         super().save(*args, **kwargs)
+
+    @classmethod
+    def typed(cls, number, **fields):
+        """Return an unsaved Phone for ``number`` as typed, its key derived (for bulk_create)."""
+        phone = cls(number=number, **fields)
+        phone.normalize()
+        return phone
+
+    def normalize(self):
+        """Derive ``digits`` and ``e164`` from ``number``, by the phone rules."""
+        key, e164 = normalize(self.number)
+        self.digits, self.e164 = key, e164 or ""
+
+    @property
+    def international(self):
+        """Return the number in international format, or "" when not normalised."""
+        return international(self.e164) if self.e164 else ""
 
     def validate_constraints(self, exclude=None):
         """
@@ -63,7 +93,7 @@ class Phone(models.Model):
         if "number" in exclude:
             exclude.add("digits")
         else:
-            self.digits = normalize_phone(self.number)
+            self.normalize()
             exclude.discard("digits")
         try:
             super().validate_constraints(exclude=exclude)
@@ -75,7 +105,7 @@ class Phone(models.Model):
                 taken = others.values_list("number", flat=True).first()
                 errors.setdefault("number", []).append(
                     ValidationError(
-                        "%(taken)s has the same digits already: link that phone instead.",
+                        "%(taken)s is the same number: link that phone instead.",
                         code="phone_taken",
                         # None when the other phone went away meanwhile.
                         params={"taken": taken or "Another phone"},

@@ -1,9 +1,12 @@
 """
-The phone rules: what a number may contain, its digits, and how to dial it.
+The phone rules: what a number may contain, its key, and how to dial it.
 
-A number is kept as typed; its digits are what search and de-duplication
-compare. Dialing goes through ``phonenumbers`` (Google's libphonenumber),
-which knows each country's numbering plan.
+A number is kept as typed, for display. Its key is what sharing,
+de-duplication and search compare: the digits of its E.164 form when
+``phonenumbers`` (Google's libphonenumber, which knows each country's
+numbering plan) reads it as a whole number, in ``CRM_PHONE_REGION`` when
+typed without a country code; else the digits as typed, and the number is
+marked as not normalised (an internal extension, a short code).
 """
 
 import re
@@ -19,16 +22,72 @@ MIN_DIGITS = 3
 MAX_DIGITS = 20
 
 
-def normalize_phone(number):
-    """Return the digits of ``number``: the form used for search and de-duplication."""
+def phone_digits(number):
+    """Return the digits of ``number`` as typed, punctuation dropped."""
     return re.sub(r"\D", "", number or "")
+
+
+def normalize(number):
+    r"""
+    Return ``(key, e164)`` for ``number``: its sharing and search key, and
+    its E.164 form, or None when it is kept as typed.
+
+    A number is normalised when it is *possible*, not only when it is
+    *valid*: its length fits its country's numbering plan, and so does its
+    shape (the plan's general pattern, like ``[2-9]\d{9}`` for +1), even when
+    the range is not assigned yet. libphonenumber calls many ranges invalid
+    that people still type (demo and fictional numbers, ranges opened after
+    its metadata was built), and refusing them would split one number into
+    several keys. Numbers with an extension, local-only numbers (seven
+    digits in the US) and anything unparseable keep their digits as key.
+    """
+    parsed = _parse(number)
+    if parsed is None or parsed.extension or not _possible(parsed):
+        return phone_digits(number), None
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return e164[1:], e164
+
+
+def phone_key(number):
+    """Return the key of ``number`` that sharing, de-duplication and search compare."""
+    return normalize(number)[0]
+
+
+def international(e164):
+    """Return a normalised number in international format: "+33 6 12 34 56 78"."""
+    parsed = phonenumbers.parse(e164)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def _parse(number):
+    try:
+        return phonenumbers.parse(number or "", settings.PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        return None
+
+
+def _possible(parsed):
+    """Whether ``parsed`` has a possible length and the shape of its country's numbers."""
+    reason = phonenumbers.is_possible_number_with_reason(parsed)
+    if reason != phonenumbers.ValidationResult.IS_POSSIBLE:
+        return False
+    if phonenumbers.is_valid_number(parsed):
+        return True
+    national = phonenumbers.national_significant_number(parsed)
+    code = parsed.country_code
+    for region in phonenumbers.region_codes_for_country_code(code):
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(code, region)
+        pattern = metadata and metadata.general_desc.national_number_pattern
+        if pattern and re.fullmatch(pattern, national):
+            return True
+    return False
 
 
 def validate_phone_number(number):
     """Raise ``ValidationError`` unless ``number`` is phone punctuation and 3 to 20 digits."""
     if not PHONE_CHARACTERS.fullmatch(number):
         raise ValidationError("Use digits, spaces and + - ( ) . / only.", code="phone_characters")
-    if not MIN_DIGITS <= len(normalize_phone(number)) <= MAX_DIGITS:
+    if not MIN_DIGITS <= len(phone_digits(number)) <= MAX_DIGITS:
         raise ValidationError(
             f"A phone number has {MIN_DIGITS} to {MAX_DIGITS} digits.", code="phone_digits"
         )
@@ -43,11 +102,8 @@ def tel_uri(number):
     ``tel:+33612345678``. Any other is dialed as its digits, after a "+" if it
     was typed with one: the number as typed is the best guess left.
     """
-    try:
-        parsed = phonenumbers.parse(number, settings.PHONE_REGION)
-    except phonenumbers.NumberParseException:
-        parsed = None
+    parsed = _parse(number)
     if parsed is not None and phonenumbers.is_valid_number(parsed):
         return "tel:" + phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     plus = "+" if number.lstrip().startswith("+") else ""
-    return f"tel:{plus}{normalize_phone(number)}"
+    return f"tel:{plus}{phone_digits(number)}"

@@ -3,7 +3,7 @@
 from django import forms
 
 from ..models import ADDRESS_FIELDS, Address, Contact, Phone
-from ..phones import normalize_phone, validate_phone_number
+from ..phones import phone_key, validate_phone_number
 from ..services.contacts import contact_save
 
 MAX_ROWS = 20
@@ -56,11 +56,11 @@ class PhoneFormSet(forms.BaseFormSet):
             if self._should_delete_form(form) or not form.cleaned_data.get("number"):
                 continue
             number = form.cleaned_data["number"]
-            digits = normalize_phone(number)
-            if digits in seen:
-                form.add_error("number", f"{seen[digits]} is in the list already.")
+            key = phone_key(number)
+            if key in seen:
+                form.add_error("number", f"{seen[key]} is in the list already.")
             else:
-                seen[digits] = number
+                seen[key] = number
 
 
 def _formset(form, base=forms.BaseFormSet):

@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, JSONObject
 
-from ..phones import PHONE_CHARACTERS, normalize_phone, tel_uri
+from ..phones import PHONE_CHARACTERS, international, phone_digits, phone_key, tel_uri
 
 # Fewer digits than this would match most phone numbers: search text fields only.
 PHONE_QUERY_MIN_DIGITS = 3
@@ -61,7 +61,9 @@ class ContactQuerySet(models.QuerySet):
         """
         Return the contacts whose name, email, city or phone number contains
         ``query``, ignoring case; a phone matches on its digits whatever the
-        punctuation, so "555 0123" finds "(555) 01-23".
+        punctuation, so "555 0123" finds "(555) 01-23", and on its key too, so
+        a number typed in national form ("06 12 34 56 78" in France) finds it
+        stored in international form ("+33 6 12 34 56 78").
         """
         # PostgreSQL refuses NUL in a string literal; it never matches anyway.
         query = " ".join((query or "").replace("\x00", " ").split())
@@ -73,9 +75,12 @@ class ContactQuerySet(models.QuerySet):
             Contact.addresses.through.objects.filter(address__city__icontains=query),
         ]
         # A query that is nothing but phone punctuation and digits is (also) a phone number.
-        digits = normalize_phone(query)
+        digits = phone_digits(query)
         if PHONE_CHARACTERS.fullmatch(query) and len(digits) >= PHONE_QUERY_MIN_DIGITS:
-            sources.append(Contact.phones.through.objects.filter(phone__digits__contains=digits))
+            # Both in one filter of one index: a partial number is found by its
+            # digits, a whole one in national form by its key.
+            keys = Q(phone__digits__contains=digits) | Q(phone__digits__contains=phone_key(query))
+            sources.append(Contact.phones.through.objects.filter(keys))
         if len(query) < TRIGRAM:
             # Too short for a trigram index: every table is scanned anyway, and
             # one filter lets the list stop at the first page's worth of matches.
@@ -98,6 +103,7 @@ class ContactQuerySet(models.QuerySet):
                 id="phone_id",
                 number="phone__number",
                 digits="phone__digits",
+                e164="phone__e164",
                 label="phone__label",
             )
         )
@@ -159,7 +165,7 @@ class ContactQuerySet(models.QuerySet):
         """
         Return the contact ``pk`` with what its page shows, in a fixed number of
         queries: phones and addresses (each with the other contacts sharing
-        it, a phone with its ``tel:`` URI too) and relationships (with the
+        it, a phone with its ``tel:`` URI and international format too) and relationships (with the
         related contact and the types).
 
         Raise ``DoesNotExist`` when there is no such contact.
@@ -184,6 +190,7 @@ class ContactQuerySet(models.QuerySet):
                 row["shared_with"] = sharing.get(row["id"], [])
         for row in contact.phone_rows:
             row["tel"] = tel_uri(row["number"])
+            row["international"] = international(row["e164"]) if row["e164"] else ""
         contact.relationship_rows = list(
             contact.relationships.select_related("to_contact")
             .prefetch_related("types")

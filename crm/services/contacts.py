@@ -5,14 +5,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from django.db.models import Count
 
 from ..models import ADDRESS_FIELDS, Address, Contact, Phone
-from ..phones import normalize_phone
+from ..phones import phone_key
 from .locks import concurrent_change_guard, lock_contacts, phones_locked
 
 
 @phones_locked
 def phone_link_or_create(*, number: str, label: str) -> Phone:
     """
-    Return the Phone with the digits of ``number``, creating it when there is none.
+    Return the Phone with the key of ``number``, creating it when there is none.
 
     A number another contact already has links the same row (a shared office
     line); an existing phone keeps its number and label. The phone table is
@@ -24,8 +24,7 @@ def phone_link_or_create(*, number: str, label: str) -> Phone:
 
 def _phone_for(number: str, label: str) -> Phone:
     """`phone_link_or_create` for a caller that holds ``phones_locked``."""
-    digits = normalize_phone(number)
-    phone = Phone.objects.filter(digits=digits).first()
+    phone = Phone.objects.filter(digits=phone_key(number)).first()
     if phone is None:
         phone = Phone.objects.create(number=number, label=label)
     return phone
@@ -84,7 +83,7 @@ def _save_phones(contact, phones, old_phones) -> list[Phone]:
                 shared.append(phone)
         elif (phone.number, phone.label) != typed[phone.pk]:
             phone.number, phone.label = typed[phone.pk]
-            phone.save(update_fields=["number", "label", "digits"])
+            phone.save(update_fields=["number", "label"])
     _delete_unused(Phone, old_phones - set(typed))
     return sorted(shared, key=lambda phone: phone.digits)
 

@@ -1,7 +1,7 @@
 """Small helpers that make contact-book data for tests."""
 
 from crm.models import Address, Contact, Phone, RelationshipType, sort_key
-from crm.phones import normalize_phone
+from crm.phones import phone_key
 
 
 def make_contact(name="Ada Lovelace", *, phones=(), addresses=(), **fields):
@@ -9,14 +9,14 @@ def make_contact(name="Ada Lovelace", *, phones=(), addresses=(), **fields):
     Create a contact with ``phones`` and ``addresses`` (cities).
 
     A phone is a Phone row, a number, or a (number, label) pair; a number whose
-    digits another contact has links that phone, as the site does.
+    key another contact has links that phone, as the site does.
     """
     contact = Contact.objects.create(name=name, **fields)
     for phone in phones:
         if not isinstance(phone, Phone):
             number, label = (phone, Phone.Label.MOBILE) if isinstance(phone, str) else phone
             phone, _ = Phone.objects.get_or_create(
-                digits=normalize_phone(number), defaults={"number": number, "label": label}
+                digits=phone_key(number), defaults={"number": number, "label": label}
             )
         contact.phones.add(phone)
     for city in addresses:
@@ -41,7 +41,7 @@ def make_contacts(count, *, phones_each=0, prefix="Person"):
     if phones_each:
         numbers = [f"+1 (555) {i:04d}-{j:02d}" for i in range(count) for j in range(phones_each)]
         phones = Phone.objects.bulk_create(
-            Phone(number=n, digits=normalize_phone(n), label=Phone.Label.MOBILE) for n in numbers
+            Phone.typed(n, label=Phone.Label.MOBILE) for n in numbers
         )
         Through = Contact.phones.through
         Through.objects.bulk_create(

@@ -160,6 +160,14 @@ def test_admin_refuses_to_change_a_phone_to_another_phones_digits(admin_client):
     assert (phone.number, phone.digits) == ("555 0199", "5550199")
 
 
+def test_admin_refuses_a_phone_in_another_format_of_another_phones_number(admin_client):
+    Phone.objects.create(number="+1 (200) 000-0682")
+    phone = Phone.objects.create(number="555 0199")
+    url = f"/admin/crm/phone/{phone.pk}/change/"
+    errors = refused(admin_client, url, admin_form_data(admin_client, url, number="200 000 0682"))
+    assert any("+1 (200) 000-0682" in error for error in errors), errors
+
+
 def test_admin_changes_a_phone_and_derives_its_digits(admin_client):
     phone = Phone.objects.create(number="555 0199")
     url = f"/admin/crm/phone/{phone.pk}/change/"

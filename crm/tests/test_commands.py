@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.db.models import Count
 
 from crm.models import Contact, ContactRelationship, Phone
+from crm.phones import phone_key
 
 pytestmark = pytest.mark.django_db
 
@@ -88,3 +89,9 @@ def test_no_demo_login_is_added_beside_existing_users(make_user):
     make_user("owner")
     assert "no demo login created" in demo_login()
     assert not get_user_model().objects.filter(username="demo")
+
+
+def test_demo_phones_are_keyed_as_the_site_keys_them():
+    demo(contacts=200)
+    for phone in Phone.objects.all():
+        assert (phone.digits, phone.e164) == (phone_key(phone.number), "+" + phone.digits)

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from crm.models import Contact, ContactRelationship, Phone, RelationshipType
-from crm.phones import normalize_phone
+from crm.phones import phone_key
 from crm.services.relationships import relationship_add
 from crm.tests.factories import make_contact
 
@@ -60,12 +60,21 @@ def test_one_phone_per_number_whatever_the_punctuation():
     Phone.objects.create(number="(555) 01-23")
     with pytest.raises(IntegrityError), transaction.atomic():
         Phone.objects.create(number="555 0123")
+    Phone.objects.create(number="+1 (200) 000-0682")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Phone.objects.create(number="200 000 0682")
 
 
-def test_phone_digits_and_sort_name_are_derived_on_save():
-    assert normalize_phone("+1 (555) 01-23") == "15550123"
+def test_phone_key_and_sort_name_are_derived_on_save():
+    assert phone_key("+1 (555) 01-23") == "15550123"
     phone = Phone.objects.create(number="+1 (555) 01-23")
-    assert phone.digits == "15550123"
+    assert (phone.digits, phone.e164) == ("15550123", "")
+    phone = Phone.objects.create(number="(200) 000-0682")
+    assert (phone.digits, phone.e164) == ("12000000682", "+12000000682")
+    phone.number = "06 12 34 56 78"
+    phone.save(update_fields=["number"])
+    phone.refresh_from_db()
+    assert (phone.digits, phone.e164) == ("0612345678", "")
     contact = make_contact("  Grace   HOPPER ")
     assert contact.sort_name == "grace hopper"
 
@@ -83,7 +92,7 @@ def test_full_clean_checks_a_phones_digits_as_errors_of_its_number():
     with pytest.raises(ValidationError) as taken:
         Phone(number="555 0123").full_clean()
     assert taken.value.message_dict == {
-        "number": ["(555) 01-23 has the same digits already: link that phone instead."]
+        "number": ["(555) 01-23 is the same number: link that phone instead."]
     }
     with pytest.raises(ValidationError) as empty:
         Phone(number="()").full_clean()

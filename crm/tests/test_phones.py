@@ -1,15 +1,72 @@
-"""The phone rules: digits, what a number may contain, how a link dials it."""
+"""The phone rules: keys, what a number may contain, how a link dials it."""
 
 import pytest
 from django.core.checks import run_checks
 from django.core.exceptions import ValidationError
 
-from crm.phones import normalize_phone, tel_uri, validate_phone_number
+from crm.models import Phone
+from crm.phones import international, normalize, phone_digits, tel_uri, validate_phone_number
+from crm.services.contacts import phone_link_or_create
 
 
 def test_digits_ignore_punctuation():
-    assert normalize_phone("+1 (555) 01-23") == "15550123"
-    assert normalize_phone("") == normalize_phone(None) == ""
+    assert phone_digits("+1 (555) 01-23") == "15550123"
+    assert phone_digits("") == phone_digits(None) == ""
+
+
+# (CRM_PHONE_REGION, number as typed, key, E.164 or None when kept as typed)
+NORMALISATION = [
+    # One US number in four spellings: one key, its E.164 digits. The 200 area
+    # code is not assigned, so libphonenumber calls it possible, not valid.
+    ("US", "+1 (200) 000-0682", "12000000682", "+12000000682"),
+    ("US", "200 000 0682", "12000000682", "+12000000682"),
+    ("US", "(200) 000-0682", "12000000682", "+12000000682"),
+    ("US", "+1-200-000-0682", "12000000682", "+12000000682"),
+    # One French mobile, international anywhere, national in France.
+    ("US", "+33 6 12 34 56 78", "33612345678", "+33612345678"),
+    ("FR", "06 12 34 56 78", "33612345678", "+33612345678"),
+    ("FR", "0612345678", "33612345678", "+33612345678"),
+    # In the US the same digits are no number (no US number starts with 0).
+    ("US", "0612345678", "0612345678", None),
+    ("GB", "020 7946 0000", "442079460000", "+442079460000"),
+    ("US", "+44 20 7946 0000", "442079460000", "+442079460000"),
+    # Kept as typed: an internal extension, a short code, a local-only
+    # number, a country code that does not exist.
+    ("US", "1234", "1234", None),
+    ("US", "911", "911", None),
+    ("US", "555 0199", "5550199", None),
+    ("US", "+999 12", "99912", None),
+]
+
+
+@pytest.mark.parametrize(("region", "number", "key", "e164"), NORMALISATION)
+def test_a_number_is_keyed_by_its_e164_digits_when_possible(settings, region, number, key, e164):
+    settings.CRM_PHONE_REGION = region
+    assert normalize(number) == (key, e164)
+
+
+@pytest.mark.django_db
+def test_numbers_link_the_same_phone_exactly_when_their_keys_are_equal(settings):
+    phones = {}
+    for region, number, key, _ in NORMALISATION:
+        settings.CRM_PHONE_REGION = region
+        phones.setdefault(key, set()).add(phone_link_or_create(number=number, label="mobile").pk)
+    assert all(len(pks) == 1 for pks in phones.values()), phones
+    assert Phone.objects.count() == len(phones)
+    assert Phone.objects.get(digits="12000000682").number == "+1 (200) 000-0682"
+
+
+@pytest.mark.django_db
+def test_a_number_that_does_not_normalise_is_kept_as_typed_and_marked():
+    for number in ["1234", "+999 12", "555 0199"]:
+        phone = phone_link_or_create(number=number, label="other")
+        phone.refresh_from_db()
+        assert (phone.number, phone.digits, phone.e164) == (number, phone_digits(number), "")
+        assert phone.international == ""
+    phone = phone_link_or_create(number="(200) 000-0682", label="other")
+    phone.refresh_from_db()
+    assert (phone.number, phone.e164) == ("(200) 000-0682", "+12000000682")
+    assert phone.international == international("+12000000682") == "+1 200-000-0682"
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,6 @@ from crm.models import (
     RelationshipType,
     sort_key,
 )
-from crm.phones import normalize_phone
 
 # fmt: off
 FIRST_NAMES = [
@@ -167,21 +166,24 @@ class Command(BaseCommand):
                     self.serial += rnd.randrange(1, 13)
                     label = rnd.choice([Phone.Label.MOBILE, Phone.Label.HOME, Phone.Label.OTHER])
                 wanted.append((contact, number, label))
-        by_digits = {normalize_phone(n): Phone(number=n, label=lbl) for _, n, lbl in wanted}
-        for digits, phone in by_digits.items():
-            phone.digits = digits
+        # Each number parsed once (an office line recurs), keyed as the site keys it.
+        typed = {}
+        for _, number, label in wanted:
+            if number not in typed:
+                typed[number] = Phone.typed(number, label=label)
+        by_key = {phone.digits: phone for phone in typed.values()}
         # Numbers that exist already (a second run, an office line) are linked,
         # not copied: on conflict the row is "updated" to itself, which returns
         # its primary key without looking the numbers up again.
         phones = Phone.objects.bulk_create(
-            by_digits.values(),
+            by_key.values(),
             update_conflicts=True,
             unique_fields=["digits"],
             update_fields=["digits"],
             batch_size=1000,
         )
         ids = {phone.digits: phone.pk for phone in phones}
-        pairs = {(contact.pk, ids[normalize_phone(number)]) for contact, number, _ in wanted}
+        pairs = {(contact.pk, ids[typed[number].digits]) for contact, number, _ in wanted}
         PhoneLink = Contact.phones.through
         PhoneLink.objects.bulk_create(
             [PhoneLink(contact_id=c, phone_id=p) for c, p in sorted(pairs)], batch_size=1000

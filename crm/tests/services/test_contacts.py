@@ -53,3 +53,17 @@ def test_delete_page_asks_then_deletes(logged_in_client):
     assert response.redirect_chain[-1][0] == reverse("crm:contact_list")
     assert "Contact deleted: Ada Lovelace." in response.content.decode()
     assert not Contact.objects.exists() and not Phone.objects.exists()
+
+
+def test_phone_link_or_create_links_the_same_number_in_another_format():
+    first = phone_link_or_create(number="+1 (200) 000-0682", label="office")
+    for number in ["200 000 0682", "(200) 000-0682", "+1-200-000-0682"]:
+        assert phone_link_or_create(number=number, label="mobile").pk == first.pk
+    assert Phone.objects.get().number == "+1 (200) 000-0682"
+
+
+def test_contact_save_keeps_a_number_retyped_in_another_format_as_typed():
+    ada = make_contact("Ada Lovelace", phones=["200 000 0682"])
+    phone = ada.phones.get()
+    contact_save(contact=ada, phones=[("+1 (200) 000-0682", "mobile")], addresses=[])
+    assert list(ada.phones.values_list("pk", "number")) == [(phone.pk, "+1 (200) 000-0682")]

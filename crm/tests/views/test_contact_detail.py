@@ -69,3 +69,14 @@ def test_phone_links_dial_the_number_in_e164_form(logged_in_client, settings):
     settings.CRM_PHONE_REGION = "FR"
     page = logged_in_client.get(make_contact("Bob", phones=["06 12 34 56 79"]).get_absolute_url())
     assert 'href="tel:+33612345679"' in page.content.decode()
+
+
+def test_a_normalised_number_is_shown_as_typed_and_in_international_format(logged_in_client):
+    ada = make_contact("Ada Lovelace", phones=["(200) 000-0682", "+33 6 12 34 56 78", "1234"])
+    page = logged_in_client.get(ada.get_absolute_url()).content.decode()
+    assert ">(200) 000-0682</a>" in page
+    assert '<span class="phone-international muted">+1 200-000-0682</span>' in page
+    # Typed in international format already, or not normalised: shown once.
+    assert page.count("+33 6 12 34 56 78") == 1
+    assert ">1234</a>" in page
+    assert page.count("phone-international") == 1

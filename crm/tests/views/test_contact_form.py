@@ -97,7 +97,23 @@ def test_the_same_number_twice_is_an_error(logged_in_client):
         NEW, form_data(phones=[("555 0100", "mobile"), ("(555) 01-00", "office")])
     )
     assert "555 0100 is in the list already." in response.content.decode()
+
+
+def test_one_number_in_two_formats_is_the_same_number_twice(logged_in_client):
+    phones = [("+1 (200) 000-0682", "mobile"), ("200 000 0682", "office")]
+    response = logged_in_client.post(NEW, form_data(phones=phones))
+    assert "+1 (200) 000-0682 is in the list already." in response.content.decode()
     assert not Contact.objects.exists()
+
+
+def test_a_number_in_national_format_links_the_international_one(logged_in_client, settings):
+    settings.CRM_PHONE_REGION = "FR"
+    charles = make_contact("Charles Babbage", phones=["+33 6 12 34 56 78"])
+    response = logged_in_client.post(NEW, form_data(phones=[("06 12 34 56 78", "mobile")]))
+    ada = Contact.objects.get(name="Ada Lovelace")
+    assert response.url == ada.get_absolute_url()
+    assert list(ada.phones.all()) == list(charles.phones.all())
+    assert Phone.objects.get().number == "+33 6 12 34 56 78"
 
 
 def test_add_a_row_without_javascript_keeps_what_was_typed(logged_in_client):

@@ -99,6 +99,36 @@ def test_search_finds_a_phone_whatever_the_punctuation(logged_in_client, query):
     assert names(response) == ["Ada Lovelace"]
 
 
+@pytest.mark.parametrize(
+    ("region", "query", "found"),
+    [
+        ("FR", "0612345678", "Ada Lovelace"),
+        ("FR", "06 12 34 56 78", "Ada Lovelace"),
+        ("US", "+33 6 12 34 56 78", "Ada Lovelace"),
+        ("US", "(200) 000-0682", "Charles Babbage"),
+        ("US", "1-200-000-0682", "Charles Babbage"),
+        # Partial numbers still match on digits.
+        ("US", "0682", "Charles Babbage"),
+        ("FR", "12 34 56", "Ada Lovelace"),
+    ],
+)
+def test_search_by_a_national_format_finds_an_international_number(
+    logged_in_client, settings, region, query, found
+):
+    settings.CRM_PHONE_REGION = region
+    make_contact("Ada Lovelace", phones=["+33 6 12 34 56 78"])
+    make_contact("Charles Babbage", phones=["+1 (200) 000-0682"])
+    make_contact("Grace Hopper", phones=["777 0000"])
+    assert names(logged_in_client.get(LIST, {"q": query})) == [found]
+
+
+def test_search_by_a_french_national_format_outside_france_finds_no_french_number(
+    logged_in_client,
+):
+    make_contact("Ada Lovelace", phones=["+33 6 12 34 56 78"])
+    assert names(logged_in_client.get(LIST, {"q": "0612345678"})) == []
+
+
 @pytest.mark.parametrize("query", ["ada", "LOVELACE", "analytical.org", "lond", "oV"])
 def test_search_by_name_email_or_city_ignores_case(logged_in_client, query):
     make_contact("Ada Lovelace", email="ada@analytical.org", addresses=["London"])

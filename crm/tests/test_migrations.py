@@ -1,0 +1,74 @@
+"""Migrations that change data, run from the schema before them."""
+
+import importlib
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+BEFORE = [("crm", "0005_phone_number_validator")]
+AFTER = [("crm", "0006_phone_e164")]
+
+
+@pytest.fixture
+def migrate():
+    """Return a function migrating to ``targets`` and returning that state's apps."""
+    executor = MigrationExecutor(connection)
+    leaves = executor.loader.graph.leaf_nodes()
+
+    def migrate(targets):
+        executor.loader.build_graph()
+        executor.migrate(targets)
+        return executor.loader.project_state(targets).apps
+
+    yield migrate
+    migrate(leaves)  # Leave the schema as the other tests expect it, even after a failure.
+
+
+@pytest.mark.django_db(transaction=True)
+def test_phones_are_rekeyed_and_those_that_become_equal_merged(migrate, monkeypatch):
+    # Batches of two, so that merges happen across batches too.
+    monkeypatch.setattr(importlib.import_module("crm.migrations.0006_phone_e164"), "BATCH", 2)
+    apps = migrate(BEFORE)
+    Phone = apps.get_model("crm", "Phone")
+    Contact = apps.get_model("crm", "Contact")
+
+    def phone(number):
+        # The rule before: the key is the digits as typed.
+        return Phone.objects.create(number=number, digits="".join(filter(str.isdigit, number)))
+
+    # Three spellings of one number (the second holds the new key already),
+    # two of another (neither does), two of a French one, and an extension.
+    national, intl, dialed = (
+        phone("200 000 0682"),
+        phone("+1 (200) 000-0682"),
+        phone("011 1 200 000 0682"),
+    )
+    other, other_dialed = phone("(200) 000-0683"), phone("011 1 200 000 0683")
+    french_dialed, french = phone("011 33 6 12 34 56 78"), phone("+33 6 12 34 56 78")
+    extension = phone("1234")
+    ada, bob, eve = (
+        Contact.objects.create(name=n, sort_name=n.lower()) for n in ["Ada", "Bob", "Eve"]
+    )
+    ada.phones.add(national, intl, dialed, extension)  # One number thrice: one link left.
+    bob.phones.add(dialed, other_dialed, french_dialed)
+    eve.phones.add(national, other, french)
+
+    apps = migrate(AFTER)
+    Phone = apps.get_model("crm", "Phone")
+    Contact = apps.get_model("crm", "Contact")
+
+    assert {p.pk: (p.number, p.digits, p.e164) for p in Phone.objects.all()} == {
+        intl.pk: ("+1 (200) 000-0682", "12000000682", "+12000000682"),
+        other.pk: ("(200) 000-0683", "12000000683", "+12000000683"),
+        french.pk: ("+33 6 12 34 56 78", "33612345678", "+33612345678"),
+        extension.pk: ("1234", "1234", ""),
+    }
+
+    def phones_of(name):
+        return set(Contact.objects.get(name=name).phones.values_list("pk", flat=True))
+
+    assert phones_of("Ada") == {intl.pk, extension.pk}
+    assert phones_of("Bob") == {intl.pk, other.pk, french.pk}
+    assert phones_of("Eve") == {intl.pk, other.pk, french.pk}
+    assert Contact.phones.through.objects.count() == 8
