@@ -113,27 +113,30 @@ def possible_duplicates(
     it an office or fax line. By name, at most MAX_MATCHES of each kind.
 
     Two queries whatever the number of phones or matches: the contacts by
-    email or name (their indexes), then the phone links by key (the unique
-    index on ``Phone.digits``).
+    name or email (a bitmap OR of the ``sort_name`` index and, on
+    PostgreSQL, the trigram index on ``UPPER(email)``, which serves equality
+    too), then the phone links by key (the unique index on ``Phone.digits``).
     """
     found = {}
 
     def add(contact, reason):
         found.setdefault(contact.pk, Match(contact)).reasons.append(reason)
 
-    same = Q(sort_name=sort_key(name))
-    if email:
-        same |= Q(email__iexact=email)
-    contacts = Contact.objects.filter(same).exclude(pk=exclude).order_by("sort_name", "pk")
+    name_key = sort_key(name)
+    same = Q(sort_name=name_key) | (Q(email__iexact=email) if email else Q())
+    # Not "exclude(pk=None)": its "id IS NOT NULL" would steer PostgreSQL off the indexes.
+    others = Q() if exclude is None else ~Q(pk=exclude)
+    contacts = Contact.objects.filter(same, others).order_by("sort_name", "pk")
     for contact in contacts[: 2 * MAX_MATCHES]:
         if email and contact.email.casefold() == email.casefold():
             add(contact, f"Same email: {contact.email}")
-        if contact.sort_name == sort_key(name):
+        if contact.sort_name == name_key:
             add(contact, f"Same name: {contact.name}")
 
     keys = {phone_key(number) for number, label in phones if label not in SHARED_LINES}
     if keys:
-        links = _personal_links().filter(phone__digits__in=keys).exclude(contact_id=exclude)
+        others = Q() if exclude is None else ~Q(contact_id=exclude)
+        links = _personal_links().filter(others, phone__digits__in=keys)
         links = links.select_related("contact", "phone").order_by("contact__sort_name", "pk")
         for link in links[:MAX_MATCHES]:
             add(link.contact, f"Same phone: {link.phone.number}")
