@@ -1,5 +1,7 @@
 """The contact book: contacts, their phones and addresses, and relationships."""
 
+import unicodedata
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -12,8 +14,14 @@ from .queries.contacts import ContactQuerySet
 
 
 def sort_key(name):
-    """Return the key contacts are listed by: the name, case-folded and trimmed."""
-    return " ".join((name or "").split()).casefold()
+    """
+    Return the key contacts are listed and matched as duplicates by: the name,
+    case-folded, without accents (NFKD, combining marks dropped), and with
+    single spaces, so "  Adá  COSTA" is "ada costa".
+    """
+    decomposed = unicodedata.normalize("NFKD", (name or "").casefold())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.split())
 
 
 class Phone(models.Model):

@@ -4,6 +4,7 @@ from django import forms
 
 from ..models import ADDRESS_FIELDS, Address, Contact, Phone
 from ..phones import phone_key, validate_phone_number
+from ..queries.duplicates import possible_duplicates
 from ..services.contacts import contact_save
 
 MAX_ROWS = 20
@@ -127,13 +128,25 @@ class ContactEditor:
         valid = [self.form.is_valid(), self.phones.is_valid(), self.addresses.is_valid()]
         return all(valid)
 
-    def save(self):
-        """Save the contact with its rows; return the newly linked shared phones."""
-        phones = [
+    def _typed_phones(self):
+        return [
             (form.cleaned_data["number"], form.cleaned_data["label"])
             for form in self.phones.forms
             if form.cleaned_data.get("number") and form not in self.phones.deleted_forms
         ]
+
+    def possible_duplicates(self):
+        """Return the other contacts that the valid, typed contact looks like."""
+        return possible_duplicates(
+            name=self.form.cleaned_data["name"],
+            email=self.form.cleaned_data["email"],
+            phones=self._typed_phones(),
+            exclude=self.contact.pk,
+        )
+
+    def save(self):
+        """Save the contact with its rows; return the newly linked shared phones."""
+        phones = self._typed_phones()
         addresses = [
             form.cleaned_data
             for form in self.addresses.forms

@@ -72,3 +72,28 @@ def test_phones_are_rekeyed_and_those_that_become_equal_merged(migrate, monkeypa
     assert phones_of("Bob") == {intl.pk, other.pk, french.pk}
     assert phones_of("Eve") == {intl.pk, other.pk, french.pk}
     assert Contact.phones.through.objects.count() == 8
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sort_names_are_recomputed_without_accents(migrate, monkeypatch):
+    monkeypatch.setattr(
+        importlib.import_module("crm.migrations.0007_contact_sort_name_without_accents"), "BATCH", 2
+    )
+    apps = migrate([("crm", "0006_phone_e164")])
+    Contact = apps.get_model("crm", "Contact")
+    # The rule before: case-folded, single spaces, accents kept.
+    for name in ["Adá Costa", "Bob", "Élodie  Müller", "Zoë"]:
+        Contact.objects.create(name=name, sort_name=" ".join(name.split()).casefold())
+
+    apps = migrate([("crm", "0007_contact_sort_name_without_accents")])
+    Contact = apps.get_model("crm", "Contact")
+    assert list(Contact.objects.order_by("sort_name").values_list("sort_name", flat=True)) == [
+        "ada costa",
+        "bob",
+        "elodie muller",
+        "zoe",
+    ]
+
+    apps = migrate([("crm", "0006_phone_e164")])
+    Contact = apps.get_model("crm", "Contact")
+    assert Contact.objects.get(name="Zoë").sort_name == "zoë"

@@ -79,6 +79,11 @@ def test_phone_key_and_sort_name_are_derived_on_save():
     assert contact.sort_name == "grace hopper"
 
 
+def test_sort_name_ignores_accents():
+    assert make_contact("  Adá  COSTA").sort_name == "ada costa"
+    assert make_contact("Élodie Müller").sort_name == "elodie muller"
+
+
 def test_a_phone_can_be_shared_by_several_contacts():
     office = Phone.objects.create(number="555 0100", label=Phone.Label.OFFICE)
     ada, charles = make_contact(), make_contact("Charles Babbage")

@@ -71,6 +71,10 @@ def _edit(request, contact=None):
     if "add" in request.POST:
         editor = editor.add_row(request.POST["add"])
     elif editor.is_valid():
+        # Nothing is saved while it looks like another contact, until "Save anyway".
+        matches = [] if "confirm_duplicate" in request.POST else editor.possible_duplicates()
+        if matches:
+            return render(request, "crm/contact_form.html", {"editor": editor, "matches": matches})
         try:
             shared = editor.save()
         except ContactBookError as exc:

@@ -1,0 +1,120 @@
+"""The contact form warns before saving a contact that looks like another one."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from crm.models import Contact
+from crm.tests.factories import make_contact
+from crm.tests.views.test_contact_form import NEW, form_data
+
+pytestmark = pytest.mark.django_db
+
+
+def warned(response):
+    """Return the page when it is the duplicate warning (nothing saved), else None."""
+    page = response.content.decode()
+    return page if response.status_code == 200 and "Save anyway" in page else None
+
+
+def test_an_existing_email_is_shown_and_nothing_is_saved(logged_in_client):
+    ada = make_contact("Ada Costa", email="ada@example.org")
+    data = form_data("Ada C.", email="ADA@example.org", phones=[("555 0100", "mobile")])
+    page = warned(logged_in_client.post(NEW, data))
+    assert page is not None
+    assert "Same email: ada@example.org" in page
+    assert f'href="{ada.get_absolute_url()}"' in page
+    assert 'name="confirm_duplicate" value="1"' in page
+    assert "/merge/" not in page  # Nothing to merge before the contact exists.
+    # Everything typed is kept.
+    assert 'value="Ada C."' in page and 'value="ADA@example.org"' in page
+    assert 'value="555 0100"' in page
+    assert list(Contact.objects.all()) == [ada]
+
+
+def test_save_anyway_saves(logged_in_client, messages_of):
+    make_contact("Ada Costa", email="ada@example.org", phones=["555 0100"])
+    data = form_data("Ada Costa", email="ada@example.org", phones=[("555 0100", "mobile")])
+    assert warned(logged_in_client.post(NEW, data)) is not None
+    data["confirm_duplicate"] = "1"
+    response = logged_in_client.post(NEW, data, follow=True)
+    assert "Contact saved." in messages_of(response)
+    assert Contact.objects.filter(name="Ada Costa").count() == 2
+
+
+def test_the_same_number_typed_differently_matches(logged_in_client, settings):
+    settings.CRM_PHONE_REGION = "FR"
+    make_contact("Ada Costa", phones=["+33 6 12 34 56 78"])
+    page = warned(logged_in_client.post(NEW, form_data("Bob", phones=[("06.12.34.56.78", "home")])))
+    assert page is not None and "Same phone: +33 6 12 34 56 78" in page
+    assert Contact.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("theirs", "mine", "matches"),
+    [("mobile", "home", True), ("office", "mobile", False), ("mobile", "fax", False)],
+)
+def test_an_office_or_fax_line_does_not_match(logged_in_client, theirs, mine, matches):
+    make_contact("Ada Costa", phones=[("555 0100", theirs)])
+    response = logged_in_client.post(NEW, form_data("Bob", phones=[("(555) 01-00", mine)]))
+    assert bool(warned(response)) is matches
+    assert Contact.objects.count() == (1 if matches else 2)
+
+
+@pytest.mark.parametrize("typed", ["ada costa", "  ADA   Costa ", "Adá Cóstà"])
+def test_a_name_differing_only_by_case_spacing_or_accents_matches(logged_in_client, typed):
+    make_contact("Ada Costa")
+    page = warned(logged_in_client.post(NEW, form_data(typed)))
+    assert page is not None and "Same name: Ada Costa" in page
+    assert Contact.objects.count() == 1
+
+
+def test_editing_a_contact_does_not_match_itself(logged_in_client):
+    ada = make_contact("Ada Costa", email="ada@example.org", phones=["555 0100"])
+    make_contact("Bob", phones=["555 0100"])
+    data = form_data("Ada Costa", email="ada@example.org", phones=[("555 0100", "mobile")])
+    edit = reverse("crm:contact_edit", args=[ada.pk])
+    page = warned(logged_in_client.post(edit, data))
+    assert page is not None
+    assert "Same phone: 555 0100" in page
+    assert "Same email" not in page and "Same name" not in page
+    panel = page.split('id="h-duplicates"')[1].split("</section>")[0]
+    assert f'href="{ada.get_absolute_url()}"' not in panel
+
+
+def test_editing_offers_to_merge_with_the_match(logged_in_client):
+    ada = make_contact("Ada Costa", email="ada@example.org")
+    other = make_contact("A. Costa")
+    edit = reverse("crm:contact_edit", args=[other.pk])
+    page = warned(logged_in_client.post(edit, form_data("A. Costa", email="ada@example.org")))
+    assert page is not None
+    assert f'href="{reverse("crm:contact_merge", args=[ada.pk, other.pk])}"' in page
+    assert Contact.objects.get(pk=other.pk).email == ""
+
+
+def test_no_match_saves_with_one_post(logged_in_client):
+    make_contact("Ada Costa", email="ada@example.org", phones=["555 0100"])
+    data = form_data("Grace Hopper", email="grace@example.org", phones=[("555 0199", "mobile")])
+    response = logged_in_client.post(NEW, data)
+    assert response.status_code == 302
+    assert Contact.objects.count() == 2
+
+
+def _queries_of_a_warning(client, matches):
+    for i in range(matches):
+        make_contact(
+            f"Person {i}", email=f"p{i}@example.org", phones=[f"555 01{i:02}", f"555 02{i:02}"]
+        )
+    phones = [(f"555 01{i:02}", "mobile") for i in range(matches)]
+    phones += [(f"555 02{i:02}", "home") for i in range(matches)]
+    data = form_data("Person 0", email="p0@example.org", phones=phones)
+    with CaptureQueriesContext(connection) as captured:
+        assert warned(client.post(NEW, data)) is not None
+    return len(captured)
+
+
+def test_the_check_costs_the_same_whatever_the_number_of_phones_and_matches(logged_in_client):
+    one = _queries_of_a_warning(logged_in_client, 1)
+    Contact.objects.all().delete()
+    assert _queries_of_a_warning(logged_in_client, 6) == one
