@@ -5,7 +5,7 @@ Three grouped queries, each one pass over an indexed column, find contacts
 with the same email (ignoring case), the same name (as listed: case-folded,
 spacing ignored), or the same phone number (phones are stored once per
 normalized number, so contacts with the same number share one Phone row).
-Office and fax lines are left out: colleagues share them on purpose.
+Links labelled office or fax are left out: colleagues share those lines on purpose.
 """
 
 from dataclasses import dataclass, field
@@ -50,7 +50,7 @@ def duplicate_groups(*, limit: int = MAX_GROUPS) -> list[DuplicateGroup]:
         add(contacts, f"Same email: {email}")
     for _, contacts in _sharing(Contact.objects.all(), F("sort_name"), limit):
         add(contacts, f"Same name: {contacts[0].name}")
-    links = Contact.phones.through.objects.exclude(phone__label__in=SHARED_LINES)
+    links = Contact.phones.through.objects.exclude(label__in=SHARED_LINES)
     for _, rows in _sharing(links.select_related("contact", "phone"), F("phone"), limit):
         add([row.contact for row in rows], f"Same phone: {rows[0].phone.number}")
 
