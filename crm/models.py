@@ -48,8 +48,6 @@ class Phone(models.Model):
         help_text="The number in E.164 form; empty when it is not normalised "
         "(an extension, a short code): it is kept as typed.",
     )
-    # Superseded by each contact's ContactPhone.label (crm.0007); to be dropped.
-    label = models.CharField(max_length=10, choices=Label.choices, default=Label.MOBILE)
 
     class Meta:
         ordering = ["digits"]
@@ -143,8 +141,6 @@ class Address(models.Model):
         WORK = "work", "Work"
         OTHER = "other", "Other"
 
-    # Superseded by each contact's ContactAddress.label (crm.0007); to be dropped.
-    label = models.CharField(max_length=10, choices=Label.choices, default=Label.HOME)
     street = models.CharField(max_length=200, blank=True)
     city = models.CharField(max_length=100, blank=True)
     region = models.CharField(max_length=100, blank=True)
@@ -265,7 +261,9 @@ class ContactPhone(models.Model):
         # The table Django made for the plain many-to-many: crm.0007 kept its rows.
         db_table = "crm_contact_phones"
         verbose_name = "phone"
-        unique_together = [("contact", "phone")]
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "phone"], name="crm_contactphone_unique"),
+        ]
 
     def __str__(self):
         return f"{self.phone} ({self.get_label_display()})"
@@ -284,7 +282,11 @@ class ContactAddress(models.Model):
         db_table = "crm_contact_addresses"
         verbose_name = "address"
         verbose_name_plural = "addresses"
-        unique_together = [("contact", "address")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact", "address"], name="crm_contactaddress_unique"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.address} ({self.get_label_display()})"

@@ -6,7 +6,8 @@ The many-to-many tables Django made for ``Contact.phones`` and
 ``ContactAddress`` with their tables and rows as they are (only the state
 changes); each link then gets a label, copied from its phone or address in
 primary-key batches of links, as one UPDATE a batch on PostgreSQL and SQLite
-alike. Reversing gives each row the label of its first link.
+alike. crm.0008 drops the labels of the shared rows. Reversing gives each row
+the label of its first link.
 """
 
 import django.db.models.deletion
@@ -74,7 +75,7 @@ def link_model(name, target, table, **options):
                 ),
             ),
         ],
-        # As Django made it.
+        # As Django made it; crm.0008 turns it into a named constraint.
         options={"db_table": table, "unique_together": {("contact", target)}, **options},
     )
 

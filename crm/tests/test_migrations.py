@@ -97,7 +97,7 @@ def test_each_link_gets_the_label_its_shared_row_had(migrate, monkeypatch):
     rows = Contact.phones.through.objects.values_list("pk", "contact_id", "phone_id")
     before = set(rows)
 
-    apps = migrate([("crm", "0007_contact_links")])
+    apps = migrate([("crm", "0008_shared_rows_drop_labels")])
     ContactPhone = apps.get_model("crm", "ContactPhone")
     ContactAddress = apps.get_model("crm", "ContactAddress")
 
