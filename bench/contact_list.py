@@ -171,9 +171,11 @@ def _reference_page(request, contacts, decorate):
     return _render_list(request, paginator, page, query=query)
 
 
-def _decorate(contact, phones, addresses):
+def _decorate(contact, phone_links, addresses):
+    # The label is the contact's, on its link to the phone.
     contact.phone_rows = [
-        {"number": p.number, "label_display": p.get_label_display()} for p in phones
+        {"number": link.phone.number, "label_display": link.get_label_display()}
+        for link in phone_links
     ]
     contact.address_rows = [{"city": a.city} for a in addresses]
     contact.city = next((a.city for a in addresses if a.city), "")
@@ -184,21 +186,23 @@ def naive_list(request):
     from crm.models import Contact
 
     def decorate(contact):
-        _decorate(contact, list(contact.phones.all()), list(contact.addresses.all()))
+        links = contact.phone_links.select_related("phone")
+        _decorate(contact, list(links), list(contact.addresses.all()))
 
     return _reference_page(request, Contact.objects.all(), decorate)
 
 
 def prefetch_list(request):
     """The page with ``prefetch_related``: one more query per relation."""
-    from crm.models import Contact
+    from django.db.models import Prefetch
+
+    from crm.models import Contact, ContactPhone
 
     def decorate(contact):
-        _decorate(contact, contact.phones.all(), contact.addresses.all())
+        _decorate(contact, contact.phone_links.all(), contact.addresses.all())
 
-    return _reference_page(
-        request, Contact.objects.prefetch_related("phones", "addresses"), decorate
-    )
+    links = Prefetch("phone_links", queryset=ContactPhone.objects.select_related("phone"))
+    return _reference_page(request, Contact.objects.prefetch_related(links, "addresses"), decorate)
 
 
 def bare_page(request):

@@ -2,7 +2,15 @@ from django.contrib import admin
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
-from .models import Address, Contact, ContactRelationship, Phone, RelationshipType
+from .models import (
+    Address,
+    Contact,
+    ContactAddress,
+    ContactPhone,
+    ContactRelationship,
+    Phone,
+    RelationshipType,
+)
 from .services.locks import phones_locked
 
 
@@ -17,17 +25,19 @@ def count_of(through, field):
 
 
 class PhoneInline(admin.TabularInline):
-    model = Contact.phones.through
-    verbose_name = "phone"
-    verbose_name_plural = "phones"
+    """The contact's phones, each with this contact's label (on the link)."""
+
+    model = ContactPhone
+    fields = ["phone", "label"]
     autocomplete_fields = ["phone"]
     extra = 0
 
 
 class AddressInline(admin.TabularInline):
-    model = Contact.addresses.through
-    verbose_name = "address"
-    verbose_name_plural = "addresses"
+    """The contact's addresses, each with this contact's label (on the link)."""
+
+    model = ContactAddress
+    fields = ["address", "label"]
     autocomplete_fields = ["address"]
     extra = 0
 
@@ -84,8 +94,7 @@ class ContactAdmin(admin.ModelAdmin):
 
 @admin.register(Phone)
 class PhoneAdmin(admin.ModelAdmin):
-    list_display = ["number", "e164", "digits", "label", "contact_count"]
-    list_filter = ["label"]
+    list_display = ["number", "e164", "digits", "contact_count"]
     search_fields = ["number", "digits"]
     readonly_fields = ["e164", "digits"]
     show_full_result_count = False
@@ -112,8 +121,8 @@ class PhoneAdmin(admin.ModelAdmin):
 
 @admin.register(Address)
 class AddressAdmin(admin.ModelAdmin):
-    list_display = ["street", "postal_code", "city", "region", "country", "label"]
-    list_filter = ["label", "country"]
+    list_display = ["street", "postal_code", "city", "region", "country"]
+    list_filter = ["country"]
     search_fields = ["street", "city", "postal_code", "region", "country"]
     show_full_result_count = False
 

@@ -25,7 +25,12 @@ def sort_key(name):
 
 
 class Phone(models.Model):
-    """A phone number, shareable by several contacts (an office line)."""
+    """
+    A phone number, shareable by several contacts (an office line).
+
+    What the number is to a contact (its label) belongs to the contact's link,
+    ``ContactPhone``: one office line can be "Office" for one and "Work" for another.
+    """
 
     class Label(models.TextChoices):
         MOBILE = "mobile", "Mobile"
@@ -51,7 +56,6 @@ class Phone(models.Model):
         help_text="The number in E.164 form; empty when it is not normalised "
         "(an extension, a short code): it is kept as typed.",
     )
-    label = models.CharField(max_length=10, choices=Label.choices, default=Label.MOBILE)
 
     class Meta:
         ordering = ["digits"]
@@ -122,9 +126,10 @@ class Phone(models.Model):
             raise ValidationError(errors) from None
 
 
-# The parts of an address in the order one line shows them, and what a user edits.
+# The parts of an address in the order one line shows them, and what a user edits
+# (the label is the contact's, on its link: ContactAddress).
 ADDRESS_LINE = ("street", "postal_code", "city", "region", "country")
-ADDRESS_FIELDS = ("label", "street", "city", "region", "postal_code", "country")
+ADDRESS_FIELDS = ("street", "city", "region", "postal_code", "country")
 
 
 def address_line(parts):
@@ -133,14 +138,17 @@ def address_line(parts):
 
 
 class Address(models.Model):
-    """A postal address, shareable by several contacts (an office building)."""
+    """
+    A postal address, shareable by several contacts (an office building).
+
+    Its label is each contact's own, on the link: ``ContactAddress``.
+    """
 
     class Label(models.TextChoices):
         HOME = "home", "Home"
         WORK = "work", "Work"
         OTHER = "other", "Other"
 
-    label = models.CharField(max_length=10, choices=Label.choices, default=Label.HOME)
     street = models.CharField(max_length=200, blank=True)
     city = models.CharField(max_length=100, blank=True)
     region = models.CharField(max_length=100, blank=True)
@@ -215,8 +223,12 @@ class Contact(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
-    phones = models.ManyToManyField(Phone, blank=True, related_name="contacts")
-    addresses = models.ManyToManyField(Address, blank=True, related_name="contacts")
+    phones = models.ManyToManyField(
+        Phone, through="ContactPhone", blank=True, related_name="contacts"
+    )
+    addresses = models.ManyToManyField(
+        Address, through="ContactAddress", blank=True, related_name="contacts"
+    )
     contacts = RelatedContactsField(
         "self", through="ContactRelationship", symmetrical=True, blank=True
     )
@@ -244,6 +256,48 @@ class Contact(models.Model):
 
     def get_absolute_url(self):
         return reverse("crm:contact_detail", args=[self.pk])
+
+
+class ContactPhone(models.Model):
+    """A contact's link to a phone, with what the number is to that contact."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="phone_links")
+    phone = models.ForeignKey(Phone, on_delete=models.CASCADE, related_name="+")
+    label = models.CharField(max_length=10, choices=Phone.Label.choices, default=Phone.Label.MOBILE)
+
+    class Meta:
+        # The table Django made for the plain many-to-many: crm.0008 kept its rows.
+        db_table = "crm_contact_phones"
+        verbose_name = "phone"
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "phone"], name="crm_contactphone_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.phone} ({self.get_label_display()})"
+
+
+class ContactAddress(models.Model):
+    """A contact's link to an address, with what the address is to that contact."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="address_links")
+    address = models.ForeignKey(Address, on_delete=models.CASCADE, related_name="+")
+    label = models.CharField(
+        max_length=10, choices=Address.Label.choices, default=Address.Label.HOME
+    )
+
+    class Meta:
+        db_table = "crm_contact_addresses"
+        verbose_name = "address"
+        verbose_name_plural = "addresses"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact", "address"], name="crm_contactaddress_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.address} ({self.get_label_display()})"
 
 
 class ContactRelationship(models.Model):

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from ..models import ADDRESS_FIELDS, Address, Contact, Phone
+from ..models import ADDRESS_FIELDS, Address, Contact, ContactAddress, ContactPhone, Phone
 from ..phones import phone_key, validate_phone_number
 from ..queries.duplicates import possible_duplicates
 from ..services.contacts import contact_save
@@ -28,7 +28,7 @@ class PhoneForm(forms.Form):
     number = Phone._meta.get_field("number").formfield(
         required=False, widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"})
     )
-    label = Phone._meta.get_field("label").formfield()
+    label = ContactPhone._meta.get_field("label").formfield()  # this contact's, on its link
 
     def clean_number(self):
         number = " ".join(self.cleaned_data["number"].split())
@@ -41,13 +41,14 @@ class AddressForm(forms.ModelForm):
     """One address row; a row left empty is ignored. ``id`` names the row being changed."""
 
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    label = ContactAddress._meta.get_field("label").formfield()  # this contact's, on its link
 
     class Meta:
         model = Address
-        fields = ADDRESS_FIELDS
+        fields = ["label", *ADDRESS_FIELDS]
 
     def is_blank(self):
-        return not any(self.cleaned_data.get(f) for f in ADDRESS_FIELDS if f != "label")
+        return not any(self.cleaned_data.get(f) for f in ADDRESS_FIELDS)
 
 
 class PhoneFormSet(forms.BaseFormSet):
@@ -105,6 +106,7 @@ class ContactEditor:
                 {
                     **{f: a[f] for f in ADDRESS_FIELDS},
                     "id": a["id"],
+                    "label": a["label"],
                     "shared_with": a["shared_with"],
                 }
                 for a in contact.address_rows

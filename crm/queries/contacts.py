@@ -104,7 +104,7 @@ class ContactQuerySet(models.QuerySet):
                 number="phone__number",
                 digits="phone__digits",
                 e164="phone__e164",
-                label="phone__label",
+                label="label",  # this contact's, on its link
             )
         )
 
@@ -115,7 +115,7 @@ class ContactQuerySet(models.QuerySet):
                 self.model.addresses.through,
                 "contact",
                 id="address_id",
-                label="address__label",
+                label="label",
                 street="address__street",
                 city="address__city",
                 region="address__region",

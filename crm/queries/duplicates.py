@@ -5,7 +5,7 @@ Three grouped queries, each one pass over an indexed column, find contacts
 with the same email (ignoring case), the same name (as listed: case-folded,
 spacing ignored), or the same phone number (phones are stored once per
 normalized number, so contacts with the same number share one Phone row).
-Office and fax lines are left out: colleagues share them on purpose.
+Links labelled office or fax are left out: colleagues share those lines on purpose.
 
 ``possible_duplicates()`` applies the same rules to one contact being
 typed, before it is saved.
@@ -28,8 +28,8 @@ SHARED_LINES = [Phone.Label.OFFICE, Phone.Label.FAX]
 
 
 def _personal_links():
-    """Return the links of contacts to their phones, office and fax lines left out."""
-    return Contact.phones.through.objects.exclude(phone__label__in=SHARED_LINES)
+    """Return the links of contacts to their phones, those labelled office or fax left out."""
+    return Contact.phones.through.objects.exclude(label__in=SHARED_LINES)
 
 
 @dataclass

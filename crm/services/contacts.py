@@ -4,30 +4,51 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from django.db.models import Count
 
-from ..models import ADDRESS_FIELDS, Address, Contact, Phone
+from ..models import ADDRESS_FIELDS, Address, Contact, ContactAddress, Phone
 from ..phones import phone_key
 from .locks import concurrent_change_guard, lock_contacts, phones_locked
 
 
 @phones_locked
-def phone_link_or_create(*, number: str, label: str) -> Phone:
+def phone_link_or_create(*, number: str) -> Phone:
     """
     Return the Phone with the key of ``number``, creating it when there is none.
 
     A number another contact already has links the same row (a shared office
-    line); an existing phone keeps its number and label. The phone table is
-    locked until the transaction ends, so the phone cannot be created twice,
-    nor deleted as unused before the caller links it.
+    line); an existing phone keeps its number. The phone table is locked
+    until the transaction ends, so the phone cannot be created twice, nor
+    deleted as unused before the caller links it.
     """
-    return _phone_for(number, label)
+    return _phone_for(number)
 
 
-def _phone_for(number: str, label: str) -> Phone:
+def _phone_for(number: str) -> Phone:
     """`phone_link_or_create` for a caller that holds ``phones_locked``."""
     phone = Phone.objects.filter(digits=phone_key(number)).first()
     if phone is None:
-        phone = Phone.objects.create(number=number, label=label)
+        phone = Phone.objects.create(number=number)
     return phone
+
+
+def _set_links(links, key: str, labels: Mapping[int, str]) -> None:
+    """
+    Make the contact's ``links`` (a related manager) exactly ``labels``: {row pk: label}.
+
+    A link kept keeps its row, so its place in the list; only its label changes.
+    """
+    existing = {getattr(link, key): link for link in links.all()}
+    if gone := set(existing) - set(labels):
+        links.filter(**{f"{key}__in": gone}).delete()
+    relabelled, new = [], []
+    for pk, label in labels.items():
+        link = existing.get(pk)
+        if link is None:
+            new.append(links.model(contact=links.instance, label=label, **{key: pk}))
+        elif link.label != label:
+            link.label = label
+            relabelled.append(link)
+    links.model.objects.bulk_update(relabelled, ["label"])
+    links.model.objects.bulk_create(new)
 
 
 def _delete_unused(model, pks: Iterable[int]) -> None:
@@ -53,9 +74,10 @@ def contact_save(
     ``addresses`` (dicts of address fields, with the ``id`` of one of the
     contact's addresses to change it, without to add a new one).
 
-    Phones and addresses no longer used by anyone are deleted. A phone only
-    this contact uses takes the number and label as typed; a shared one keeps
-    its own. Return the phones newly linked that other contacts have too.
+    Phones and addresses no longer used by anyone are deleted. Labels are
+    this contact's own, on its links. A phone only this contact uses takes
+    the number as typed; a shared one keeps its number. Return the phones
+    newly linked that other contacts have too.
     """
     is_new = contact.pk is None
     if not is_new:
@@ -74,36 +96,37 @@ def contact_save(
 
 def _save_phones(contact, phones, old_phones) -> list[Phone]:
     """Link exactly ``phones`` to ``contact``; return the new ones others have too."""
-    typed = {_phone_for(number, label).pk: (number, label) for number, label in phones}
-    contact.phones.set(list(typed))
+    typed = {_phone_for(number).pk: (number, label) for number, label in phones}
+    _set_links(contact.phone_links, "phone_id", {pk: label for pk, (_, label) in typed.items()})
     shared = []
     for phone in Phone.objects.filter(pk__in=list(typed)).annotate(users=Count("contacts")):
         if phone.users > 1:
             if phone.pk not in old_phones:
                 shared.append(phone)
-        elif (phone.number, phone.label) != typed[phone.pk]:
-            phone.number, phone.label = typed[phone.pk]
-            phone.save(update_fields=["number", "label"])
+        elif phone.number != typed[phone.pk][0]:
+            phone.number = typed[phone.pk][0]
+            phone.save(update_fields=["number"])
     _delete_unused(Phone, old_phones - set(typed))
     return sorted(shared, key=lambda phone: phone.digits)
 
 
 def _save_addresses(contact, addresses, old_addresses) -> None:
     """Link exactly ``addresses`` to ``contact``, changing or adding rows as typed."""
-    kept = []
+    kept = {}
     for row in addresses:
         values = {field: row.get(field) or "" for field in ADDRESS_FIELDS}
         address = old_addresses.get(row.get("id"))
         if address is None:
             address = Address.objects.create(**values)
         elif any(getattr(address, field) != value for field, value in values.items()):
-            # A shared address (an office building) changes for everyone using it.
+            # A shared address (an office building) changes for everyone using
+            # it; its label is this contact's alone.
             for field, value in values.items():
                 setattr(address, field, value)
             address.save()
-        kept.append(address)
-    contact.addresses.set(kept)
-    _delete_unused(Address, set(old_addresses) - {a.pk for a in kept})
+        kept[address.pk] = row.get("label") or ContactAddress.label.field.default
+    _set_links(contact.address_links, "address_id", kept)
+    _delete_unused(Address, set(old_addresses) - set(kept))
 
 
 @concurrent_change_guard

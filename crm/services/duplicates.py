@@ -28,7 +28,8 @@ def contact_merge(
     Merge ``duplicate`` into ``keep`` and delete ``duplicate``, in one transaction.
 
     ``keep`` takes ``name``, ``email`` and ``notes`` when given, and every
-    phone, address and relationship of ``duplicate``. A relationship between
+    phone, address and relationship of ``duplicate`` (each with the label it
+    had, keep's where both have it). A relationship between
     the two disappears (it would relate ``keep`` to itself); one to a contact
     both are related to keeps the types of both. Return the kept contact.
     Raise ContactGone when either was deleted, or merged, meanwhile.
@@ -39,8 +40,11 @@ def contact_merge(
     keep = Contact.objects.get(pk=keep.pk)
     duplicate = Contact.objects.get(pk=duplicate.pk)
 
-    keep.phones.add(*duplicate.phones.all())
-    keep.addresses.add(*duplicate.addresses.all())
+    # The duplicate's links move to keep with their labels, except to a phone
+    # or address keep has already: keep's link, and its label, wins.
+    for links, key in [("phone_links", "phone_id"), ("address_links", "address_id")]:
+        kept = getattr(keep, links).values(key)
+        getattr(duplicate, links).exclude(**{f"{key}__in": kept}).update(contact=keep)
 
     theirs, ours = rows_by_other(duplicate, keep), rows_by_other(keep, duplicate)
     for other, rows in theirs.items():

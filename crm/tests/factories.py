@@ -6,21 +6,26 @@ from crm.phones import phone_key
 
 def make_contact(name="Ada Lovelace", *, phones=(), addresses=(), **fields):
     """
-    Create a contact with ``phones`` and ``addresses`` (cities).
+    Create a contact with ``phones`` and ``addresses``.
 
     A phone is a Phone row, a number, or a (number, label) pair; a number whose
-    key another contact has links that phone, as the site does.
+    key another contact has links that phone, as the site does. An address is
+    a city (a new address there), an Address row, or an (either, label) pair.
+    A label is this contact's, on its link.
     """
     contact = Contact.objects.create(name=name, **fields)
     for phone in phones:
+        phone, label = phone if isinstance(phone, tuple) else (phone, Phone.Label.MOBILE)
         if not isinstance(phone, Phone):
-            number, label = (phone, Phone.Label.MOBILE) if isinstance(phone, str) else phone
             phone, _ = Phone.objects.get_or_create(
-                digits=phone_key(number), defaults={"number": number, "label": label}
+                digits=phone_key(phone), defaults={"number": phone}
             )
-        contact.phones.add(phone)
-    for city in addresses:
-        contact.addresses.add(Address.objects.create(city=city, street="1 Main Street"))
+        contact.phones.add(phone, through_defaults={"label": label})
+    for address in addresses:
+        address, label = address if isinstance(address, tuple) else (address, Address.Label.HOME)
+        if not isinstance(address, Address):
+            address = Address.objects.create(city=address, street="1 Main Street")
+        contact.addresses.add(address, through_defaults={"label": label})
     return contact
 
 
@@ -40,9 +45,7 @@ def make_contacts(count, *, phones_each=0, prefix="Person"):
     )
     if phones_each:
         numbers = [f"+1 (555) {i:04d}-{j:02d}" for i in range(count) for j in range(phones_each)]
-        phones = Phone.objects.bulk_create(
-            Phone.typed(n, label=Phone.Label.MOBILE) for n in numbers
-        )
+        phones = Phone.objects.bulk_create(Phone.typed(n) for n in numbers)
         Through = Contact.phones.through
         Through.objects.bulk_create(
             Through(contact=contact, phone=phones[i * phones_each + j])

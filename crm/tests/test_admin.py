@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from crm.models import Contact, ContactRelationship, Phone, RelationshipType
+from crm.models import Address, Contact, ContactRelationship, Phone, RelationshipType
 from crm.services.relationships import relationship_add
 
 from .factories import make_contact, make_contacts
@@ -83,7 +83,7 @@ def test_relationships_cannot_be_added_or_changed_one_row_at_a_time(admin_client
     [("/admin/crm/contact/", "phone_count"), ("/admin/crm/phone/", "contact_count")],
 )
 def test_counts_per_row_are_right_and_the_list_count_joins_nothing(admin_client, url, column):
-    shared = Phone.objects.create(number="555 0000", label=Phone.Label.OFFICE)
+    shared = Phone.objects.create(number="555 0000")
     make_contact("Two Phones", phones=[shared, "555 0001"])
     make_contact("One Phone", phones=[shared])
     make_contact("No Phone")
@@ -182,15 +182,15 @@ def test_admin_refuses_the_same_phone_or_address_twice_on_one_contact(admin_clie
     phone, address = ada.phones.get(), ada.addresses.get()
     url = f"/admin/crm/contact/{ada.pk}/change/"
     data = admin_form_data(admin_client, url)
-    inline_rows(data, "Contact_phones", {"phone": phone.pk})
+    inline_rows(data, "phone_links", {"phone": phone.pk})
     refused(admin_client, url, data)
     data = admin_form_data(admin_client, url)
-    inline_rows(data, "Contact_addresses", {"address": address.pk})
+    inline_rows(data, "address_links", {"address": address.pk})
     refused(admin_client, url, data)
 
     url = "/admin/crm/contact/add/"
     data = admin_form_data(admin_client, url, name="Charles Babbage")
-    inline_rows(data, "Contact_phones", {"phone": phone.pk}, {"phone": phone.pk})
+    inline_rows(data, "phone_links", {"phone": phone.pk}, {"phone": phone.pk})
     refused(admin_client, url, data)
     assert list(Contact.objects.all()) == [ada]
 
@@ -215,3 +215,18 @@ def test_admin_refuses_fields_longer_than_their_columns(admin_client):
     ]:
         fields = {"street": long} if "/address/" in url else {"name": long, "slug": "s"}
         refused(admin_client, url, admin_form_data(admin_client, url, **fields))
+
+
+def test_admin_edits_a_contacts_own_label_of_a_shared_phone_and_address(admin_client):
+    office = Address.objects.create(city="London")
+    ada = make_contact(phones=[("555 0100", "home")], addresses=[(office, "home")])
+    charles = make_contact("Charles Babbage", phones=["555 0100"], addresses=[office])
+    url = f"/admin/crm/contact/{ada.pk}/change/"
+    data = admin_form_data(
+        admin_client, url, **{"phone_links-0-label": "office", "address_links-0-label": "work"}
+    )
+    assert admin_client.post(url, data).status_code == 302
+    assert list(ada.phone_links.values_list("label", flat=True)) == ["office"]
+    assert list(ada.address_links.values_list("label", flat=True)) == ["work"]
+    assert list(charles.phone_links.values_list("label", flat=True)) == ["mobile"]
+    assert list(charles.address_links.values_list("label", flat=True)) == ["home"]

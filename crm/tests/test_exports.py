@@ -158,3 +158,25 @@ def test_csv_cells_read_back_as_they_were_written(logged_in_client):
     data = download(logged_in_client, reverse("crm:contact_export_csv")).decode()
     read = [exports.cell_text(row["Name"]) for row in csv.DictReader(io.StringIO(data))]
     assert sorted(read) == sorted(names)
+
+
+def test_exports_carry_each_contacts_own_label_of_a_shared_number(logged_in_client):
+    make_contact("Ada Lovelace", phones=[("555 0100", "home")])
+    make_contact("Charles Babbage", phones=[("(555) 01-00", "office")])
+    data = download(logged_in_client, reverse("crm:contact_export_csv")).decode()
+    phones = {row["Name"]: row["Phones"] for row in csv.DictReader(io.StringIO(data))}
+    assert phones == {"Ada Lovelace": "555 0100 (Home)", "Charles Babbage": "555 0100 (Office)"}
+    data = download(logged_in_client, reverse("crm:contact_export_vcf")).decode()
+    ada, charles = data.split("END:VCARD")[:2]
+    assert "TEL;VALUE=text;TYPE=home:555 0100" in ada
+    assert "TEL;VALUE=text;TYPE=work:555 0100" in charles
+
+
+def test_exports_carry_each_contacts_own_label_of_a_shared_address(logged_in_client):
+    office = Address.objects.create(street="1 Main Street", city="London")
+    make_contact("Ada Lovelace", addresses=[(office, "home")])
+    make_contact("Charles Babbage", addresses=[(office, "work")])
+    data = download(logged_in_client, reverse("crm:contact_export_vcf")).decode()
+    ada, charles = data.split("END:VCARD")[:2]
+    assert "ADR;TYPE=home:;;1 Main Street;London;;;" in ada
+    assert "ADR;TYPE=work:;;1 Main Street;London;;;" in charles

@@ -97,3 +97,61 @@ def test_sort_names_are_recomputed_without_accents(migrate, monkeypatch):
     apps = migrate([("crm", "0006_phone_e164")])
     Contact = apps.get_model("crm", "Contact")
     assert Contact.objects.get(name="Zoë").sort_name == "zoë"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_link_gets_the_label_its_shared_row_had(migrate, monkeypatch):
+    # Batches of two, so that links of one row fall in several batches.
+    monkeypatch.setattr(importlib.import_module("crm.migrations.0008_contact_links"), "BATCH", 2)
+    apps = migrate([("crm", "0007_contact_sort_name_without_accents")])
+    Phone, Address = apps.get_model("crm", "Phone"), apps.get_model("crm", "Address")
+    Contact = apps.get_model("crm", "Contact")
+    office = Phone.objects.create(number="555 0100", digits="5550100", label="office")
+    fax = Phone.objects.create(number="555 0101", digits="5550101", label="fax")
+    mobile = Phone.objects.create(number="555 0102", digits="5550102")  # the default label
+    building = Address.objects.create(city="London", label="work")
+    home = Address.objects.create(city="Paris", label="home")
+    ada, bob, eve = (
+        Contact.objects.create(name=n, sort_name=n.lower()) for n in ["Ada", "Bob", "Eve"]
+    )
+    ada.phones.add(office, mobile)
+    bob.phones.add(office, fax)
+    eve.phones.add(office, fax)
+    ada.addresses.add(building, home)
+    bob.addresses.add(building)
+    rows = Contact.phones.through.objects.values_list("pk", "contact_id", "phone_id")
+    before = set(rows)
+
+    apps = migrate([("crm", "0009_shared_rows_drop_labels")])
+    ContactPhone = apps.get_model("crm", "ContactPhone")
+    ContactAddress = apps.get_model("crm", "ContactAddress")
+
+    def links(Link, column):
+        rows = Link.objects.values_list("contact__name", column, "label")
+        return sorted(rows)
+
+    assert links(ContactPhone, "phone__number") == [
+        ("Ada", "555 0100", "office"),
+        ("Ada", "555 0102", "mobile"),
+        ("Bob", "555 0100", "office"),
+        ("Bob", "555 0101", "fax"),
+        ("Eve", "555 0100", "office"),
+        ("Eve", "555 0101", "fax"),
+    ]
+    assert links(ContactAddress, "address__city") == [
+        ("Ada", "London", "work"),
+        ("Ada", "Paris", "home"),
+        ("Bob", "London", "work"),
+    ]
+    # The links are the rows that were there, ids and all.
+    assert set(ContactPhone.objects.values_list("pk", "contact_id", "phone_id")) == before
+
+    # Reversing gives each shared row back a label: its first link's.
+    ContactPhone.objects.filter(contact__name="Ada", phone_id=office.pk).update(label="home")
+    apps = migrate([("crm", "0007_contact_sort_name_without_accents")])
+    Phone = apps.get_model("crm", "Phone")
+    assert dict(Phone.objects.values_list("number", "label")) == {
+        "555 0100": "home",
+        "555 0101": "fax",
+        "555 0102": "mobile",
+    }

@@ -50,7 +50,7 @@ def test_numbers_link_the_same_phone_exactly_when_their_keys_are_equal(settings)
     phones = {}
     for region, number, key, _ in NORMALISATION:
         settings.CRM_PHONE_REGION = region
-        phones.setdefault(key, set()).add(phone_link_or_create(number=number, label="mobile").pk)
+        phones.setdefault(key, set()).add(phone_link_or_create(number=number).pk)
     assert all(len(pks) == 1 for pks in phones.values()), phones
     assert Phone.objects.count() == len(phones)
     assert Phone.objects.get(digits="12000000682").number == "+1 (200) 000-0682"
@@ -59,11 +59,11 @@ def test_numbers_link_the_same_phone_exactly_when_their_keys_are_equal(settings)
 @pytest.mark.django_db
 def test_a_number_that_does_not_normalise_is_kept_as_typed_and_marked():
     for number in ["1234", "+999 12", "555 0199"]:
-        phone = phone_link_or_create(number=number, label="other")
+        phone = phone_link_or_create(number=number)
         phone.refresh_from_db()
         assert (phone.number, phone.digits, phone.e164) == (number, phone_digits(number), "")
         assert phone.international == ""
-    phone = phone_link_or_create(number="(200) 000-0682", label="other")
+    phone = phone_link_or_create(number="(200) 000-0682")
     phone.refresh_from_db()
     assert (phone.number, phone.e164) == ("(200) 000-0682", "+12000000682")
     assert phone.international == international("+12000000682") == "+1 200-000-0682"

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ..exceptions import ContactBookError
 from ..forms.duplicates import MERGED_FIELDS, MergeForm
-from ..models import Contact, ContactRelationship
+from ..models import Contact, ContactAddress, ContactPhone, ContactRelationship
 from ..queries.duplicates import duplicate_groups
 from ..services.duplicates import contact_merge
 
@@ -24,10 +24,15 @@ def _merge_candidates(keep_pk, duplicate_pk):
     relationships = ContactRelationship.objects.select_related("to_contact").prefetch_related(
         "types"
     )
+    # Phones and addresses through the links, which hold each contact's labels.
+    phones = ContactPhone.objects.select_related("phone").order_by("pk")
+    addresses = ContactAddress.objects.select_related("address").order_by("pk")
     return {
         contact.pk: contact
         for contact in Contact.objects.filter(pk__in=[keep_pk, duplicate_pk]).prefetch_related(
-            "phones", "addresses", Prefetch("relationships", queryset=relationships)
+            Prefetch("phone_links", queryset=phones),
+            Prefetch("address_links", queryset=addresses),
+            Prefetch("relationships", queryset=relationships),
         )
     }
 

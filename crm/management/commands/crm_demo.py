@@ -8,6 +8,8 @@ from django.db import transaction
 from crm.models import (
     Address,
     Contact,
+    ContactAddress,
+    ContactPhone,
     ContactRelationship,
     Phone,
     RelationshipType,
@@ -168,9 +170,9 @@ class Command(BaseCommand):
                 wanted.append((contact, number, label))
         # Each number parsed once (an office line recurs), keyed as the site keys it.
         typed = {}
-        for _, number, label in wanted:
+        for _, number, _ in wanted:
             if number not in typed:
-                typed[number] = Phone.typed(number, label=label)
+                typed[number] = Phone.typed(number)
         by_key = {phone.digits: phone for phone in typed.values()}
         # Numbers that exist already (a second run, an office line) are linked,
         # not copied: on conflict the row is "updated" to itself, which returns
@@ -183,10 +185,16 @@ class Command(BaseCommand):
             batch_size=1000,
         )
         ids = {phone.digits: phone.pk for phone in phones}
-        pairs = {(contact.pk, ids[typed[number].digits]) for contact, number, _ in wanted}
-        PhoneLink = Contact.phones.through
-        PhoneLink.objects.bulk_create(
-            [PhoneLink(contact_id=c, phone_id=p) for c, p in sorted(pairs)], batch_size=1000
+        # One link a contact and phone, with the label it was drawn with first.
+        labels = {}
+        for contact, number, label in wanted:
+            labels.setdefault((contact.pk, ids[typed[number].digits]), label)
+        ContactPhone.objects.bulk_create(
+            [
+                ContactPhone(contact_id=c, phone_id=p, label=label)
+                for (c, p), label in sorted(labels.items())
+            ],
+            batch_size=1000,
         )
 
     def add_addresses(self, contacts):
@@ -197,11 +205,11 @@ class Command(BaseCommand):
         for contact in contacts:
             for _ in range(rnd.choices(ADDRESS_COUNTS, ADDRESS_WEIGHTS)[0]):
                 if self.offices and rnd.random() < 0.1:
-                    links.append((contact, rnd.choice(self.offices)))
+                    links.append((contact, rnd.choice(self.offices), Address.Label.WORK))
                     continue
                 city, region, country, code = rnd.choice(CITIES)
+                label = rnd.choice([Address.Label.HOME, Address.Label.WORK])
                 address = Address(
-                    label=rnd.choice([Address.Label.HOME, Address.Label.WORK]),
                     street=f"{rnd.randrange(1, 200)} {rnd.choice(STREETS)}",
                     city=city,
                     region=region,
@@ -209,13 +217,16 @@ class Command(BaseCommand):
                     postal_code=code,
                 )
                 new.append(address)
-                links.append((contact, address))
+                links.append((contact, address, label))
         Address.objects.bulk_create(new, batch_size=1000)
-        self.offices.extend(a for a in new[:20] if a.label == Address.Label.WORK)
-        AddressLink = Contact.addresses.through
-        AddressLink.objects.bulk_create(
+        fresh = {id(address) for address in new[:20]}
+        self.offices.extend(
+            a for _, a, label in links if id(a) in fresh and label == Address.Label.WORK
+        )
+        ContactAddress.objects.bulk_create(
             {
-                (c.pk, a.pk): AddressLink(contact_id=c.pk, address_id=a.pk) for c, a in links
+                (c.pk, a.pk): ContactAddress(contact_id=c.pk, address_id=a.pk, label=label)
+                for c, a, label in links
             }.values(),
             batch_size=1000,
         )

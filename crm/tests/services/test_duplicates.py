@@ -50,6 +50,28 @@ def test_merge_keeps_chosen_values_and_every_phone_and_address():
     assert not Address.objects.filter(contacts=None).exists()
 
 
+def test_merge_keeps_the_labels_of_both_contacts_links():
+    office = Address.objects.create(city="London")
+    keep = make_contact(
+        "Ada Lovelace", phones=[("555 0100", "office")], addresses=[(office, "work")]
+    )
+    duplicate = make_contact(
+        "Ada  Lovelace",
+        phones=[("555 0100", "mobile"), ("555 0199", "home")],
+        addresses=[(office, "home"), ("Paris", "other")],
+    )
+    merged = contact_merge(keep=keep, duplicate=duplicate)
+    # Keep's link wins where both had the phone or address; the others keep their own.
+    assert list(merged.phone_links.order_by("pk").values_list("phone__number", "label")) == [
+        ("555 0100", "office"),
+        ("555 0199", "home"),
+    ]
+    assert list(merged.address_links.order_by("pk").values_list("address__city", "label")) == [
+        ("London", "work"),
+        ("Paris", "other"),
+    ]
+
+
 def test_merge_moves_relationships_drops_the_self_one_and_unions_colliding_types(
     relationship_types,
 ):

@@ -1,5 +1,7 @@
 """Creating and editing a contact with its phone and address rows."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -51,7 +53,7 @@ def test_create_with_phones_and_an_address(logged_in_client, messages_of):
     ada = Contact.objects.get()
     assert response.redirect_chain[-1][0] == ada.get_absolute_url()
     assert "Contact saved." in messages_of(response)
-    assert sorted(ada.phones.values_list("digits", "label")) == [
+    assert sorted(ada.phone_links.values_list("phone__digits", "label")) == [
         ("442079460000", "office"),
         ("5550123", "mobile"),
     ]
@@ -150,7 +152,7 @@ def test_remove_a_row_and_edit_the_others(logged_in_client):
     )
     response = logged_in_client.post(edit, data)
     assert response.status_code == 302
-    assert list(ada.phones.values_list("number", "label")) == [("555 0100", "home")]
+    assert list(ada.phone_links.values_list("phone__number", "label")) == [("555 0100", "home")]
     assert not Phone.objects.filter(number="555 0200").exists()
     assert list(ada.addresses.values_list("pk", "city")) == [(address.pk, "Londres")]
 
@@ -191,3 +193,60 @@ def test_saving_an_edit_locks_the_phone_table_once_and_reads_no_page_rows(logged
         "555 0102",
         "555 0103",
     ]
+
+
+def labels_shown(client, contact):
+    """Return the (number, label) of each phone and the address tags on ``contact``'s page."""
+    page = client.get(contact.get_absolute_url()).content.decode()
+    phones = re.findall(r'class="phone-number">([^<]*)</a><span class="phone-label">([^<]*)<', page)
+    return phones, re.findall(r'<span class="tag">([^<]*)</span>', page)
+
+
+def test_contacts_sharing_a_number_keep_their_own_labels_through_edits_by_both(logged_in_client):
+    logged_in_client.post(NEW, form_data("Ada Lovelace", phones=[("555 0100", "home")]))
+    logged_in_client.post(NEW, form_data("Charles Babbage", phones=[("(555) 01-00", "office")]))
+    ada, charles = (
+        Contact.objects.get(name="Ada Lovelace"),
+        Contact.objects.get(name="Charles Babbage"),
+    )
+    assert labels_shown(logged_in_client, ada)[0] == [("555 0100", "Home")]
+    assert labels_shown(logged_in_client, charles)[0] == [("555 0100", "Office")]
+
+    edit_ada = reverse("crm:contact_edit", args=[ada.pk])
+    response = logged_in_client.post(edit_ada, form_data(phones=[("555-0100", "mobile")]))
+    assert response.status_code == 302
+    assert labels_shown(logged_in_client, ada)[0] == [("555 0100", "Mobile")]
+    assert labels_shown(logged_in_client, charles)[0] == [("555 0100", "Office")]
+
+    edit_charles = reverse("crm:contact_edit", args=[charles.pk])
+    data = form_data("Charles Babbage", phones=[("555 0100", "fax")])
+    assert logged_in_client.post(edit_charles, data).status_code == 302
+    assert labels_shown(logged_in_client, ada)[0] == [("555 0100", "Mobile")]
+    assert labels_shown(logged_in_client, charles)[0] == [("555 0100", "Fax")]
+    assert 'value="mobile" selected' in logged_in_client.get(edit_ada).content.decode()
+    assert Phone.objects.count() == 1
+
+
+def test_contacts_sharing_an_address_keep_their_own_labels_through_edits_by_both(
+    logged_in_client,
+):
+    ada, charles = make_contact("Ada Lovelace"), make_contact("Charles Babbage")
+    office = Address.objects.create(street="1 Main Street", city="London")
+    ada.addresses.add(office)
+    charles.addresses.add(office)
+    row = {"id": str(office.pk), "street": "1 Main Street", "city": "London"}
+
+    edit_ada = reverse("crm:contact_edit", args=[ada.pk])
+    page = logged_in_client.get(edit_ada).content.decode()
+    assert "Shared with Charles Babbage" in page
+    data = form_data(addresses=[{**row, "label": "work"}])
+    assert logged_in_client.post(edit_ada, data).status_code == 302
+    assert labels_shown(logged_in_client, ada)[1] == ["Work"]
+    assert labels_shown(logged_in_client, charles)[1] == ["Home"]
+
+    edit_charles = reverse("crm:contact_edit", args=[charles.pk])
+    data = form_data("Charles Babbage", addresses=[{**row, "label": "other"}])
+    assert logged_in_client.post(edit_charles, data).status_code == 302
+    assert labels_shown(logged_in_client, ada)[1] == ["Work"]
+    assert labels_shown(logged_in_client, charles)[1] == ["Other"]
+    assert Address.objects.count() == 1
