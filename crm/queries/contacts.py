@@ -166,7 +166,7 @@ class ContactQuerySet(models.QuerySet):
         Return the contact ``pk`` with what its page shows, in a fixed number of
         queries: phones and addresses (each with the other contacts sharing
         it, a phone with its ``tel:`` URI and international format too) and relationships (with the
-        related contact and the types).
+        related contact and the types), and tags.
 
         Raise ``DoesNotExist`` when there is no such contact.
         """
@@ -196,6 +196,7 @@ class ContactQuerySet(models.QuerySet):
             .prefetch_related("types")
             .order_by("to_contact__sort_name", "to_contact_id")
         )
+        contact.tag_list = list(contact.tags.order_by("name"))
         return contact
 
 
