@@ -9,7 +9,11 @@ from .contacts import PER_PAGE_CHOICES, _per_page
 
 def tag_list(request):
     """List every tag with how many contacts have it, in one query."""
-    return render(request, "crm/tags/tag_list.html", {"tags": Tag.objects.with_contact_count()})
+    return render(
+        request,
+        "crm/tags/tag_list.html",
+        {"tags": Tag.objects.with_contact_count().order_by("name")},
+    )
 
 
 def tag_detail(request, slug):
