@@ -10,6 +10,7 @@ from .models import (
     ContactRelationship,
     Phone,
     RelationshipType,
+    Tag,
 )
 from .services.locks import phones_locked
 
@@ -76,7 +77,8 @@ class ContactAdmin(admin.ModelAdmin):
     search_fields = ["name", "email", "phones__digits", "addresses__city"]
     date_hierarchy = "created"
     readonly_fields = ["created", "updated"]
-    fields = ["name", "email", "notes", "created", "updated"]
+    fields = ["name", "email", "notes", "tags", "created", "updated"]
+    autocomplete_fields = ["tags"]
     inlines = [PhoneInline, AddressInline, RelationshipInline]
     show_full_result_count = False
 
@@ -132,6 +134,25 @@ class RelationshipTypeAdmin(admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "contact_count"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(contact_count=count_of(Contact.tags.through, "tag"))
+        )
+
+    @admin.display(description="contacts", ordering="contact_count")
+    def contact_count(self, obj):
+        return obj.contact_count
 
 
 @admin.register(ContactRelationship)

@@ -13,7 +13,7 @@ CHUNK_SIZE = 500
 # apostrophe gets one more, so that dropping one on import is exact: cell_text().
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 TEXT_MARK = "'"
-CSV_HEADER = ["Name", "Email", "Phones", "City", "Addresses", "Notes", "Created", "Updated"]
+CSV_HEADER = ["Name", "Email", "Phones", "City", "Addresses", "Tags", "Notes", "Created", "Updated"]
 # Our phone labels as vCard TEL types.
 TEL_TYPES = {"mobile": "cell", "office": "work", "home": "home", "fax": "fax", "other": "voice"}
 ADR_TYPES = {"home": "home", "work": "work"}
@@ -22,7 +22,7 @@ UID_NAMESPACE = uuid.UUID("0b6f2b5e-8d8e-4c8a-9a55-2f7c1d1a3e64")
 
 def _rows(contacts):
     """Yield each contact of the QuerySet with its phones and addresses, in list order."""
-    ordered = contacts.with_phones().with_addresses().order_by("sort_name", "pk")
+    ordered = contacts.with_phones().with_addresses().with_tags().order_by("sort_name", "pk")
     # iterator() reads in chunks (a server-side cursor on PostgreSQL): memory
     # stays constant however many contacts match.
     for contact in ordered.iterator(chunk_size=CHUNK_SIZE):
@@ -71,6 +71,7 @@ def csv_lines(contacts) -> Iterator[str]:
                 phones,
                 contact.city,
                 addresses,
+                "; ".join(contact.tag_names),
                 contact.notes,
                 contact.created.isoformat(),
                 contact.updated.isoformat(),
@@ -126,6 +127,8 @@ def vcard(contact) -> str:
         kind = ADR_TYPES.get(address["label"])
         params = f";TYPE={kind}" if kind else ""
         lines.append(f"ADR{params}:" + ";".join(escape(part) for part in parts))
+    if contact.tag_names:
+        lines.append("CATEGORIES:" + ",".join(escape(name) for name in contact.tag_names))
     if contact.notes:
         lines.append(f"NOTE:{escape(contact.notes)}")
     lines.append(f"REV:{contact.updated.strftime('%Y%m%dT%H%M%SZ')}")

@@ -6,11 +6,13 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.fields.related_descriptors import ManyToManyDescriptor
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.functional import cached_property
 
 from .phones import international, normalize, validate_phone_number
 from .queries.contacts import ContactQuerySet
+from .queries.tags import TagQuerySet
 
 
 def sort_key(name):
@@ -176,6 +178,28 @@ class RelationshipType(models.Model):
         return self.name
 
 
+class Tag(models.Model):
+    """A word filed on contacts ("VIP", "Supplier"); a contact has any number."""
+
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100, unique=True)
+
+    objects = TagQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            # "VIP" and "vip" are one tag: the form finds it by this key.
+            models.UniqueConstraint(Lower("name"), name="crm_tag_unique_lower_name"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("crm:tag_detail", args=[self.slug])
+
+
 class _ReadOnlyManyToManyDescriptor(ManyToManyDescriptor):
     """A many-to-many accessor whose manager reads but refuses every write."""
 
@@ -232,6 +256,7 @@ class Contact(models.Model):
     contacts = RelatedContactsField(
         "self", through="ContactRelationship", symmetrical=True, blank=True
     )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="contacts")
 
     objects = ContactQuerySet.as_manager()
 

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from .site import views as site
-from .views import contacts, duplicates, relationships
+from .views import contacts, duplicates, relationships, tags
 
 contact_book = [
     path("contacts/", contacts.contact_list, name="contact_list"),
@@ -36,6 +36,8 @@ contact_book = [
         relationships.relationship_remove,
         name="relationship_remove",
     ),
+    path("contacts/tags/", tags.tag_list, name="tag_list"),
+    path("contacts/tags/<slug:slug>/", tags.tag_detail, name="tag_detail"),
     path("contacts/duplicates/", duplicates.duplicate_list, name="duplicate_list"),
     path(
         "contacts/merge/<id:keep_pk>/<id:duplicate_pk>/",

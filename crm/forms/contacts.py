@@ -2,7 +2,7 @@
 
 from django import forms
 
-from ..models import ADDRESS_FIELDS, Address, Contact, ContactAddress, ContactPhone, Phone
+from ..models import ADDRESS_FIELDS, Address, Contact, ContactAddress, ContactPhone, Phone, Tag
 from ..phones import phone_key, validate_phone_number
 from ..queries.duplicates import possible_duplicates
 from ..services.contacts import contact_save
@@ -11,10 +11,30 @@ MAX_ROWS = 20
 
 
 class ContactForm(forms.ModelForm):
+    tags = forms.CharField(
+        required=False, help_text="Separated by commas.", widget=forms.TextInput()
+    )
+
     class Meta:
         model = Contact
         fields = ["name", "email", "notes"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and self.instance.pk and "tags" not in self.initial:
+            self.initial["tags"] = ", ".join(tag.name for tag in self.instance.tags.all())
+
+    def clean_tags(self):
+        """Return the typed tag names: spaces collapsed, each once whatever its case."""
+        names = {}
+        for typed in self.cleaned_data["tags"].split(","):
+            name = " ".join(typed.split())
+            if len(name) > Tag._meta.get_field("name").max_length:
+                raise forms.ValidationError(f"“{name[:20]}…” is too long for a tag.")
+            if name:
+                names.setdefault(name.casefold(), name)
+        return list(names.values())
 
 
 class PhoneForm(forms.Form):
@@ -157,5 +177,8 @@ class ContactEditor:
             and form not in self.addresses.deleted_forms
         ]
         return contact_save(
-            contact=self.form.save(commit=False), phones=phones, addresses=addresses
+            contact=self.form.save(commit=False),
+            phones=phones,
+            addresses=addresses,
+            tags=self.form.cleaned_data["tags"],
         )

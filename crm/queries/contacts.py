@@ -124,6 +124,18 @@ class ContactQuerySet(models.QuerySet):
             )
         )
 
+    def with_tags(self):
+        """Annotate ``tag_names``: the names of the contact's tags as JSON, in one subquery."""
+        return self.annotate(
+            tag_names=Subquery(
+                self.model.tags.through.objects.filter(contact=OuterRef("pk"))
+                .order_by()
+                .values("contact")
+                .annotate(items=JSONList("tag__name"))
+                .values("items")
+            )
+        )
+
     def with_city(self):
         """Annotate ``city``: the city of the contact's first address that has one."""
         first = (
@@ -166,7 +178,7 @@ class ContactQuerySet(models.QuerySet):
         Return the contact ``pk`` with what its page shows, in a fixed number of
         queries: phones and addresses (each with the other contacts sharing
         it, a phone with its ``tel:`` URI and international format too) and relationships (with the
-        related contact and the types).
+        related contact and the types), and tags.
 
         Raise ``DoesNotExist`` when there is no such contact.
         """
@@ -196,6 +208,7 @@ class ContactQuerySet(models.QuerySet):
             .prefetch_related("types")
             .order_by("to_contact__sort_name", "to_contact_id")
         )
+        contact.tag_list = list(contact.tags.order_by("name"))
         return contact
 
 
@@ -209,12 +222,14 @@ def decorate(contact):
     """
     Decode the JSON of ``with_phones()`` into ``phone_rows`` and, if there,
     of ``with_addresses()`` into ``address_rows`` (in the order they were
-    added) and ``city``, the first address's city.
+    added) and ``city``, the first address's city, and sort ``with_tags()``'s names.
     """
     labels = _phone_labels(type(contact))
     contact.phone_rows = _rows(contact.phone_list)
     for phone in contact.phone_rows:
         phone["label_display"] = labels.get(phone["label"], phone["label"])
+    if hasattr(contact, "tag_names"):
+        contact.tag_names = sorted(contact.tag_names or (), key=str.casefold)
     if hasattr(contact, "address_list"):
         contact.address_rows = _rows(contact.address_list)
         contact.city = next((a["city"] for a in contact.address_rows if a["city"]), "")

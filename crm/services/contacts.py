@@ -2,9 +2,12 @@
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from django.db.models import Count
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Value
+from django.db.models.functions import Lower
+from django.utils.text import slugify
 
-from ..models import ADDRESS_FIELDS, Address, Contact, ContactAddress, Phone
+from ..models import ADDRESS_FIELDS, Address, Contact, ContactAddress, Phone, Tag
 from ..phones import phone_key
 from .locks import concurrent_change_guard, lock_contacts, phones_locked
 
@@ -62,12 +65,45 @@ def _delete_unused(model, pks: Iterable[int]) -> None:
         model.objects.filter(pk__in=pks, contacts=None).delete()
 
 
+def _free_slug(name: str) -> str:
+    """Return a slug for a new tag called ``name`` that no tag has yet."""
+    base = slugify(name)[: Tag._meta.get_field("slug").max_length - 10] or "tag"
+    taken = set(Tag.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _tag_for(name: str) -> Tag:
+    """
+    Return the tag called ``name`` ignoring case, creating it when there is none.
+
+    Two saves creating the same new tag at once: the unique constraint on
+    LOWER(name) makes the second insert wait for the first and fail, and the
+    retry finds the first's tag. A second failure is a real conflict.
+    """
+    for attempt in range(2):
+        tag = Tag.objects.alias(key=Lower("name")).filter(key=Lower(Value(name))).first()
+        if tag is not None:
+            return tag
+        try:
+            with transaction.atomic():  # a savepoint: the save goes on after a failure
+                return Tag.objects.create(name=name, slug=_free_slug(name))
+        except IntegrityError:
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
 @concurrent_change_guard
 def contact_save(
     *,
     contact: Contact,
     phones: Sequence[tuple[str, str]],
     addresses: Sequence[Mapping[str, object]],
+    tags: Sequence[str] | None = None,
 ) -> list[Phone]:
     """
     Save ``contact`` with exactly ``phones`` ((number, label) pairs) and
@@ -76,8 +112,9 @@ def contact_save(
 
     Phones and addresses no longer used by anyone are deleted. Labels are
     this contact's own, on its links. A phone only this contact uses takes
-    the number as typed; a shared one keeps its number. Return the phones
-    newly linked that other contacts have too.
+    the number as typed; a shared one keeps its number. With ``tags`` (names),
+    the contact has exactly those tags, missing ones created (ignoring case).
+    Return the phones newly linked that other contacts have too.
     """
     is_new = contact.pk is None
     if not is_new:
@@ -91,6 +128,8 @@ def contact_save(
     with phones_locked:  # once for the whole save: link, then drop the unused
         shared = _save_phones(contact, phones, old_phones)
     _save_addresses(contact, addresses, old_addresses)
+    if tags is not None:
+        contact.tags.set([_tag_for(name) for name in tags])
     return shared
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from crm.models import Address, Contact, ContactRelationship, Phone, RelationshipType
+from crm.models import Address, Contact, ContactRelationship, Phone, RelationshipType, Tag
 from crm.services.relationships import relationship_add
 
 from .factories import make_contact, make_contacts
@@ -17,6 +17,7 @@ CHANGELISTS = [
     "/admin/crm/address/",
     "/admin/crm/relationshiptype/",
     "/admin/crm/contactrelationship/",
+    "/admin/crm/tag/",
 ]
 
 
@@ -29,6 +30,7 @@ def add_rows(count):
             Phone.objects.create(number=f"{count} 556 {i:04d}"),
         )
     kind = RelationshipType.objects.create(name=f"Kind {count}", slug=f"kind-{count}")
+    Tag.objects.create(name=f"Tag {count}", slug=f"tag-{count}").contacts.add(*contacts)
     make_contact(f"City dweller {count}", addresses=[f"Town {count}"])
     for left, right in zip(contacts[::2], contacts[1::2], strict=False):
         relationship_add(contact=left, other=right, types=[kind])
@@ -230,3 +232,12 @@ def test_admin_edits_a_contacts_own_label_of_a_shared_phone_and_address(admin_cl
     assert list(ada.address_links.values_list("label", flat=True)) == ["work"]
     assert list(charles.phone_links.values_list("label", flat=True)) == ["mobile"]
     assert list(charles.address_links.values_list("label", flat=True)) == ["home"]
+
+
+def test_tag_changelist_counts_contacts_and_searches(admin_client):
+    vip = Tag.objects.create(name="VIP", slug="vip")
+    vip.contacts.add(*make_contacts(3))
+    Tag.objects.create(name="Supplier", slug="supplier")
+    page = admin_client.get("/admin/crm/tag/", {"q": "vi"}).content.decode()
+    assert '<td class="field-contact_count">3</td>' in page and "Supplier" not in page
+    assert 'id="id_tags"' in admin_client.get("/admin/crm/contact/add/").content.decode()

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from crm import exports
-from crm.models import Address, Contact, Phone
+from crm.models import Address, Contact, Phone, Tag
 
 from .factories import make_contact, make_contacts
 
@@ -180,3 +180,19 @@ def test_exports_carry_each_contacts_own_label_of_a_shared_address(logged_in_cli
     ada, charles = data.split("END:VCARD")[:2]
     assert "ADR;TYPE=home:;;1 Main Street;London;;;" in ada
     assert "ADR;TYPE=work:;;1 Main Street;London;;;" in charles
+
+
+def test_exports_carry_the_tags(logged_in_client):
+    ada = make_contact("Ada Lovelace")
+    make_contact("Charles Babbage")
+    ada.tags.add(
+        Tag.objects.create(name="VIP", slug="vip"),
+        Tag.objects.create(name="Poets, romantic", slug="poets"),
+    )
+    data = download(logged_in_client, reverse("crm:contact_export_csv"))
+    rows = {row["Name"]: row["Tags"] for row in csv.DictReader(io.StringIO(data.decode()))}
+    assert rows == {"Ada Lovelace": "Poets, romantic; VIP", "Charles Babbage": ""}
+
+    cards = parse_vcards(download(logged_in_client, reverse("crm:contact_export_vcf")))
+    categories = {card["FN"][0]: card.get("CATEGORIES") for card in cards}
+    assert categories == {"Ada Lovelace": ["Poets\\, romantic,VIP"], "Charles Babbage": None}

@@ -61,7 +61,14 @@ def test_stylesheet_is_a_local_static_file(logged_in_client):
     assert "//cdn" not in page and "https://" not in page
 
 
-ARGUMENTS = {"pk": "1", "other_pk": "2", "keep_pk": "1", "duplicate_pk": "2", "app_slug": "app"}
+ARGUMENTS = {
+    "pk": "1",
+    "other_pk": "2",
+    "keep_pk": "1",
+    "duplicate_pk": "2",
+    "app_slug": "app",
+    "slug": "vip",
+}
 
 
 def site_urls(patterns=None, prefix="", arguments=ARGUMENTS):

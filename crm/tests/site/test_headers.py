@@ -4,7 +4,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from crm.models import RelationshipType
+from crm.models import RelationshipType, Tag
 from crm.services.relationships import relationship_add
 from crm.tests.factories import make_contact
 from remotelog.models import Application
@@ -38,6 +38,7 @@ def rows():
     charles = make_contact("Charles Babbage", phones=[ada.phones.get()])
     kind = RelationshipType.objects.create(name="Colleague", slug="colleague")
     relationship_add(contact=ada, other=charles, types=[kind])
+    ada.tags.add(Tag.objects.create(name="VIP", slug="vip"))
     application = Application(slug="app", name="App")
     application.set_new_secret()
     application.save()
@@ -47,6 +48,7 @@ def rows():
         "keep_pk": ada.pk,
         "duplicate_pk": charles.pk,
         "app_slug": application.slug,
+        "slug": "vip",
     }
 
 
