@@ -33,23 +33,25 @@ def _query(request):
     return " ".join(request.GET.get("q", "").split())
 
 
+def contact_page(request, contacts):
+    """Return the context of one page of ``contacts`` as the list shows them (``?page=``)."""
+    per_page = _per_page(request)
+    paginator = ContactPaginator(contacts, per_page)
+    page = paginator.get_page(request.GET.get("page"))
+    return {
+        "page_obj": page,
+        "contacts": page.object_list,
+        "per_page": per_page,
+        "per_page_choices": PER_PAGE_CHOICES,
+        "elided_pages": paginator.get_elided_page_range(page.number, on_each_side=2),
+    }
+
+
 def contact_list(request):
     """List contacts by name, with every phone, a page at a time; search with ``?q=``."""
-    query, per_page = _query(request), _per_page(request)
-    paginator = ContactPaginator(Contact.objects.search(query), per_page)
-    page = paginator.get_page(request.GET.get("page"))
-    return render(
-        request,
-        "crm/contact_list.html",
-        {
-            "page_obj": page,
-            "contacts": page.object_list,
-            "query": query,
-            "per_page": per_page,
-            "per_page_choices": PER_PAGE_CHOICES,
-            "elided_pages": paginator.get_elided_page_range(page.number, on_each_side=2),
-        },
-    )
+    query = _query(request)
+    context = contact_page(request, Contact.objects.search(query))
+    return render(request, "crm/contact_list.html", {**context, "query": query})
 
 
 def _detail_or_404(pk):
