@@ -6,11 +6,14 @@ from .models import (
     Address,
     Contact,
     ContactAddress,
+    ContactDate,
     ContactPhone,
     ContactRelationship,
+    Email,
     Phone,
     RelationshipType,
     Tag,
+    Url,
 )
 from .services.locks import phones_locked
 
@@ -23,6 +26,24 @@ def count_of(through, field):
     """
     rows = through.objects.filter(**{field: OuterRef("pk")}).order_by().values(field)
     return Coalesce(Subquery(rows.annotate(n=Count("*")).values("n")), 0)
+
+
+class EmailInline(admin.TabularInline):
+    model = Email
+    fields = ["address", "label", "primary"]
+    extra = 0
+
+
+class UrlInline(admin.TabularInline):
+    model = Url
+    fields = ["url", "label"]
+    extra = 0
+
+
+class DateInline(admin.TabularInline):
+    model = ContactDate
+    fields = ["kind", "label", "year", "month", "day"]
+    extra = 0
 
 
 class PhoneInline(admin.TabularInline):
@@ -72,22 +93,49 @@ class RelationshipInline(admin.TabularInline):
 
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
-    list_display = ["name", "email", "phone_count", "created", "updated"]
+    list_display = ["name", "organization", "primary_email", "phone_count", "created", "updated"]
     list_filter = ["created", "updated"]
-    search_fields = ["name", "email", "phones__digits", "addresses__city"]
+    search_fields = [
+        "name",
+        "organization",
+        "emails__address",
+        "phones__digits",
+        "addresses__city",
+    ]
     date_hierarchy = "created"
     readonly_fields = ["created", "updated"]
-    fields = ["name", "email", "notes", "tags", "created", "updated"]
+    fieldsets = [
+        (None, {"fields": ["name", "organization", "job_title", "notes", "tags"]}),
+        (
+            "Name parts",
+            {
+                "fields": [
+                    ("honorific_prefix", "given_name", "additional_names"),
+                    ("family_name", "honorific_suffix", "nickname"),
+                ]
+            },
+        ),
+        (None, {"fields": ["created", "updated"]}),
+    ]
     autocomplete_fields = ["tags"]
-    inlines = [PhoneInline, AddressInline, RelationshipInline]
+    inlines = [EmailInline, PhoneInline, AddressInline, UrlInline, DateInline, RelationshipInline]
     show_full_result_count = False
 
     def get_queryset(self, request):
+        # Counted and looked up by subqueries: one query for the whole page.
+        primary = Email.objects.filter(contact=OuterRef("pk")).order_by("-primary", "pk")
         return (
             super()
             .get_queryset(request)
-            .annotate(phone_count=count_of(Contact.phones.through, "contact"))
+            .annotate(
+                phone_count=count_of(Contact.phones.through, "contact"),
+                primary_email=Subquery(primary.values("address")[:1]),
+            )
         )
+
+    @admin.display(description="email", ordering="primary_email")
+    def primary_email(self, obj):
+        return obj.primary_email or ""
 
     @admin.display(description="phones", ordering="phone_count")
     def phone_count(self, obj):

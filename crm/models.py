@@ -1,8 +1,10 @@
 """The contact book: contacts, their phones and addresses, and relationships."""
 
+import datetime
 import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.fields.related_descriptors import ManyToManyDescriptor
@@ -237,12 +239,59 @@ class RelatedContactsField(models.ManyToManyField):
         return name, "django.db.models.ManyToManyField", args, kwargs
 
 
-class Contact(models.Model):
-    """A person or organisation in the contact book."""
+NAME_PARTS = ("honorific_prefix", "given_name", "additional_names", "family_name")
 
-    name = models.CharField(max_length=200)
+
+def display_name(parts):
+    """
+    Return the name a contact is shown by, made from ``parts`` (a mapping of
+    its field names) when none is typed: "Dr. Ada King Lovelace, PhD", else
+    the nickname, else the organisation.
+    """
+    name = " ".join(" ".join(parts.get(part) or "" for part in NAME_PARTS).split())
+    if name and parts.get("honorific_suffix"):
+        name = f"{name}, {parts['honorific_suffix']}"
+    return name or parts.get("nickname") or parts.get("organization") or ""
+
+
+def list_key(parts):
+    """
+    Return the key the list sorts a contact by: family name first when there
+    is one ("lovelace ada"), as iOS and Outlook sort by default, else its
+    display name ("acme ltd"); see ``sort_key()``.
+    """
+    if parts.get("family_name"):
+        return sort_key(f"{parts['family_name']} {parts.get('given_name') or ''}")
+    return sort_key(parts.get("name"))
+
+
+class Contact(models.Model):
+    """
+    A person or organisation in the contact book, as rich as a vCard 4.0
+    (RFC 6350): the name (FN) and its parts (N), nickname, organisation and
+    title, and any number of emails, URLs, dates, phones, addresses and tags.
+    """
+
+    name = models.CharField(
+        "display name",
+        max_length=200,
+        blank=True,
+        help_text="Left empty, made from the name parts, else the nickname or the organisation.",
+    )
+    name_key = models.CharField(
+        max_length=200,
+        editable=False,
+        help_text="The display name as duplicates are matched: see sort_key().",
+    )
     sort_name = models.CharField(max_length=200, editable=False)
-    email = models.EmailField(blank=True)
+    honorific_prefix = models.CharField("prefix", max_length=50, blank=True)
+    given_name = models.CharField(max_length=100, blank=True)
+    additional_names = models.CharField(max_length=100, blank=True)
+    family_name = models.CharField(max_length=100, blank=True)
+    honorific_suffix = models.CharField("suffix", max_length=50, blank=True)
+    nickname = models.CharField(max_length=100, blank=True)
+    organization = models.CharField("organisation", max_length=200, blank=True)
+    job_title = models.CharField(max_length=200, blank=True)
     notes = models.TextField(blank=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
@@ -260,27 +309,166 @@ class Contact(models.Model):
 
     objects = ContactQuerySet.as_manager()
 
+    # Fields save() derives, and the fields they are derived from.
+    DERIVED = {"name", "name_key", "sort_name"}
+    DERIVED_FROM = {*NAME_PARTS, "honorific_suffix", "nickname", "organization", "name"}
+
     class Meta:
         ordering = ["sort_name", "id"]
         indexes = [
             # Serves the list's ordering and keyset paging on (sort_name, id).
             models.Index(fields=["sort_name", "id"], name="crm_contact_sort"),
-            models.Index(fields=["email"], name="crm_contact_email"),
+            # Serves the duplicate warning and the duplicates page, by name.
+            models.Index(fields=["name_key"], name="crm_contact_name_key"),
             # Serves the admin's date hierarchy and "created" filter.
             models.Index(fields=["created"], name="crm_contact_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="crm_contact_has_name"),
         ]
 
     def __str__(self):
         return self.name
 
     def save(self, *args, **kwargs):
-        self.sort_name = sort_key(self.name)
-        if kwargs.get("update_fields") is not None and "name" in kwargs["update_fields"]:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "sort_name"}
+        self.derive()
+        fields = kwargs.get("update_fields")
+        if fields is not None and self.DERIVED_FROM & set(fields):
+            kwargs["update_fields"] = {*fields, *self.DERIVED}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("crm:contact_detail", args=[self.pk])
+
+    def clean(self):
+        if not self.name.strip() and not display_name(vars(self)):
+            raise ValidationError(
+                "Give a name: a display name, a given or family name, or an organisation.",
+                code="no_name",
+            )
+
+    def derive(self):
+        """Fill the display name when empty, and the keys the list and duplicates use."""
+        self.name = " ".join(self.name.split()) or display_name(vars(self))
+        self.name_key = sort_key(self.name)
+        self.sort_name = list_key(vars(self))
+
+
+class Email(models.Model):
+    """One of a contact's email addresses; one of them is its primary email."""
+
+    class Label(models.TextChoices):
+        HOME = "home", "Home"
+        WORK = "work", "Work"
+        OTHER = "other", "Other"
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="emails")
+    address = models.EmailField(max_length=254)
+    label = models.CharField(max_length=10, choices=Label.choices, default=Label.HOME)
+    primary = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-primary", "pk"]
+        indexes = [
+            # Serves the duplicate warning and the duplicates page, by email.
+            models.Index(Lower("address"), name="crm_email_lower_address"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                "contact", Lower("address"), name="crm_email_unique_per_contact"
+            ),
+            models.UniqueConstraint(
+                fields=["contact"], condition=Q(primary=True), name="crm_email_one_primary"
+            ),
+        ]
+
+    def __str__(self):
+        return self.address
+
+
+class Url(models.Model):
+    """One of a contact's web addresses: a home page, a profile, a blog."""
+
+    class Label(models.TextChoices):
+        HOME = "home", "Personal"
+        WORK = "work", "Work"
+        PROFILE = "profile", "Profile"
+        BLOG = "blog", "Blog"
+        OTHER = "other", "Other"
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="urls")
+    url = models.URLField("URL", max_length=500)
+    label = models.CharField(max_length=10, choices=Label.choices, default=Label.HOME)
+
+    class Meta:
+        verbose_name = "URL"
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.url
+
+
+class ContactDate(models.Model):
+    """
+    A date in a contact's life: a birthday, an anniversary, another with a
+    label. The year is optional, as in vCard's ``--12-24``.
+    """
+
+    class Kind(models.TextChoices):
+        BIRTHDAY = "birthday", "Birthday"
+        ANNIVERSARY = "anniversary", "Anniversary"
+        OTHER = "other", "Other"
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="dates")
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.BIRTHDAY)
+    label = models.CharField(
+        max_length=50, blank=True, help_text="What the date is, for another date."
+    )
+    year = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(9999)]
+    )
+    month = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    day = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(31)])
+
+    class Meta:
+        verbose_name = "date"
+        ordering = ["month", "day", "pk"]
+        constraints = [
+            # vCard has one BDAY and one ANNIVERSARY: so does a contact.
+            models.UniqueConstraint(
+                fields=["contact", "kind"],
+                condition=Q(kind__in=["birthday", "anniversary"]),
+                name="crm_date_one_birthday_one_anniversary",
+            ),
+            models.CheckConstraint(
+                condition=Q(month__gte=1, month__lte=12, day__gte=1, day__lte=31),
+                name="crm_date_month_day",
+            ),
+        ]
+
+    def __str__(self):
+        return self.iso
+
+    @property
+    def iso(self):
+        """Return the date as vCard 4.0 writes it: "1815-12-10", or "--12-10" without year."""
+        year = f"{self.year:04d}" if self.year else "-"
+        return f"{year}-{self.month:02d}-{self.day:02d}"
+
+    @property
+    def title(self):
+        """Return what the date is: "Birthday", or the label of another date."""
+        return (self.kind == self.Kind.OTHER and self.label) or self.get_kind_display()
+
+    def clean(self):
+        if self.month and self.day:
+            try:
+                # A year-less 29 February is a date: 2000 was a leap year.
+                datetime.date(self.year or 2000, self.month, self.day)
+            except ValueError:
+                raise ValidationError({"day": "There is no such day in that month."}) from None
 
 
 class ContactPhone(models.Model):

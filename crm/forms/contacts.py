@@ -11,19 +11,22 @@ MAX_ROWS = 20
 
 
 class ContactForm(forms.ModelForm):
+    email = forms.EmailField(required=False)  # interim: rows of emails replace it
     tags = forms.CharField(
         required=False, help_text="Separated by commas.", widget=forms.TextInput()
     )
 
     class Meta:
         model = Contact
-        fields = ["name", "email", "notes"]
+        fields = ["name", "notes"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.is_bound and self.instance.pk and "tags" not in self.initial:
             self.initial["tags"] = ", ".join(tag.name for tag in self.instance.tags.all())
+            primary = self.instance.emails.order_by("-primary", "pk").first()
+            self.initial.setdefault("email", primary.address if primary else "")
 
     def clean_tags(self):
         """Return the typed tag names: spaces collapsed, each once whatever its case."""
@@ -160,8 +163,8 @@ class ContactEditor:
     def possible_duplicates(self):
         """Return the other contacts that the valid, typed contact looks like."""
         return possible_duplicates(
-            name=self.form.cleaned_data["name"],
-            email=self.form.cleaned_data["email"],
+            name=self.form.instance.name or self.form.cleaned_data["name"],
+            emails=[self.form.cleaned_data["email"]],
             phones=self._typed_phones(),
             exclude=self.contact.pk,
         )
@@ -181,4 +184,7 @@ class ContactEditor:
             phones=phones,
             addresses=addresses,
             tags=self.form.cleaned_data["tags"],
+            emails=[{"address": self.form.cleaned_data["email"], "primary": True}]
+            if self.form.cleaned_data["email"]
+            else [],
         )

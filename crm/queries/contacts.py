@@ -70,8 +70,10 @@ class ContactQuerySet(models.QuerySet):
         if not query:
             return self
         Contact = self.model
-        name_or_email = Q(name__icontains=query) | Q(email__icontains=query)
+        Email = Contact.emails.field.model
+        by_name = Q(name__icontains=query)
         sources = [
+            Email.objects.filter(address__icontains=query),
             Contact.addresses.through.objects.filter(address__city__icontains=query),
         ]
         # A query that is nothing but phone punctuation and digits is (also) a phone number.
@@ -84,13 +86,13 @@ class ContactQuerySet(models.QuerySet):
         if len(query) < TRIGRAM:
             # Too short for a trigram index: every table is scanned anyway, and
             # one filter lets the list stop at the first page's worth of matches.
-            found = name_or_email
+            found = by_name
             for source in sources:
                 found |= Q(pk__in=source.values("contact_id"))
             return self.filter(found)
         # A union of the ids each index finds: PostgreSQL serves every branch
         # from its trigram index, where one OR across tables scans all contacts.
-        ids = Contact._default_manager.filter(name_or_email).order_by().values("pk")
+        ids = Contact._default_manager.filter(by_name).order_by().values("pk")
         ids = ids.union(*(source.order_by().values("contact_id") for source in sources))
         return self.filter(pk__in=ids)
 
@@ -124,6 +126,43 @@ class ContactQuerySet(models.QuerySet):
             )
         )
 
+    def with_emails(self):
+        """Annotate ``email_list``: the contact's emails as JSON, in one subquery."""
+        Email = self.model.emails.field.model
+        return self.annotate(
+            email_list=_json_list(
+                Email, "contact", address="address", label="label", primary="primary"
+            )
+        )
+
+    def with_urls(self):
+        """Annotate ``url_list``: the contact's URLs as JSON, in one subquery."""
+        Url = self.model.urls.field.model
+        return self.annotate(url_list=_json_list(Url, "contact", url="url", label="label"))
+
+    def with_dates(self):
+        """Annotate ``date_list``: the contact's dates as JSON, in one subquery."""
+        Date = self.model.dates.field.model
+        return self.annotate(
+            date_list=_json_list(
+                Date, "contact", kind="kind", label="label", year="year", month="month", day="day"
+            )
+        )
+
+    def with_primary_email(self):
+        """Annotate ``primary_email``: the contact's primary email, or ""."""
+        Email = self.model.emails.field.model
+        primary = Email.objects.filter(contact=OuterRef("pk")).order_by("-primary", "pk")
+        return self.annotate(
+            primary_email=Coalesce(Subquery(primary.values("address")[:1]), Value(""))
+        )
+
+    def with_everything(self):
+        """Annotate all a contact holds, as the exports write it: one query for any number."""
+        return (
+            self.with_emails().with_phones().with_addresses().with_urls().with_dates().with_tags()
+        )
+
     def with_tags(self):
         """Annotate ``tag_names``: the names of the contact's tags as JSON, in one subquery."""
         return self.annotate(
@@ -149,10 +188,15 @@ class ContactQuerySet(models.QuerySet):
     def for_list(self):
         """
         Return the contacts with what a list row shows, and no more: name,
-        email, phones and the first city (the whole addresses are for the
-        contact's page and the exports).
+        organisation and title, the primary email, phones and the first city
+        (the whole addresses are for the contact's page and the exports).
         """
-        return self.only("name", "email").with_phones().with_city()
+        return (
+            self.only("name", "organization", "job_title")
+            .with_primary_email()
+            .with_phones()
+            .with_city()
+        )
 
     def window(self, start, stop, *, total=None):
         """
@@ -176,13 +220,14 @@ class ContactQuerySet(models.QuerySet):
     def detail(self, pk):
         """
         Return the contact ``pk`` with what its page shows, in a fixed number of
-        queries: phones and addresses (each with the other contacts sharing
-        it, a phone with its ``tel:`` URI and international format too) and relationships (with the
-        related contact and the types), and tags.
+        queries: emails, URLs, dates, phones and addresses (each with the
+        other contacts sharing it, a phone with its ``tel:`` URI and
+        international format too), relationships (with the related contact
+        and the types), and tags.
 
         Raise ``DoesNotExist`` when there is no such contact.
         """
-        contact = decorate(self.with_phones().with_addresses().get(pk=pk))
+        contact = decorate(self.with_everything().get(pk=pk))
         Contact = self.model
         for rows, through, key in [
             (contact.phone_rows, Contact.phones.through, "phone_id"),
@@ -213,25 +258,44 @@ class ContactQuerySet(models.QuerySet):
 
 
 @functools.cache
-def _phone_labels(contact_model):
+def _labels(model):
     # Once, not once a contact: the choices are rebuilt on every access.
-    return dict(contact_model.phones.field.related_model.Label.choices)
+    return dict(model._meta.get_field("label").choices)
+
+
+def _labelled(items, model):
+    rows = _rows(items)
+    labels = _labels(model)
+    for row in rows:
+        row["label_display"] = labels.get(row["label"], row["label"])
+    return rows
 
 
 def decorate(contact):
     """
-    Decode the JSON of ``with_phones()`` into ``phone_rows`` and, if there,
-    of ``with_addresses()`` into ``address_rows`` (in the order they were
-    added) and ``city``, the first address's city, and sort ``with_tags()``'s names.
+    Decode the JSON the ``with_*()`` annotations collected into lists of
+    rows, in the order they were added: ``phone_rows`` and, when annotated,
+    ``email_rows`` (the primary first), ``url_rows``, ``date_rows``
+    (unsaved ``ContactDate`` objects, by month and day), ``address_rows``
+    with ``city``, the first address's city, and ``tag_names`` (sorted).
     """
-    labels = _phone_labels(type(contact))
-    contact.phone_rows = _rows(contact.phone_list)
-    for phone in contact.phone_rows:
-        phone["label_display"] = labels.get(phone["label"], phone["label"])
+    model = type(contact)
+    contact.phone_rows = _labelled(contact.phone_list, model.phones.through)
+    if hasattr(contact, "email_list"):
+        rows = _labelled(contact.email_list, model.emails.field.model)
+        contact.email_rows = sorted(rows, key=lambda row: not row["primary"])
+    if hasattr(contact, "url_list"):
+        contact.url_rows = _labelled(contact.url_list, model.urls.field.model)
+    if hasattr(contact, "date_list"):
+        Date = model.dates.field.model
+        dates = [
+            Date(pk=row.pop("row"), contact_id=contact.pk, **row) for row in contact.date_list or ()
+        ]
+        contact.date_rows = sorted(dates, key=lambda date: (date.month, date.day, date.pk))
     if hasattr(contact, "tag_names"):
         contact.tag_names = sorted(contact.tag_names or (), key=str.casefold)
     if hasattr(contact, "address_list"):
-        contact.address_rows = _rows(contact.address_list)
+        contact.address_rows = _labelled(contact.address_list, model.addresses.through)
         contact.city = next((a["city"] for a in contact.address_rows if a["city"]), "")
     return contact
 

@@ -2,9 +2,10 @@
 Finding contacts that are probably the same person.
 
 Three grouped queries, each one pass over an indexed column, find contacts
-with the same email (ignoring case), the same name (as listed: case-folded,
-spacing ignored), or the same phone number (phones are stored once per
-normalized number, so contacts with the same number share one Phone row).
+with an email in common (ignoring case), the same display name (case-folded,
+accents and spacing ignored: ``Contact.name_key``), or the same phone
+number (phones are stored once per normalized number, so contacts with the
+same number share one Phone row).
 Links labelled office or fax are left out: colleagues share those lines on purpose.
 
 ``possible_duplicates()`` applies the same rules to one contact being
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, F, Q
 from django.db.models.functions import Lower
 
-from ..models import Contact, Phone, sort_key
+from ..models import Contact, Email, Phone, sort_key
 from ..phones import phone_key
 
 # Groups of each kind shown at once: enough to work through, cheap to find.
@@ -58,9 +59,10 @@ def duplicate_groups(*, limit: int = MAX_GROUPS) -> list[DuplicateGroup]:
         group = found.setdefault(tuple(c.pk for c in contacts), DuplicateGroup(contacts))
         group.reasons.append(reason)
 
-    for email, contacts in _sharing(Contact.objects.exclude(email=""), Lower("email"), limit):
-        add(contacts, f"Same email: {email}")
-    for _, contacts in _sharing(Contact.objects.all(), F("sort_name"), limit):
+    emails = Email.objects.select_related("contact")
+    for email, rows in _sharing(emails, Lower("address"), limit):
+        add([row.contact for row in rows], f"Same email: {email}")
+    for _, contacts in _sharing(Contact.objects.all(), F("name_key"), limit):
         add(contacts, f"Same name: {contacts[0].name}")
     links = _personal_links()
     for _, rows in _sharing(links.select_related("contact", "phone"), F("phone"), limit):
@@ -101,21 +103,21 @@ class Match:
 def possible_duplicates(
     *,
     name: str,
-    email: str = "",
+    emails: Iterable[str] = (),
     phones: Iterable[tuple[str, str]] = (),
     exclude: int | None = None,
 ) -> list[Match]:
     """
     Return the contacts, other than ``exclude``, that a contact with
-    ``name``, ``email`` and ``phones`` ((number, label) pairs) would
-    duplicate: the same email ignoring case, the same name ignoring case,
+    ``name``, ``emails`` and ``phones`` ((number, label) pairs) would
+    duplicate: one of the emails ignoring case, the same name ignoring case,
     accents and spacing, or the same phone number unless either side calls
     it an office or fax line. By name, at most MAX_MATCHES of each kind.
 
-    Two queries whatever the number of phones or matches: the contacts by
-    name or email (a bitmap OR of the ``sort_name`` index and, on
-    PostgreSQL, the trigram index on ``UPPER(email)``, which serves equality
-    too), then the phone links by key (the unique index on ``Phone.digits``).
+    Three queries whatever the number of emails, phones or matches: the
+    contacts by name (the ``name_key`` index), the email rows by address
+    (the index on ``LOWER(address)``), the phone links by key (the unique
+    index on ``Phone.digits``).
     """
     found = {}
 
@@ -123,19 +125,21 @@ def possible_duplicates(
         found.setdefault(contact.pk, Match(contact)).reasons.append(reason)
 
     name_key = sort_key(name)
-    same = Q(sort_name=name_key) | (Q(email__iexact=email) if email else Q())
-    # Not "exclude(pk=None)": its "id IS NOT NULL" would steer PostgreSQL off the indexes.
     others = Q() if exclude is None else ~Q(pk=exclude)
-    contacts = Contact.objects.filter(same, others).order_by("sort_name", "pk")
-    for contact in contacts[: 2 * MAX_MATCHES]:
-        if email and contact.email.casefold() == email.casefold():
-            add(contact, f"Same email: {contact.email}")
-        if contact.sort_name == name_key:
+    if name_key:
+        for contact in Contact.objects.filter(others, name_key=name_key)[:MAX_MATCHES]:
             add(contact, f"Same name: {contact.name}")
+
+    others = Q() if exclude is None else ~Q(contact_id=exclude)
+    addresses = {email.lower() for email in emails if email}
+    if addresses:
+        rows = Email.objects.alias(key=Lower("address")).filter(others, key__in=addresses)
+        rows = rows.select_related("contact").order_by("contact__sort_name", "pk")
+        for row in rows[:MAX_MATCHES]:
+            add(row.contact, f"Same email: {row.address}")
 
     keys = {phone_key(number) for number, label in phones if label not in SHARED_LINES}
     if keys:
-        others = Q() if exclude is None else ~Q(contact_id=exclude)
         links = _personal_links().filter(others, phone__digits__in=keys)
         links = links.select_related("contact", "phone").order_by("contact__sort_name", "pk")
         for link in links[:MAX_MATCHES]:

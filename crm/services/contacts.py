@@ -7,7 +7,7 @@ from django.db.models import Count, Value
 from django.db.models.functions import Lower
 from django.utils.text import slugify
 
-from ..models import ADDRESS_FIELDS, Address, Contact, ContactAddress, Phone, Tag
+from ..models import ADDRESS_FIELDS, Address, Contact, ContactAddress, Email, Phone, Tag
 from ..phones import phone_key
 from .locks import concurrent_change_guard, lock_contacts, phones_locked
 
@@ -104,11 +104,19 @@ def contact_save(
     phones: Sequence[tuple[str, str]],
     addresses: Sequence[Mapping[str, object]],
     tags: Sequence[str] | None = None,
+    emails: Sequence[Mapping[str, object]] | None = None,
+    urls: Sequence[Mapping[str, object]] | None = None,
+    dates: Sequence[Mapping[str, object]] | None = None,
 ) -> list[Phone]:
     """
     Save ``contact`` with exactly ``phones`` ((number, label) pairs) and
     ``addresses`` (dicts of address fields, with the ``id`` of one of the
     contact's addresses to change it, without to add a new one).
+
+    With ``emails`` (dicts of ``address``, ``label`` and ``primary``),
+    ``urls`` (``url``, ``label``) or ``dates`` (``kind``, ``label``, ``year``,
+    ``month``, ``day``), the contact has exactly those, in that order; the
+    first email is the primary one unless another says it is.
 
     Phones and addresses no longer used by anyone are deleted. Labels are
     this contact's own, on its links. A phone only this contact uses takes
@@ -130,7 +138,32 @@ def contact_save(
     _save_addresses(contact, addresses, old_addresses)
     if tags is not None:
         contact.tags.set([_tag_for(name) for name in tags])
+    if emails is not None:
+        _save_emails(contact, emails)
+    for rows, related, fields in [
+        (urls, contact.urls, ["url", "label"]),
+        (dates, contact.dates, ["kind", "label", "year", "month", "day"]),
+    ]:
+        if rows is not None:
+            _replace(related, [{field: row.get(field) for field in fields} for row in rows])
     return shared
+
+
+def _replace(related, rows) -> None:
+    """Make the rows of ``related`` (a contact's related manager) exactly ``rows``, in order."""
+    related.all().delete()
+    related.model.objects.bulk_create(
+        related.model(contact=related.instance, **row) for row in rows
+    )
+
+
+def _save_emails(contact, emails) -> None:
+    """Give ``contact`` exactly ``emails``, one of them primary."""
+    rows = [{"address": e["address"], "label": e.get("label") or Email.Label.HOME} for e in emails]
+    primary = next((i for i, e in enumerate(emails) if e.get("primary")), 0)
+    for i, row in enumerate(rows):
+        row["primary"] = i == primary
+    _replace(contact.emails, rows)
 
 
 def _save_phones(contact, phones, old_phones) -> list[Phone]:

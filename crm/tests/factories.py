@@ -4,9 +4,10 @@ from crm.models import Address, Contact, Phone, RelationshipType, sort_key
 from crm.phones import phone_key
 
 
-def make_contact(name="Ada Lovelace", *, phones=(), addresses=(), **fields):
+def make_contact(name="Ada Lovelace", *, phones=(), addresses=(), email="", emails=(), **fields):
     """
-    Create a contact with ``phones`` and ``addresses``.
+    Create a contact with ``phones``, ``addresses`` and ``emails`` (``email``
+    is the primary one).
 
     A phone is a Phone row, a number, or a (number, label) pair; a number whose
     key another contact has links that phone, as the site does. An address is
@@ -14,6 +15,8 @@ def make_contact(name="Ada Lovelace", *, phones=(), addresses=(), **fields):
     A label is this contact's, on its link.
     """
     contact = Contact.objects.create(name=name, **fields)
+    for i, address in enumerate([email, *emails] if email else emails):
+        contact.emails.create(address=address, primary=i == 0)
     for phone in phones:
         phone, label = phone if isinstance(phone, tuple) else (phone, Phone.Label.MOBILE)
         if not isinstance(phone, Phone):

@@ -11,9 +11,9 @@ from crm.models import (
     ContactAddress,
     ContactPhone,
     ContactRelationship,
+    Email,
     Phone,
     RelationshipType,
-    sort_key,
 )
 
 # fmt: off
@@ -143,16 +143,27 @@ class Command(BaseCommand):
 
     def create_contacts(self, size):
         rnd = self.random
-        contacts = []
+        contacts, emails = [], []
         for _ in range(size):
             first, last = rnd.choice(FIRST_NAMES), rnd.choice(LAST_NAMES)
-            name = f"{first} {last}"
             email = ""
             if rnd.random() < 0.8:
                 email = f"{first}.{last}{rnd.randrange(100)}@{rnd.choice(DOMAINS)}".lower()
             notes = rnd.choice(["", "", "", "Met at the trade fair.", "Prefers email.", "VIP"])
-            contacts.append(Contact(name=name, sort_name=sort_key(name), email=email, notes=notes))
-        return Contact.objects.bulk_create(contacts)
+            contact = Contact(given_name=first, family_name=last, notes=notes)
+            contact.derive()  # bulk_create() does not call save()
+            contacts.append(contact)
+            emails.append(email)
+        contacts = Contact.objects.bulk_create(contacts)
+        Email.objects.bulk_create(
+            [
+                Email(contact=c, address=e, primary=True)
+                for c, e in zip(contacts, emails, strict=True)
+                if e
+            ],
+            batch_size=1000,
+        )
+        return contacts
 
     def add_phones(self, contacts):
         """Give each contact its own numbers, and sometimes a shared office line."""
