@@ -6,6 +6,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from crm.models import sort_key
+
 BEFORE = [("crm", "0005_phone_number_validator")]
 AFTER = [("crm", "0006_phone_e164")]
 
@@ -154,4 +156,34 @@ def test_each_link_gets_the_label_its_shared_row_had(migrate, monkeypatch):
         "555 0100": "home",
         "555 0101": "fax",
         "555 0102": "mobile",
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_email_becomes_the_primary_email_of_its_contact(migrate):
+    apps = migrate([("crm", "0010_tags")])
+    Contact = apps.get_model("crm", "Contact")
+    for name, email in [("Ada Costa", "ada@example.org"), ("Bob", ""), ("Élodie", "e@x.fr")]:
+        Contact.objects.create(name=name, sort_name=sort_key(name), email=email)
+
+    apps = migrate([("crm", "0011_rich_contact")])
+    Contact, Email = apps.get_model("crm", "Contact"), apps.get_model("crm", "Email")
+    rows = Email.objects.values_list("contact__name", "address", "label", "primary")
+    assert sorted(rows) == [
+        ("Ada Costa", "ada@example.org", "other", True),
+        ("Élodie", "e@x.fr", "other", True),
+    ]
+    keys = Contact.objects.values_list("name", "name_key", "sort_name")
+    assert sorted(keys) == [
+        ("Ada Costa", "ada costa", "ada costa"),
+        ("Bob", "bob", "bob"),
+        ("Élodie", "elodie", "elodie"),
+    ]
+
+    apps = migrate([("crm", "0010_tags")])
+    Contact = apps.get_model("crm", "Contact")
+    assert dict(Contact.objects.values_list("name", "email")) == {
+        "Ada Costa": "ada@example.org",
+        "Bob": "",
+        "Élodie": "e@x.fr",
     }

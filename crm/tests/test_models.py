@@ -2,7 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from crm.models import Contact, ContactRelationship, Phone, RelationshipType
+from crm.models import Contact, ContactDate, ContactRelationship, Phone, RelationshipType
 from crm.phones import phone_key
 from crm.services.relationships import relationship_add
 from crm.tests.factories import make_contact
@@ -110,3 +110,82 @@ def test_full_clean_checks_a_phones_digits_as_errors_of_its_number():
     phone.number = "555-0123"
     phone.full_clean()
     assert phone.digits == "5550123"
+
+
+def test_the_display_name_is_made_from_the_name_parts_when_left_empty():
+    parts = {"honorific_prefix": "Dr.", "given_name": "Ada", "additional_names": "King"}
+    contact = Contact.objects.create(**parts, family_name="Lovelace", honorific_suffix="PhD")
+    assert contact.name == "Dr. Ada King Lovelace, PhD"
+    assert Contact.objects.create(nickname="Ace").name == "Ace"
+    assert Contact.objects.create(organization="Acme Ltd").name == "Acme Ltd"
+    typed = Contact.objects.create(name="  The   Countess ", given_name="Ada")
+    assert typed.name == "The Countess"
+
+
+def test_a_contact_without_any_name_is_refused():
+    with pytest.raises(ValidationError, match="Give a name"):
+        Contact(job_title="Engineer").full_clean()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Contact.objects.create(job_title="Engineer")
+
+
+def test_the_list_sorts_by_family_name_and_duplicates_match_the_display_name():
+    ada = Contact.objects.create(given_name="Ada", family_name="Lovelace")
+    acme = Contact.objects.create(organization="Acme")
+    zoe = Contact.objects.create(given_name="Zoë", family_name="Adams")
+    assert list(Contact.objects.all()) == [acme, zoe, ada]
+    assert (ada.sort_name, ada.name_key) == ("lovelace ada", "ada lovelace")
+    ada.family_name = "King"
+    ada.save(update_fields=["family_name"])
+    ada.refresh_from_db()
+    assert (ada.name, ada.sort_name) == ("Ada Lovelace", "king ada")  # a typed name stays
+
+
+def test_one_primary_email_and_each_address_once_per_contact():
+    ada = make_contact(email="ada@example.org")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ada.emails.create(address="other@example.org", primary=True)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ada.emails.create(address="ADA@example.org")
+    # Another contact may have the same address (a shared mailbox).
+    assert make_contact("Bob", email="ada@example.org").emails.get().primary
+
+
+@pytest.mark.parametrize(
+    "year, month, day, valid",
+    [
+        (1815, 12, 10, True),
+        (None, 12, 24, True),
+        (None, 2, 29, True),  # a year-less 29 February is a date
+        (2024, 2, 29, True),
+        (2023, 2, 29, False),
+        (None, 4, 31, False),
+    ],
+)
+def test_a_date_is_checked_with_or_without_its_year(year, month, day, valid):
+    date = ContactDate(contact=make_contact(), year=year, month=month, day=day)
+    if valid:
+        date.full_clean()
+    else:
+        with pytest.raises(ValidationError, match="no such day"):
+            date.full_clean()
+
+
+def test_a_date_without_year_is_written_as_vcard_writes_it():
+    ada = make_contact()
+    assert ContactDate(contact=ada, year=1815, month=12, day=10).iso == "1815-12-10"
+    assert ContactDate(contact=ada, month=12, day=24).iso == "--12-24"
+    assert ContactDate(contact=ada, kind="other", label="Name day", month=1, day=2).title == (
+        "Name day"
+    )
+
+
+def test_one_birthday_and_one_anniversary_but_any_number_of_other_dates():
+    ada = make_contact()
+    ada.dates.create(kind="birthday", month=12, day=10)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ada.dates.create(kind="birthday", month=1, day=1)
+    ada.dates.create(kind="other", label="Met", month=1, day=1)
+    ada.dates.create(kind="other", label="Hired", month=1, day=1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ada.dates.create(kind="other", month=13, day=1)
