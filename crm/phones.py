@@ -18,6 +18,10 @@ from .conf import settings
 
 # Digits and the punctuation people type between them.
 PHONE_CHARACTERS = re.compile(r"[\d\s()+\-./]+")
+# A number as typed: that, then perhaps an extension ("x12", "ext. 12", "#12").
+PHONE_NUMBER = re.compile(
+    rf"{PHONE_CHARACTERS.pattern}(?:\s*(?:x|ext\.?|extension|\#)\s*\d+)?", re.IGNORECASE
+)
 MIN_DIGITS = 3
 MAX_DIGITS = 20
 
@@ -38,13 +42,19 @@ def normalize(number):
     the range is not assigned yet. libphonenumber calls many ranges invalid
     that people still type (demo and fictional numbers, ranges opened after
     its metadata was built), and refusing them would split one number into
-    several keys. Numbers with an extension, local-only numbers (seven
-    digits in the US) and anything unparseable keep their digits as key.
+    several keys. Local-only numbers (seven digits in the US) and anything
+    unparseable keep their digits as key. A number with an extension is
+    kept as typed too (E.164 has no extension), keyed by its E.164 digits
+    followed by the extension's.
     """
     parsed = _parse(number)
-    if parsed is None or parsed.extension or not _possible(parsed):
+    if parsed is None or not _possible(parsed):
         return phone_digits(number), None
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    if parsed.extension:
+        # E.164 has no extension: kept as typed, keyed so that every spelling
+        # of the same number and extension is one line.
+        return e164[1:] + parsed.extension, None
     return e164[1:], e164
 
 
@@ -84,9 +94,15 @@ def _possible(parsed):
 
 
 def validate_phone_number(number):
-    """Raise ``ValidationError`` unless ``number`` is phone punctuation and 3 to 20 digits."""
-    if not PHONE_CHARACTERS.fullmatch(number):
-        raise ValidationError("Use digits, spaces and + - ( ) . / only.", code="phone_characters")
+    """
+    Raise ``ValidationError`` unless ``number`` is phone punctuation and 3 to
+    20 digits, perhaps with an extension at the end ("x12", "ext. 12").
+    """
+    if not PHONE_NUMBER.fullmatch(number):
+        raise ValidationError(
+            "Use digits, spaces and + - ( ) . / only, and x or ext before an extension.",
+            code="phone_characters",
+        )
     if not MIN_DIGITS <= len(phone_digits(number)) <= MAX_DIGITS:
         raise ValidationError(
             f"A phone number has {MIN_DIGITS} to {MAX_DIGITS} digits.", code="phone_digits"
@@ -100,10 +116,13 @@ def tel_uri(number):
     A number that phonenumbers reads as a valid number (in ``CRM_PHONE_REGION``
     when typed without a country code) is dialed in E.164 form,
     ``tel:+33612345678``. Any other is dialed as its digits, after a "+" if it
-    was typed with one: the number as typed is the best guess left.
+    was typed with one: the number as typed is the best guess left. An
+    extension follows a valid number as ``;ext=12``.
     """
     parsed = _parse(number)
     if parsed is not None and phonenumbers.is_valid_number(parsed):
-        return "tel:" + phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        # RFC 3966's extension parameter: phones dial it after the call connects.
+        return f"tel:{e164};ext={parsed.extension}" if parsed.extension else f"tel:{e164}"
     plus = "+" if number.lstrip().startswith("+") else ""
     return f"tel:{plus}{phone_digits(number)}"

@@ -36,6 +36,11 @@ NORMALISATION = [
     ("US", "911", "911", None),
     ("US", "555 0199", "5550199", None),
     ("US", "+999 12", "99912", None),
+    # An extension is another line than the number alone, kept as typed; its
+    # key is the number's E.164 digits and the extension's, however typed.
+    ("US", "+1 202 555 0143 x12", "1202555014312", None),
+    ("US", "(202) 555-0143 ext. 12", "1202555014312", None),
+    ("US", "555 0199 x12", "555019912", None),
 ]
 
 
@@ -79,6 +84,8 @@ def test_a_number_is_phone_punctuation_and_3_to_20_digits(number, code):
         validate_phone_number(number)
     assert refused.value.code == code
     validate_phone_number("+1 (555) 01-23 / 4.5")
+    for extension in ["555 0100 x12", "555 0100 ext. 12", "555 0100 #12", "555-0100 Extension 1"]:
+        validate_phone_number(extension)
 
 
 @pytest.mark.parametrize(
@@ -92,6 +99,7 @@ def test_a_number_is_phone_punctuation_and_3_to_20_digits(number, code):
         ("555 0199", "tel:5550199"),
         ("06 12 34 56 78", "tel:0612345678"),
         ("+999 12", "tel:+99912"),
+        ("(202) 555-0143 x12", "tel:+12025550143;ext=12"),
     ],
 )
 def test_tel_uri_is_e164_when_the_number_is_valid(number, uri):
