@@ -99,7 +99,7 @@ def fold(line):
 def _property(name, value, *, types=(), **params):
     """Return a content line: ``name``, its parameters (``TYPE`` last) and ``value``."""
     params = [f"{key}={param}" for key, param in params.items() if param]
-    types = [value for value in types if value]
+    types = [kind for kind in types if kind]
     if types:
         params.append("TYPE=" + ",".join(types))
     return ";".join([name, *params]) + ":" + value

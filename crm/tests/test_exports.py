@@ -102,7 +102,11 @@ def test_csv_export_keeps_tricky_text_and_defuses_formulas(logged_in_client):
     assert rows[1]["Notes"] == "line one\nline two; =1+1"
 
 
-def test_vcard_export_parses_back(logged_in_client):
+@pytest.mark.parametrize(
+    ("version", "params", "international"),
+    [("4.0", {}, "tel:+442079460000"), ("3.0", {"version": "3.0"}, "+44 20 7946 0000")],
+)
+def test_vcard_export_parses_back(logged_in_client, version, params, international):
     make_contacts(60, phones_each=1)
     make_contact(
         "Ada Lovelace",
@@ -111,17 +115,19 @@ def test_vcard_export_parses_back(logged_in_client):
         phones=["(555) 01-23", "+44 20 7946 0000"],
         addresses=["London"],
     )
-    cards = parse_vcards(download(logged_in_client, reverse("crm:contact_export_vcf")))
+    url = reverse("crm:contact_export_vcf")
+    cards = parse_vcards(download(logged_in_client, url, **params), version)
     assert len(cards) == 61
     ada = next(card for card in cards if card["FN"] == ["Ada Lovelace"])
+    assert ada["N"] == [";;;;"]
     assert ada["EMAIL"] == ["ada@example.org"]
     # A number libphonenumber reads whole dials from anywhere: E.164. Seven
     # digits are a local number in the US, kept as typed.
-    assert ada["TEL"] == ["(555) 01-23", "tel:+442079460000"]
+    assert ada["TEL"] == ["(555) 01-23", international]
     assert unescape(ada["NOTE"][0]).startswith("Poet; mathematician, \\ first programmer\nlong")
     assert ada["ADR"] == [";;1 Main Street;London;;;"]
 
-    only = parse_vcards(download(logged_in_client, reverse("crm:contact_export_vcf"), q="ada"))
+    only = parse_vcards(download(logged_in_client, url, q="ada", **params), version)
     assert [card["FN"] for card in only] == [["Ada Lovelace"]]
 
 
