@@ -1,7 +1,9 @@
 """Pages of the contact book."""
 
+import functools
+
 from django.contrib import messages
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -149,7 +151,7 @@ def _export(request, render_rows, *, content_type, extension):
 
 @downloads_not_stored
 def contact_export_csv(request):
-    """Download every contact matching ``?q=`` as CSV, streamed."""
+    """Download every contact matching ``?q=`` as CSV, every field, streamed."""
     return _export(
         request, exports.csv_lines, content_type="text/csv; charset=utf-8", extension="csv"
     )
@@ -157,21 +159,30 @@ def contact_export_csv(request):
 
 @downloads_not_stored
 def contact_export_vcf(request):
-    """Download every contact matching ``?q=`` as vCard 4.0, streamed."""
+    """Download every contact matching ``?q=`` as vCard 4.0 (3.0 with ``?version=3.0``)."""
+    version = request.GET.get("version", "4.0")
+    if version not in exports.VCARD_VERSIONS:
+        return HttpResponseBadRequest("version must be 3.0 or 4.0", content_type="text/plain")
     return _export(
-        request, exports.vcards, content_type="text/vcard; charset=utf-8", extension="vcf"
+        request,
+        functools.partial(exports.vcards, version=version),
+        content_type="text/vcard; charset=utf-8",
+        extension="vcf",
     )
 
 
 @downloads_not_stored
 def contact_vcard(request, pk):
-    """Download one contact as a vCard 4.0."""
+    """Download one contact as a vCard 4.0 (3.0 with ``?version=3.0``)."""
+    version = request.GET.get("version", "4.0")
+    if version not in exports.VCARD_VERSIONS:
+        return HttpResponseBadRequest("version must be 3.0 or 4.0", content_type="text/plain")
     contacts = Contact.objects.filter(pk=pk)
     contact = contacts.first()
     if contact is None:
         raise Http404("No such contact.")
     return _download(
-        exports.vcards(contacts),
+        exports.vcards(contacts, version),
         content_type="text/vcard; charset=utf-8",
         filename=f"{slugify(contact.name) or 'contact'}.vcf",
     )
