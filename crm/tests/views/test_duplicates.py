@@ -1,4 +1,6 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from crm.models import Contact
@@ -156,3 +158,20 @@ def test_merging_again_after_a_merge_explains_instead_of_failing(
 def test_a_contact_cannot_be_merged_with_itself(logged_in_client, pair):
     keep, _ = pair
     assert logged_in_client.post(merge_url(keep, keep), {}).status_code == 404
+
+
+def test_the_merge_screen_costs_the_same_whatever_the_contacts_hold(logged_in_client, pair):
+    keep, duplicate = pair
+    url = merge_url(keep, duplicate)
+    with CaptureQueriesContext(connection) as few:
+        logged_in_client.get(url)
+    for contact in pair:
+        for i in range(3):
+            contact.emails.create(address=f"more{i}.{contact.pk}@example.org")
+            contact.urls.create(url=f"https://example.org/{contact.pk}/{i}")
+            contact.tags.create(name=f"Tag {contact.pk} {i}", slug=f"tag-{contact.pk}-{i}")
+        contact.dates.create(kind="anniversary", month=7, day=8)
+    with CaptureQueriesContext(connection) as many:
+        html = logged_in_client.get(url).content.decode()
+    assert "more2." in html and "Tag " in html and "--07-08" in html
+    assert len(many) == len(few)
