@@ -8,16 +8,28 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ..exceptions import ContactBookError
-from ..forms.duplicates import MERGED_FIELDS, MergeForm
-from ..models import Contact, ContactAddress, ContactPhone, ContactRelationship
+from ..forms.duplicates import MergeForm, field_label
+from ..models import Contact, ContactAddress, ContactPhone, ContactRelationship, Email, Tag
 from ..queries.duplicates import duplicate_groups
-from ..services.duplicates import contact_merge
+from ..services.duplicates import CHOSEN_FIELDS, contact_merge
 
 
 @require_GET
 def duplicate_list(request):
-    """List groups of contacts that look like the same person."""
-    return render(request, "crm/duplicates/list.html", {"groups": duplicate_groups()})
+    """List groups of contacts that look like the same person, with their emails."""
+    groups = duplicate_groups()
+    _add_email_addresses([contact for group in groups for contact in group.contacts])
+    return render(request, "crm/duplicates/list.html", {"groups": groups})
+
+
+def _add_email_addresses(contacts):
+    """Set ``email_addresses`` on ``contacts``, each one's primary first, in one query."""
+    by_pk = {contact.pk: contact for contact in contacts}
+    for contact in by_pk.values():
+        contact.email_addresses = []
+    rows = Email.objects.filter(contact__in=list(by_pk)).order_by("contact", "-primary", "pk")
+    for contact_pk, address in rows.values_list("contact", "address"):
+        by_pk[contact_pk].email_addresses.append(address)
 
 
 def _merge_candidates(keep_pk, duplicate_pk):
@@ -33,8 +45,27 @@ def _merge_candidates(keep_pk, duplicate_pk):
             Prefetch("phone_links", queryset=phones),
             Prefetch("address_links", queryset=addresses),
             Prefetch("relationships", queryset=relationships),
+            "emails",
+            "urls",
+            "dates",
+            Prefetch("tags", queryset=Tag.objects.order_by("name")),
         )
     }
+
+
+def _compared_rows(form, keep, duplicate):
+    """Return a row of the comparison for each field either contact has a value for."""
+    return [
+        {
+            "label": field_label(name),
+            "field": form[name] if name in form.fields else None,
+            "keep": getattr(keep, name),
+            "duplicate": getattr(duplicate, name),
+        }
+        for name in CHOSEN_FIELDS
+        # Rows both leave empty would only push the lists off the screen.
+        if getattr(keep, name) or getattr(duplicate, name)
+    ]
 
 
 @require_http_methods(["GET", "POST"])
@@ -55,23 +86,17 @@ def contact_merge_view(request, keep_pk, duplicate_pk):
         request.POST if request.method == "POST" else None, keep=keep, duplicate=duplicate
     )
     if form.is_bound and form.is_valid():
+        # By the names the user saw: the merge may give keep the other one.
+        done = f"Merged {duplicate.name} into {keep.name}."
         try:
             keep = contact_merge(keep=keep, duplicate=duplicate, **form.values())
         except ContactBookError as exc:
             messages.error(request, str(exc))
             return redirect(request.path)
-        messages.success(request, f"Merged {duplicate.name} into {keep.name}.")
+        messages.success(request, done)
         return redirect(keep)
     if form.is_bound:
         messages.error(request, "The contacts were not merged: please choose a value for each row.")
-    rows = [
-        {
-            "label": label,
-            "field": form[name] if name in form.fields else None,
-            "keep": getattr(keep, name),
-        }
-        for name, label in MERGED_FIELDS.items()
-    ]
     return render(
         request,
         "crm/duplicates/merge.html",
@@ -80,6 +105,7 @@ def contact_merge_view(request, keep_pk, duplicate_pk):
             "duplicate": duplicate,
             "pair": [keep, duplicate],
             "form": form,
-            "rows": rows,
+            "rows": _compared_rows(form, keep, duplicate),
+            "primary_email": form["primary_email"] if "primary_email" in form.fields else None,
         },
     )

@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from crm.models import Address, Contact, ContactRelationship, Phone, RelationshipType
+from crm.models import Address, Contact, ContactRelationship, Phone, RelationshipType, Tag
+from crm.tests.factories import make_contact
 from locking.testing import test_concurrently
 
 from .clients import logged_in_clients, redirected
@@ -14,8 +15,18 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def duplicates():
     friend = RelationshipType.objects.create(name="Friend", slug="friend")
-    keep = Contact.objects.create(name="Ada Lovelace")
-    duplicate = Contact.objects.create(name="Ada Lovelace", email="ada@example.org")
+    vip, poet = (
+        Tag.objects.create(name="VIP", slug="vip"),
+        Tag.objects.create(name="Poet", slug="poet"),
+    )
+    keep = make_contact("Ada Lovelace", email="ada@example.org")
+    duplicate = make_contact(
+        "Ada Lovelace", email="ADA@example.org", emails=["lovelace@example.org"]
+    )
+    keep.tags.add(vip)
+    duplicate.tags.add(vip, poet)
+    keep.dates.create(kind="birthday", year=1815, month=12, day=10)
+    duplicate.dates.create(kind="birthday", year=1816, month=12, day=10)
     babbage = Contact.objects.create(name="Charles Babbage")
     keep.phones.add(Phone.objects.create(number="555 0100"))
     duplicate.phones.add(Phone.objects.create(number="555 0199"))
@@ -39,19 +50,24 @@ def test_two_simultaneous_merges_of_the_same_pair_leave_one_contact(user, duplic
     keep, duplicate, babbage = duplicates
     clients = logged_in_clients(user, 2)
     directions = iter([(keep, duplicate), (duplicate, keep) if opposite else (keep, duplicate)])
-    data = {"name": "keep", "email": "duplicate"}
+    # An address of both, whichever is kept.
+    data = {"primary_email": "lovelace@example.org"}
 
     @test_concurrently(2)
     def merge():
         kept, merged = next(directions)
         url = reverse("crm:contact_merge", args=[kept.pk, merged.pk])
-        redirected(clients.get().post(url, {**data, "email": "keep" if opposite else "duplicate"}))
+        redirected(clients.get().post(url, data))
 
     merge()
     survivor = Contact.objects.exclude(pk=babbage.pk).get()
     assert survivor.pk in (keep.pk, duplicate.pk)
     assert sorted(survivor.phones.values_list("number", flat=True)) == ["555 0100", "555 0199"]
     assert list(survivor.addresses.values_list("city", flat=True)) == ["London"]
+    emails = survivor.emails.order_by("-primary", "address")
+    assert [e.address.lower() for e in emails] == ["lovelace@example.org", "ada@example.org"]
+    assert sorted(survivor.tags.values_list("name", flat=True)) == ["Poet", "VIP"]
+    assert sorted(date.iso for date in survivor.dates.all()) == ["1815-12-10", "1816-12-10"]
     assert {(r.from_contact_id, r.to_contact_id) for r in ContactRelationship.objects.all()} == {
         (survivor.pk, babbage.pk),
         (babbage.pk, survivor.pk),
@@ -70,7 +86,7 @@ def test_relating_the_duplicate_while_it_is_merged_leaves_a_consistent_book(user
         turn, client = next(turns), clients.get()
         if turn == 0:
             url = reverse("crm:contact_merge", args=[keep.pk, duplicate.pk])
-            redirected(client.post(url, {"name": "keep", "email": "keep"}))
+            redirected(client.post(url, {"primary_email": "ada@example.org"}))
         else:
             url = reverse("crm:relationship_add", args=[byron.pk])
             response = client.post(url, {"other": duplicate.pk})
