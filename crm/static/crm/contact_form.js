@@ -1,5 +1,6 @@
-// Contact form: add phone/address rows without a round trip, and mark removed
-// rows. Without JavaScript the same buttons submit and the server adds the row.
+// Contact form: add rows (emails, phones, addresses...) without a round trip,
+// mark removed rows, keep one primary email. Without JavaScript the same
+// buttons submit and the server adds the row.
 (function () {
   "use strict";
   document.querySelectorAll("[data-formset]").forEach(function (section) {
@@ -26,8 +27,17 @@
     });
 
     section.addEventListener("change", function (event) {
-      if (event.target.name && event.target.name.endsWith("-DELETE")) {
+      var name = event.target.name || "";
+      if (name.endsWith("-DELETE")) {
         event.target.closest("[data-row]").classList.toggle("removed", event.target.checked);
+      }
+      // One primary email: ticking one unticks the others, as radio buttons would.
+      if (name.endsWith("-primary") && event.target.checked) {
+        section.querySelectorAll("input[name$='-primary']").forEach(function (other) {
+          if (other !== event.target) {
+            other.checked = false;
+          }
+        });
       }
     });
   });
