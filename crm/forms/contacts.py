@@ -307,8 +307,9 @@ class ContactEditor:
     def _initial(contact):
         """Return the rows of a contact from ``Contact.objects.detail()``."""
         return {
+            # SQLite's JSON says 1 and 0 for true and false: a checkbox wants booleans.
             "emails": [
-                {"address": e["address"], "label": e["label"], "primary": e["primary"]}
+                {"address": e["address"], "label": e["label"], "primary": bool(e["primary"])}
                 for e in contact.email_rows
             ],
             "phones": [

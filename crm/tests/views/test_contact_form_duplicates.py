@@ -118,3 +118,18 @@ def test_the_check_costs_the_same_whatever_the_number_of_phones_and_matches(logg
     one = _queries_of_a_warning(logged_in_client, 1)
     Contact.objects.all().delete()
     assert _queries_of_a_warning(logged_in_client, 6) == one
+
+
+def test_any_typed_email_matches_not_only_the_first(logged_in_client):
+    ada = make_contact("Ada Costa", emails=["ada@home.example", "ada@work.example"])
+    data = form_data("A. C.", emails=["someone@example.org", "ADA@work.example"])
+    page = warned(logged_in_client.post(NEW, data))
+    assert page is not None and "Same email: ada@work.example" in page
+    assert f'href="{ada.get_absolute_url()}"' in page
+
+
+def test_a_display_name_left_empty_matches_as_it_will_be_saved(logged_in_client):
+    ada = make_contact("Ada Costa")
+    page = warned(logged_in_client.post(NEW, form_data("", given_name="ada", family_name="COSTA")))
+    assert page is not None and f'href="{ada.get_absolute_url()}"' in page
+    assert Contact.objects.count() == 1
