@@ -114,12 +114,11 @@ def test_contact_page_shows_every_field_escaped(logged_in_client):
     assert '<a href="mailto:ada@home.example">ada@home.example</a>' in page
     assert '<span class="primary-mark">Primary</span>' in page
     assert page.count("primary-mark") == 1
-    assert '<a href="mailto:ada@work.example">ada@work.example</a><span class="row-label">Work' in page
-    assert (
-        '<a href="https://ada.example/?a=1&amp;b=2" rel="noopener noreferrer nofollow">' in page
-    )
+    work = '<a href="mailto:ada@work.example">ada@work.example</a><span class="row-label">Work'
+    assert work in page
+    assert '<a href="https://ada.example/?a=1&amp;b=2" rel="noopener noreferrer nofollow">' in page
     assert 'href="javascript:' not in page and "javascript:alert(1)" in page
-    assert "Birthday</span>: <time datetime=\"1815-12-10\">10 December 1815</time>" in page
+    assert 'Birthday</span>: <time datetime="1815-12-10">10 December 1815</time>' in page
     assert "Met &lt;Charles&gt;</span>: <time>5 June</time>" in page
 
 

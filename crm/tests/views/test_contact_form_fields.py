@@ -144,9 +144,7 @@ def test_a_date_that_does_not_exist_is_an_error_that_keeps_what_was_typed(
 def test_29_february_is_a_date_without_a_year_or_in_a_leap_year(logged_in_client, year, saved):
     data = form_data(dates=[{"kind": "birthday", "day": "29", "month": "2", "year": year}])
     assert logged_in_client.post(NEW, data).status_code == 302
-    assert list(Contact.objects.get().dates.values_list("year", "month", "day")) == [
-        (saved, 2, 29)
-    ]
+    assert list(Contact.objects.get().dates.values_list("year", "month", "day")) == [(saved, 2, 29)]
 
 
 def test_a_contact_has_one_birthday(logged_in_client):
