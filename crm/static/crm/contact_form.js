@@ -42,3 +42,46 @@
     });
   });
 })();
+
+// While typing: show the contacts this one looks like, before saving. Without
+// this script, saving shows the same matches and asks to confirm.
+(function () {
+  "use strict";
+  var form = document.getElementById("contact-form");
+  var shown = document.getElementById("live-duplicates");
+  if (!form || !shown || !form.dataset.duplicatesUrl) return;
+  // The fields the duplicate rules read: the name, its parts, emails and phones.
+  var watched = /^(name|honorific_prefix|given_name|additional_names|family_name|honorific_suffix|nickname|organization)$|^emails-\d+-address$|^phones-\d+-(number|label)$/;
+  var timer = null;
+  var pending = null;
+
+  function refresh() {
+    if (pending) pending.abort();
+    pending = new AbortController();
+    fetch(form.dataset.duplicatesUrl, {
+      method: "POST",
+      body: new FormData(form),
+      signal: pending.signal,
+      headers: { Accept: "text/html" },
+      credentials: "same-origin",
+    })
+      .then(function (response) {
+        // A redirect means the session ended: leave the page as it is.
+        if (!response.ok || response.redirected) throw new Error(response.status);
+        return response.text();
+      })
+      .then(function (html) {
+        // The fragment is rendered and escaped by the server.
+        shown.innerHTML = html;
+      })
+      .catch(function () { /* saving still checks */ });
+  }
+
+  function changed(event) {
+    if (!watched.test(event.target.name || "")) return;
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 400);
+  }
+  form.addEventListener("input", changed);
+  form.addEventListener("change", changed);
+})();

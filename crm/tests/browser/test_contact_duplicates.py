@@ -60,3 +60,19 @@ def test_editing_into_a_duplicate_offers_to_merge(logged_in_page):
     expect(page).to_have_url(re.compile(re.escape(merge) + "$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Merge two contacts")
     assert not other.emails.filter(address="ada@home.example").exists()
+
+
+def test_the_match_appears_while_typing(logged_in_page):
+    page = logged_in_page
+    ada = make_contact("Ada Costa", emails=["ada@example.org"])
+    page.goto("/contacts/new/")
+    page.get_by_label("Given name").fill("Adele")
+    live = page.locator("#live-duplicates")
+    page.fill("[name=emails-0-address]", "Ada@Example.org")
+    expect(live).to_contain_text("Same email: ada@example.org")
+    expect(live.get_by_role("link", name="Ada Costa")).to_have_attribute(
+        "href", ada.get_absolute_url()
+    )
+    page.fill("[name=emails-0-address]", "adele@example.org")
+    expect(live).to_be_empty()
+    assert Contact.objects.count() == 1

@@ -133,3 +133,43 @@ def test_a_display_name_left_empty_matches_as_it_will_be_saved(logged_in_client)
     page = warned(logged_in_client.post(NEW, form_data("", given_name="ada", family_name="COSTA")))
     assert page is not None and f'href="{ada.get_absolute_url()}"' in page
     assert Contact.objects.count() == 1
+
+
+def test_while_typing_the_matches_so_far_come_as_a_fragment(logged_in_client):
+    ada = make_contact("Ada Costa", emails=["ada@example.org"])
+    url = reverse("crm:contact_possible_duplicates")
+    response = logged_in_client.post(url, form_data("Adele", emails=["ADA@example.org"]))
+    page = response.content.decode()
+    assert response.status_code == 200 and "<html" not in page
+    assert "Same email: ada@example.org" in page
+    assert f'href="{ada.get_absolute_url()}"' in page
+    assert "Save anyway" not in page
+    assert Contact.objects.count() == 1
+
+    # Not valid yet, or like nobody: nothing to show.
+    unfinished = form_data("Adele", emails=["ada@"])
+    assert logged_in_client.post(url, unfinished).content.decode().strip() == ""
+    nobody = form_data("Grace Hopper", emails=["grace@example.org"])
+    assert logged_in_client.post(url, nobody).content.decode().strip() == ""
+
+
+def test_while_editing_the_fragment_offers_to_merge(logged_in_client):
+    ada = make_contact("Ada Costa", emails=["ada@example.org"])
+    other = make_contact("A. Costa")
+    url = reverse("crm:contact_possible_duplicates", args=[other.pk])
+    page = logged_in_client.post(url, form_data("A. Costa", emails=["ada@example.org"]))
+    assert (
+        f'href="{reverse("crm:contact_merge", args=[ada.pk, other.pk])}"' in page.content.decode()
+    )
+    assert (
+        logged_in_client.post(
+            reverse("crm:contact_possible_duplicates", args=[999999]), {}
+        ).status_code
+        == 404
+    )
+    assert logged_in_client.get(url).status_code == 405
+
+
+def test_the_fragment_is_for_signed_in_users_only(client):
+    response = client.post(reverse("crm:contact_possible_duplicates"), form_data())
+    assert response.status_code == 302 and "/accounts/login/" in response.url
