@@ -62,7 +62,8 @@ def _detail_or_404(pk):
 
 
 def contact_detail(request, pk):
-    """Show one contact: phones, addresses, relationships, notes."""
+    """Show one contact: its names, emails, web addresses, dates, phones, addresses, tags,
+    relationships and notes."""
     return render(request, "crm/contact_detail.html", {"contact": _detail_or_404(pk)})
 
 
@@ -94,13 +95,13 @@ def _edit(request, contact=None):
 
 @require_http_methods(["GET", "POST"])
 def contact_create(request):
-    """Create a contact with its phones and addresses."""
+    """Create a contact with its rows of emails, phones, addresses, web addresses and dates."""
     return _edit(request)
 
 
 @require_http_methods(["GET", "POST"])
 def contact_edit(request, pk):
-    """Edit a contact with its phones and addresses."""
+    """Edit a contact with its rows of emails, phones, addresses, web addresses and dates."""
     # The page's rows (with who shares each) only fill an empty form: a POST
     # reads what was typed, so it needs the contact alone.
     if request.method == "POST":

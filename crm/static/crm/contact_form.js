@@ -1,8 +1,19 @@
 // Contact form: add rows (emails, phones, addresses...) without a round trip,
-// mark removed rows, keep one primary email. Without JavaScript the same
-// buttons submit and the server adds the row.
+// mark removed rows, keep one primary email, label only other dates. Without
+// JavaScript the same buttons submit and the server adds the row.
 (function () {
   "use strict";
+  // A date's label names another date; a birthday is called a birthday.
+  function showDateLabel(kind) {
+    var label = kind.closest("[data-row]").querySelector("[data-date-label]");
+    if (label) {
+      label.hidden = kind.value !== "other";
+    }
+  }
+  document
+    .querySelectorAll("[data-formset=dates] [data-rows] select[name$='-kind']")
+    .forEach(showDateLabel);
+
   document.querySelectorAll("[data-formset]").forEach(function (section) {
     var prefix = section.dataset.formset;
     var total = section.querySelector("input[name='" + prefix + "-TOTAL_FORMS']");
@@ -20,6 +31,10 @@
       var html = template.innerHTML.replace(/__prefix__/g, String(index));
       rows.insertAdjacentHTML("beforeend", html);
       total.value = String(index + 1);
+      var kind = rows.lastElementChild.querySelector("select[name$='-kind']");
+      if (kind) {
+        showDateLabel(kind);
+      }
       var first = rows.lastElementChild.querySelector("input:not([type=hidden]):not([type=checkbox])");
       if (first) {
         first.focus();
@@ -30,6 +45,9 @@
       var name = event.target.name || "";
       if (name.endsWith("-DELETE")) {
         event.target.closest("[data-row]").classList.toggle("removed", event.target.checked);
+      }
+      if (name.endsWith("-kind")) {
+        showDateLabel(event.target);
       }
       // One primary email: ticking one unticks the others, as radio buttons would.
       if (name.endsWith("-primary") && event.target.checked) {

@@ -32,6 +32,14 @@ def test_contact_journey(logged_in_page):
     page.fill("[name=dates-0-day]", "9")
     page.select_option("[name=dates-0-month]", "12")
     page.fill("[name=dates-0-year]", "1906")
+    # Only another date has a label: a birthday is called a birthday.
+    expect(page.locator("[name=dates-0-label]")).to_be_hidden()
+    page.get_by_role("button", name="+ Add a date").click()
+    expect(page.locator("[name=dates-1-label]")).to_be_hidden()
+    page.select_option("[name=dates-1-kind]", "other")
+    page.fill("[name=dates-1-label]", "Commissioned")
+    page.fill("[name=dates-1-day]", "1")
+    page.select_option("[name=dates-1-month]", "1")
     page.fill("[name=phones-0-number]", "(555) 867-5309")
     # JavaScript adds the second row in place, keeping what was typed.
     page.get_by_role("button", name="+ Add a phone").click()
@@ -56,6 +64,7 @@ def test_contact_journey(logged_in_page):
     expect(details.get_by_role("link", name="https://grace.example/cobol")).to_have_attribute(
         "rel", "noopener noreferrer nofollow"
     )
+    expect(details).to_contain_text("Commissioned: 1 January")
     expect(details).to_contain_text("Birthday: 9 December 1906")
 
     # Find her by a phone number typed with other punctuation.
