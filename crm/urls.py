@@ -15,6 +15,16 @@ contact_book = [
     path("contacts/<id:pk>/", contacts.contact_detail, name="contact_detail"),
     path("contacts/<id:pk>/edit/", contacts.contact_edit, name="contact_edit"),
     path("contacts/<id:pk>/delete/", contacts.contact_delete_view, name="contact_delete"),
+    path(
+        "contacts/possible-duplicates/",
+        contacts.contact_possible_duplicates,
+        name="contact_possible_duplicates",
+    ),
+    path(
+        "contacts/<id:pk>/possible-duplicates/",
+        contacts.contact_possible_duplicates,
+        name="contact_possible_duplicates",
+    ),
     path("contacts/<id:pk>/contact.vcf", contacts.contact_vcard, name="contact_vcard"),
     path(
         "contacts/<id:pk>/relationships/add/",

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.text import slugify
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import exports
 from ..exceptions import ContactBookError
@@ -64,7 +64,8 @@ def _detail_or_404(pk):
 
 
 def contact_detail(request, pk):
-    """Show one contact: phones, addresses, relationships, notes."""
+    """Show one contact: its names, emails, web addresses, dates, phones, addresses, tags,
+    relationships and notes."""
     return render(request, "crm/contact_detail.html", {"contact": _detail_or_404(pk)})
 
 
@@ -96,18 +97,32 @@ def _edit(request, contact=None):
 
 @require_http_methods(["GET", "POST"])
 def contact_create(request):
-    """Create a contact with its phones and addresses."""
+    """Create a contact with its rows of emails, phones, addresses, web addresses and dates."""
     return _edit(request)
 
 
 @require_http_methods(["GET", "POST"])
 def contact_edit(request, pk):
-    """Edit a contact with its phones and addresses."""
+    """Edit a contact with its rows of emails, phones, addresses, web addresses and dates."""
     # The page's rows (with who shares each) only fill an empty form: a POST
     # reads what was typed, so it needs the contact alone.
     if request.method == "POST":
         return _edit(request, get_object_or_404(Contact, pk=pk))
     return _edit(request, _detail_or_404(pk))
+
+
+@require_POST
+def contact_possible_duplicates(request, pk=None):
+    """
+    Return the contacts that the contact form, as typed so far, looks like:
+    an HTML fragment the form's script shows while typing, empty when there
+    are none or while the form is not valid yet. ``pk`` is the contact edited.
+    """
+    contact = get_object_or_404(Contact, pk=pk) if pk is not None else None
+    editor = ContactEditor(contact=contact, data=request.POST)
+    matches = editor.possible_duplicates() if editor.is_valid() else []
+    context = {"editor": editor, "matches": matches}
+    return render(request, "crm/includes/possible_duplicates_live.html", context)
 
 
 @require_http_methods(["GET", "POST"])

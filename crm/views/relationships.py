@@ -37,7 +37,8 @@ def _candidates(contact, query):
     """Return the contacts found by ``query`` that ``contact`` can be related to."""
     if not query:
         return []
-    return list(Contact.objects.search(query).exclude(pk=contact.pk)[:MAX_CANDIDATES])
+    found = Contact.objects.search(query).exclude(pk=contact.pk).with_primary_email()
+    return list(found[:MAX_CANDIDATES])
 
 
 def _candidate_context(contact, query, selected=None):

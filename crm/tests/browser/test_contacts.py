@@ -17,8 +17,29 @@ def test_contact_journey(logged_in_page):
     page.get_by_role("link", name="New contact").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("New contact")
 
-    page.get_by_label("Name").fill("Grace Hopper")
-    page.get_by_label("Email").fill("grace@navy.example")
+    # The display name left empty is made from the name parts.
+    page.get_by_label("Given name").fill("Grace")
+    page.get_by_label("Family name").fill("Hopper")
+    page.get_by_label("Organisation").fill("US Navy")
+    page.fill("[name=emails-0-address]", "grace@navy.example")
+    page.get_by_role("button", name="+ Add an email").click()
+    page.fill("[name=emails-1-address]", "grace@home.example")
+    # Ticking another email as primary unticks the first.
+    page.check("[name=emails-1-primary]")
+    page.check("[name=emails-0-primary]")
+    expect(page.locator("[name=emails-1-primary]")).not_to_be_checked()
+    page.fill("[name=urls-0-url]", "https://grace.example/cobol")
+    page.fill("[name=dates-0-day]", "9")
+    page.select_option("[name=dates-0-month]", "12")
+    page.fill("[name=dates-0-year]", "1906")
+    # Only another date has a label: a birthday is called a birthday.
+    expect(page.locator("[name=dates-0-label]")).to_be_hidden()
+    page.get_by_role("button", name="+ Add a date").click()
+    expect(page.locator("[name=dates-1-label]")).to_be_hidden()
+    page.select_option("[name=dates-1-kind]", "other")
+    page.fill("[name=dates-1-label]", "Commissioned")
+    page.fill("[name=dates-1-day]", "1")
+    page.select_option("[name=dates-1-month]", "1")
     page.fill("[name=phones-0-number]", "(555) 867-5309")
     # JavaScript adds the second row in place, keeping what was typed.
     page.get_by_role("button", name="+ Add a phone").click()
@@ -36,6 +57,15 @@ def test_contact_journey(logged_in_page):
     expect(phones).to_contain_text("(555) 867-5309")
     expect(phones).to_contain_text("+1 212 555 0100")
     expect(page.locator("#addresses")).to_contain_text("Arlington")
+    details = page.locator("#contact")
+    expect(details).to_contain_text("US Navy")
+    expect(details.locator(".emails li").first).to_contain_text("grace@navy.example")
+    expect(details.locator(".emails li").first).to_contain_text("Primary")
+    expect(details.get_by_role("link", name="https://grace.example/cobol")).to_have_attribute(
+        "rel", "noopener noreferrer nofollow"
+    )
+    expect(details).to_contain_text("Commissioned: 1 January")
+    expect(details).to_contain_text("Birthday: 9 December 1906")
 
     # Find her by a phone number typed with other punctuation.
     page.get_by_role("link", name="Contacts", exact=True).first.click()
@@ -49,7 +79,7 @@ def test_contact_journey(logged_in_page):
     with page.expect_download() as download:
         page.get_by_role("link", name="CSV").click()
     csv_text = Path(download.value.path()).read_text(encoding="utf-8")
-    assert "Grace Hopper,grace@navy.example" in csv_text
+    assert "Grace Hopper" in csv_text and "grace@navy.example" in csv_text
     with page.expect_download() as download:
         page.get_by_role("link", name="vCard").click()
     vcard = Path(download.value.path()).read_bytes().decode()
@@ -58,7 +88,7 @@ def test_contact_journey(logged_in_page):
     # Edit: a new name, the office line removed.
     rows.get_by_role("link", name="Grace Hopper").click()
     page.get_by_role("link", name="Edit").click()
-    page.get_by_label("Name").fill("Grace Brewster Hopper")
+    page.get_by_label("Display name").fill("Grace Brewster Hopper")
     page.locator(".phone-row").nth(1).get_by_label("Remove").check()
     expect(page.locator(".phone-row").nth(1)).to_have_class(re.compile("removed"))
     page.get_by_role("button", name="Save", exact=True).click()

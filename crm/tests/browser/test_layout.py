@@ -21,18 +21,33 @@ def book(db):
     """
     Fill the book as the demo does, plus the contacts that push a layout hardest.
 
-    A long name and a long email on a contact with several phones, addresses and
-    relationships, and a twin with the same email: a group of possible duplicates.
+    A contact with every field filled, long names, emails and URLs, several
+    phones, addresses, dates and relationships, and a twin with the same
+    email: a group of possible duplicates.
     """
     call_command("crm_demo", contacts=60, seed=12, stdout=io.StringIO())
     types = make_relationship_types("Colleague", "Friend", "Assistant")
     aurelia = make_contact(
         "Aurelia Maximiliana Wolfeschlegelsteinhausen-Bergerdorff",
         email=LONG_EMAIL,
+        emails=["aurelia@example.org", "a.wolfeschlegelsteinhausen@subsidiary-two.example.com"],
         phones=["+44 20 7946 0958", ("+44 20 7946 0000", "office"), "+33 6 12 34 56 78"],
         addresses=["Saint-Rémy-en-Bouzemont-Saint-Genest-et-Isson", "London"],
         notes="Met at the trade fair; https://example.org/a/very/long/link/without/any/spaces",
+        honorific_prefix="Prof. Dr.",
+        given_name="Aurelia",
+        additional_names="Maximiliana Konstantina",
+        family_name="Wolfeschlegelsteinhausen-Bergerdorff",
+        honorific_suffix="PhD",
+        nickname="Reli",
+        organization="Internationale Handelsgesellschaft für Feinmechanik und Optik",
+        job_title="Head of Research, Development and Quality Assurance",
     )
+    aurelia.urls.create(url=f"https://{'very-long-subdomain.' * 3}example.org/{'path/' * 12}")
+    aurelia.urls.create(url="https://aurelia.example/blog", label="blog")
+    aurelia.dates.create(kind="birthday", year=1970, month=2, day=28)
+    aurelia.dates.create(kind="other", label="Joined the Wolfeschlegelsteinhausen", month=9, day=1)
+    aurelia.tags.create(name="Key account, Europe and overseas", slug="key-account")
     twin = make_contact(
         "Aurelia Wolfeschlegelsteinhausen",
         email=LONG_EMAIL,
@@ -79,7 +94,8 @@ def test_no_page_scrolls_sideways(logged_in_page, book, viewport):
 def test_the_list_is_a_table_at_a_desk_and_cards_on_a_phone(logged_in_page, book):
     page = logged_in_page
     page.set_viewport_size(DESK)
-    page.goto("/")
+    # Listed by family name, she is on a later page: find her.
+    page.goto("/?q=Wolfeschlegelsteinhausen")
     headings = page.get_by_role("columnheader")
     expect(headings).to_have_text(["Name", "Email", "Phones", "City"])
     row = page.locator("table.contacts tbody tr", has_text="Aurelia Maximiliana")
@@ -93,6 +109,8 @@ def test_the_list_is_a_table_at_a_desk_and_cards_on_a_phone(logged_in_page, book
     label = "td => getComputedStyle(td, '::before').content"
     assert cells.nth(1).evaluate(label) == '"Email"'
     expect(row).to_contain_text(LONG_EMAIL)
+    expect(row.locator(".organization")).to_contain_text("Head of Research")
+    assert row.evaluate("tr => tr.scrollWidth <= tr.clientWidth")
     expect(row.get_by_text("+33 6 12 34 56 78")).to_be_visible()
 
 

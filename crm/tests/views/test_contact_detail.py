@@ -43,7 +43,15 @@ def test_contact_page_costs_the_same_queries_whatever_it_holds(logged_in_client)
     small = make_contact("Small", phones=["555 0999"], addresses=["A"])
     relationship_add(contact=small, other=make_contact("Friend"), types=[colleague])
     count(small)  # One-time feature checks of the database backend.
-    full = make_contact("Full", phones=[f"555 01{i:02d}" for i in range(6)], addresses=["A", "B"])
+    full = make_contact(
+        "Full",
+        phones=[f"555 01{i:02d}" for i in range(6)],
+        addresses=["A", "B"],
+        emails=[f"full{i}@example.org" for i in range(4)],
+    )
+    for i in range(3):
+        full.urls.create(url=f"https://full.example/{i}")
+        full.dates.create(kind="other", label=f"Date {i}", month=i + 1, day=1)
     for i in range(4):
         other = make_contact(f"Other {i}", phones=[Phone.objects.get(number="555 0100")])
         relationship_add(contact=full, other=other, types=[colleague])
@@ -80,3 +88,41 @@ def test_a_normalised_number_is_shown_as_typed_and_in_international_format(logge
     assert page.count("+33 6 12 34 56 78") == 1
     assert ">1234</a>" in page
     assert page.count("phone-international") == 1
+
+
+def test_contact_page_shows_every_field_escaped(logged_in_client):
+    ada = make_contact(
+        "Ada <b>",
+        emails=["ada@home.example", "ada@work.example"],
+        honorific_prefix="Dr.",
+        given_name="Ada",
+        family_name="Lovelace",
+        nickname="<i>Enchantress</i>",
+        organization="Engines & Co",
+        job_title="Programmer",
+    )
+    ada.emails.filter(address="ada@work.example").update(label="work")
+    ada.urls.create(url="https://ada.example/?a=1&b=2", label="blog")
+    ada.urls.create(url="javascript:alert(1)", label="other")  # not through the form
+    ada.dates.create(kind="birthday", year=1815, month=12, day=10)
+    ada.dates.create(kind="other", label="Met <Charles>", month=6, day=5)
+    page = logged_in_client.get(ada.get_absolute_url()).content.decode()
+    assert "<h1>Ada &lt;b&gt;</h1>" in page
+    assert "Dr. Ada Lovelace" in page  # the parts, as they differ from the display name
+    assert "&lt;i&gt;Enchantress&lt;/i&gt;" in page
+    assert "Engines &amp; Co" in page and "Programmer" in page
+    assert '<a href="mailto:ada@home.example">ada@home.example</a>' in page
+    assert '<span class="primary-mark">Primary</span>' in page
+    assert page.count("primary-mark") == 1
+    work = '<a href="mailto:ada@work.example">ada@work.example</a><span class="row-label">Work'
+    assert work in page
+    assert '<a href="https://ada.example/?a=1&amp;b=2" rel="noopener noreferrer nofollow">' in page
+    assert 'href="javascript:' not in page and "javascript:alert(1)" in page
+    assert 'Birthday</span>: <time datetime="1815-12-10">10 December 1815</time>' in page
+    assert "Met &lt;Charles&gt;</span>: <time>5 June</time>" in page
+
+
+def test_name_parts_that_add_nothing_are_not_repeated(logged_in_client):
+    ada = make_contact("", given_name="Ada", family_name="Lovelace")
+    page = logged_in_client.get(ada.get_absolute_url()).content.decode()
+    assert "<h1>Ada Lovelace</h1>" in page and "Full name" not in page

@@ -12,24 +12,36 @@ pytestmark = pytest.mark.django_db
 NEW = reverse("crm:contact_create")
 
 
-def form_data(name="Ada Lovelace", *, phones=(), addresses=(), **extra):
-    """Return POST data for the contact form: phones as (number, label), addresses as dicts."""
-    data = {
-        "name": name,
-        "email": "",
-        "notes": "",
-        "phones-TOTAL_FORMS": str(len(phones)),
-        "phones-INITIAL_FORMS": "0",
-        "addresses-TOTAL_FORMS": str(len(addresses)),
-        "addresses-INITIAL_FORMS": "0",
+def _row(typed, field):
+    return typed if isinstance(typed, dict) else {field: typed}
+
+
+def form_data(
+    name="Ada Lovelace", *, phones=(), addresses=(), emails=(), urls=(), dates=(), **extra
+):
+    """
+    Return POST data for the contact form: phones as (number, label),
+    addresses as dicts, emails as addresses or dicts (address, label,
+    primary), URLs as URLs or dicts (url, label), dates as dicts (kind,
+    label, day, month, year).
+    """
+    data = {"name": name, "notes": ""}
+    rows = {
+        "phones": [{"number": number, "label": label} for number, label in phones],
+        "addresses": [{"label": "home", **address} for address in addresses],
+        "emails": [{"label": "home", **_row(email, "address")} for email in emails],
+        "urls": [{"label": "home", **_row(url, "url")} for url in urls],
+        "dates": [{"kind": "birthday", **date} for date in dates],
     }
-    for i, (number, label) in enumerate(phones):
-        data[f"phones-{i}-number"] = number
-        data[f"phones-{i}-label"] = label
-    for i, address in enumerate(addresses):
-        data[f"addresses-{i}-label"] = "home"
-        for field, value in address.items():
-            data[f"addresses-{i}-{field}"] = value
+    for prefix, typed in rows.items():
+        data[f"{prefix}-TOTAL_FORMS"] = str(len(typed))
+        data[f"{prefix}-INITIAL_FORMS"] = "0"
+        for i, row in enumerate(typed):
+            for field, value in row.items():
+                if value is True:
+                    value = "on"
+                if value is not False:
+                    data[f"{prefix}-{i}-{field}"] = value
     data.update(extra)
     return data
 
@@ -80,7 +92,7 @@ def test_invalid_rows_show_errors_and_keep_every_typed_row(logged_in_client, mes
         "Ada King",
         phones=[("555 0100", "home"), ("call me maybe", "office"), ("555 0200", "fax")],
         addresses=[{"city": "Paris", "street": "1 Rue de Rivoli"}],
-        email="not an email",
+        emails=["not an email"],
     )
     response = logged_in_client.post(reverse("crm:contact_edit", args=[ada.pk]), data)
     assert response.status_code == 200
@@ -168,9 +180,12 @@ def test_an_address_id_of_another_contact_is_not_taken_over(logged_in_client):
     assert ada.addresses.get().city == "Hacked"
 
 
-def test_name_is_required(logged_in_client):
-    response = logged_in_client.post(NEW, form_data(""))
-    assert "This field is required." in response.content.decode()
+def test_some_name_is_required(logged_in_client):
+    response = logged_in_client.post(NEW, form_data("", emails=["ada@example.org"]))
+    page = response.content.decode()
+    assert "Give a name: a display name, a given or family name, or an organisation." in page
+    assert page.count("Give a name") == 1 and "Constraint" not in page
+    assert 'value="ada@example.org"' in page
     assert not Address.objects.exists() and not Contact.objects.exists()
 
 

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from crm.models import Contact, Phone
+from crm.models import Contact, Email, Phone
 from crm.tests.factories import make_contact, make_contacts
 
 pytestmark = pytest.mark.django_db
@@ -36,6 +36,43 @@ def test_query_count_does_not_grow_with_page_size_or_phones(logged_in_client, qu
             data = [q["sql"] for q in captured if 'FROM "crm_contact"' in q["sql"]]
             assert len(data) == 2, data
     assert len(set(counts.values())) == 1, counts
+
+
+def test_query_count_does_not_grow_with_emails_per_contact(logged_in_client):
+    make_contact("Warm Up", email="warm@example.org")
+    logged_in_client.get(LIST)  # Let the database backend run its one-time feature checks.
+    counts = {}
+    for emails_each in (0, 6):
+        Contact.objects.all().delete()
+        contacts = make_contacts(60)
+        Email.objects.bulk_create(
+            Email(contact=contact, address=f"{contact.pk}.{i}@example.org", primary=i == 0)
+            for contact in contacts
+            for i in range(emails_each)
+        )
+        with CaptureQueriesContext(connection) as captured:
+            response = logged_in_client.get(LIST, {"per_page": 50})
+        assert len(response.context["contacts"]) == 50
+        counts[emails_each] = len(captured)
+        # One count and one query for the rows, each with its primary email.
+        data = [q["sql"] for q in captured if 'FROM "crm_contact"' in q["sql"]]
+        assert len(data) == 2, data
+    assert counts[0] == counts[6], counts
+    first = contacts[0]
+    assert f"{first.pk}.0@example.org" in response.content.decode()
+    assert f"{first.pk}.1@example.org" not in response.content.decode()
+
+
+def test_a_row_shows_the_primary_email_and_the_title_and_organisation(logged_in_client):
+    ada = make_contact("Ada Lovelace", organization="Engines & Co", job_title="Programmer")
+    ada.emails.create(address="ada@home.example")
+    ada.emails.create(address="ada@work.example", primary=True)
+    make_contact("Charles Babbage", organization="Difference Ltd")
+    page = logged_in_client.get(LIST).content.decode()
+    assert '<a href="mailto:ada@work.example">ada@work.example</a>' in page
+    assert "ada@home.example" not in page
+    assert '<span class="organization muted">Programmer, Engines &amp; Co</span>' in page
+    assert '<span class="organization muted">Difference Ltd</span>' in page
 
 
 def test_a_page_shows_every_phone_and_city_and_contacts_without_any(logged_in_client):

@@ -50,6 +50,13 @@ def test_the_candidates_fragment_serves_the_script(logged_in_client, ada, charle
     assert f'name="other" value="{charles.pk}"' in html
 
 
+def test_a_candidate_shows_its_primary_email(logged_in_client, ada, charles):
+    charles.emails.create(address="charles@home.example")  # his primary is charles@example.org
+    html = page(logged_in_client, reverse("crm:relationship_candidates", args=[ada.pk]), q="char")
+    assert '<span class="muted">charles@example.org</span>' in html
+    assert "charles@home.example" not in html
+
+
 def test_names_are_escaped_in_the_results(logged_in_client, ada):
     Contact.objects.create(name="<script>alert(1)</script> Smith")
     html = page(logged_in_client, reverse("crm:relationship_candidates", args=[ada.pk]), q="smith")
