@@ -97,7 +97,7 @@ def test_invalid_rows_show_errors_and_keep_every_typed_row(logged_in_client, mes
     response = logged_in_client.post(reverse("crm:contact_edit", args=[ada.pk]), data)
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Use digits, spaces and + - ( ) . / only." in page
+    assert "Use digits, spaces and + - ( ) . / only, and x or ext before an extension." in page
     assert "Enter a valid email address." in page
     for value in ["Ada King", "555 0100", "call me maybe", "555 0200", "Paris", "1 Rue de Rivoli"]:
         assert f'value="{value}"' in page
