@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -34,6 +35,26 @@ def count_of(through, field):
     """
     rows = through.objects.filter(**{field: OuterRef("pk")}).order_by().values(field)
     return Coalesce(Subquery(rows.annotate(n=Count("*")).values("n")), 0)
+
+
+class IdsFirstPaginator(Paginator):
+    """
+    A paginator that picks a page's ids first, then reads only those rows.
+
+    With LIMIT and OFFSET on the annotated list, the database computes every
+    column (the phone count, the primary email) of each row it skips: page
+    500 of 100,000 contacts took half a second. The ids alone come from the
+    ordering's index.
+    """
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        ids = self.object_list.values("pk")[bottom:top]
+        return self._get_page(self.object_list.filter(pk__in=ids), number, self)
 
 
 class PreloadedAutocompleteSelect(AutocompleteSelect):
@@ -217,13 +238,9 @@ class ContactAdmin(admin.ModelAdmin):
     form = ContactAdminForm
     list_display = ["name", "organization", "primary_email", "phone_count", "created", "updated"]
     list_filter = ["created", "updated"]
-    search_fields = [
-        "name",
-        "organization",
-        "emails__address",
-        "phones__digits",
-        "addresses__city",
-    ]
+    # Shows the search box; get_search_results() searches as the site does.
+    search_fields = ["name"]
+    search_help_text = "Name, email, city or phone number, in any format."
     date_hierarchy = "created"
     readonly_fields = ["created", "updated"]
     fieldsets = [
@@ -245,15 +262,24 @@ class ContactAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         # Counted and looked up by subqueries: one query for the whole page.
-        primary = Email.objects.filter(contact=OuterRef("pk")).order_by("-primary", "pk")
         return (
             super()
             .get_queryset(request)
-            .annotate(
-                phone_count=count_of(Contact.phones.through, "contact"),
-                primary_email=Subquery(primary.values("address")[:1]),
-            )
+            .annotate(phone_count=count_of(Contact.phones.through, "contact"))
+            .with_primary_email()
         )
+
+    def get_search_results(self, request, queryset, search_term):
+        """
+        Search as the site's list does: name, email, city, a phone number in
+        any format. By the ids each index finds: joining emails and phones
+        would repeat contacts, and the DISTINCT that removes them again took
+        seconds at 100,000 contacts.
+        """
+        return queryset.search(search_term), False
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        return IdsFirstPaginator(queryset, per_page, orphans, allow_empty_first_page)
 
     @admin.display(description="email", ordering="primary_email")
     def primary_email(self, obj):
