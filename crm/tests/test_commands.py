@@ -166,6 +166,9 @@ def test_demo_contacts_fill_every_field():
     shared = office.values("phone").annotate(n=Count("contact")).filter(n__gt=1)
     assert shared.exists()
     assert Address.objects.annotate(n=Count("contacts")).filter(n__gt=1).exists()
+    # Nothing unused is left behind: every phone and address has a contact.
+    assert not Phone.objects.filter(contacts=None).exists()
+    assert not Address.objects.filter(contacts=None).exists()
 
 
 def test_if_empty_leaves_an_existing_book_alone():

@@ -99,10 +99,8 @@ class Command(BaseCommand):
         self.random = random.Random(seed)
         with transaction.atomic():
             self.types = [
-                RelationshipType.objects.get_or_create(slug=name.lower(), defaults={"name": name})[
-                    0
-                ]
-                for name in RELATIONSHIP_TYPES
+                RelationshipType.objects.get_or_create(slug=n.lower(), defaults={"name": n})[0]
+                for n in RELATIONSHIP_TYPES
             ]
             self.tags = [_tag_for(name) for name in TAGS]
             # Each country's numbers follow a serial, so no two are drawn the
@@ -110,7 +108,7 @@ class Command(BaseCommand):
             # number it meets again).
             start = Phone.objects.count() * 13 + 1
             self.serials = {country.name: start for country in COUNTRIES}
-            self.organisations = self.create_organisations(max(contacts // 25, 5))
+            self.organisations = self.draw_organisations(max(contacts // 25, 5))
         done = 0
         while done < contacts:
             size = min(BATCH, contacts - done)
@@ -150,8 +148,11 @@ class Command(BaseCommand):
             street=street, city=city, region=region, postal_code=postal_code, country=country.name
         )
 
-    def create_organisations(self, count):
-        """Create the companies contacts work at, each with its office line and building."""
+    def draw_organisations(self, count):
+        """
+        Draw the companies contacts work at, each with its office line and
+        building, saved when a first contact has them.
+        """
         rnd = self.random
         organisations, domains = [], set()
         for i in range(count):
@@ -173,7 +174,6 @@ class Command(BaseCommand):
                     extension=f"{2041 + i}" if i < 3 else "",
                 )
             )
-        Address.objects.bulk_create([o.building for o in organisations], batch_size=1000)
         return organisations
 
     def create_batch(self, size):
@@ -343,8 +343,8 @@ class Command(BaseCommand):
         ContactPhone.objects.bulk_create(links.values(), batch_size=1000)
 
     def add_addresses(self, drafts):
-        """Insert the drafted addresses and link them; company buildings exist already."""
-        new = [a for d in drafts for a, _ in d.addresses if a.pk is None]
+        """Insert the drafted addresses (a company's building once) and link them."""
+        new = {id(a): a for d in drafts for a, _ in d.addresses if a.pk is None}.values()
         Address.objects.bulk_create(new, batch_size=1000)
         links = {}
         for draft in drafts:
