@@ -67,8 +67,10 @@ def stock_urlconf():
                 self, request, queryset, per_page, orphans, allow_empty_first_page
             )
 
+    # Every other model as the site registers it: the same menus and related links.
     site = admin.AdminSite(name="stock")
-    site.register(Contact, StockContactAdmin)
+    for model, model_admin in admin.site._registry.items():
+        site.register(model, StockContactAdmin if model is Contact else type(model_admin))
     module = sys.modules[__name__]
     module.urlpatterns = [path("stock/", site.urls), *urlpatterns]
     return module
