@@ -169,8 +169,8 @@ class Command(BaseCommand):
                     country=country,
                     office_line=self.phone_number(country),
                     building=self.address(country),
-                    # A few companies give their staff an internal extension:
-                    # numbers that are kept as typed, not normalised.
+                    # A few companies' reception desks have an internal short
+                    # number: no number libphonenumber reads, kept as typed.
                     extension=f"{2041 + i}" if i < 3 else "",
                 )
             )
