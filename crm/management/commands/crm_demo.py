@@ -1,6 +1,11 @@
+"""Create realistic demo contacts that fill every field: ``manage.py crm_demo``."""
+
+import calendar
 import random
 import sys
 import time
+import unicodedata
+from dataclasses import dataclass, field
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -9,79 +14,72 @@ from crm.models import (
     Address,
     Contact,
     ContactAddress,
+    ContactDate,
     ContactPhone,
     ContactRelationship,
     Email,
     Phone,
     RelationshipType,
+    Url,
+)
+from crm.services.contacts import _tag_for
+
+from ._demo_data import (
+    COUNTRIES,
+    FAMILY_NAMES,
+    FIRST_NAMES,
+    JOB_TITLES,
+    NICKNAMES,
+    ORGANISATION_WORDS,
+    OTHER_DATES,
+    PERSONAL_DOMAINS,
+    RELATIONSHIP_TYPES,
+    STREETS,
+    TAGS,
+    TRADES,
+    Country,
 )
 
-# fmt: off
-FIRST_NAMES = [
-    "Ada", "Alan", "Alice", "Amara", "Ana", "Anton", "Arjun", "Beatriz",
-    "Ben", "Camille", "Carlos", "Chen", "Chiara", "Daniel", "Dara", "Elena",
-    "Emil", "Emma", "Fatima", "Felix", "Grace", "Hana", "Hugo", "Ines",
-    "Ivan", "Jamal", "Jana", "Jonas", "Julia", "Kai", "Karim", "Lars",
-    "Lea", "Leo", "Lina", "Luca", "Maria", "Mateo", "Maya", "Mei",
-    "Mila", "Nadia", "Noah", "Nora", "Olga", "Omar", "Paul", "Priya",
-    "Rafael", "Rosa", "Sami", "Sara", "Sofia", "Tariq", "Theo", "Vera",
-    "Wei", "Yara", "Yusuf", "Zoe",
-]
-LAST_NAMES = [
-    "Abbott", "Alvarez", "Andersen", "Becker", "Bianchi", "Brown", "Castillo", "Chen",
-    "Costa", "Dubois", "Eriksson", "Fischer", "Garcia", "Gonzalez", "Haddad", "Hansen",
-    "Hopper", "Ivanova", "Jensen", "Kaur", "Khan", "Kim", "Kowalski", "Larsen",
-    "Lee", "Lopez", "Lovelace", "Martin", "Meyer", "Moreau", "Muller", "Nakamura",
-    "Nguyen", "Novak", "Okafor", "Olsen", "Park", "Patel", "Petrov", "Rossi",
-    "Santos", "Schmidt", "Silva", "Singh", "Smith", "Sousa", "Tanaka", "Turing",
-    "Wagner", "Wang", "Weber", "Wilson", "Yamamoto", "Yilmaz", "Zhang",
-]
-# fmt: on
-DOMAINS = ["example.org", "example.com", "example.net", "mail.example", "corp.example"]
-CITIES = [
-    ("London", "", "United Kingdom", "EC1A 1BB"),
-    ("Manchester", "", "United Kingdom", "M1 1AE"),
-    ("Paris", "Île-de-France", "France", "75001"),
-    ("Lyon", "Auvergne-Rhône-Alpes", "France", "69001"),
-    ("Berlin", "", "Germany", "10115"),
-    ("Hamburg", "", "Germany", "20095"),
-    ("Madrid", "", "Spain", "28013"),
-    ("Barcelona", "Catalonia", "Spain", "08002"),
-    ("Lisbon", "", "Portugal", "1100-148"),
-    ("Rome", "Lazio", "Italy", "00184"),
-    ("Milan", "Lombardy", "Italy", "20121"),
-    ("Amsterdam", "North Holland", "Netherlands", "1012 JS"),
-    ("Copenhagen", "", "Denmark", "1050"),
-    ("Stockholm", "", "Sweden", "111 52"),
-    ("Warsaw", "Masovia", "Poland", "00-001"),
-    ("Vienna", "", "Austria", "1010"),
-    ("Zurich", "", "Switzerland", "8001"),
-    ("New York", "NY", "United States", "10001"),
-    ("Chicago", "IL", "United States", "60601"),
-    ("San Francisco", "CA", "United States", "94103"),
-    ("Toronto", "ON", "Canada", "M5H 2N2"),
-    ("Tokyo", "", "Japan", "100-0001"),
-    ("Seoul", "", "South Korea", "04524"),
-    ("Sydney", "NSW", "Australia", "2000"),
-    ("Nairobi", "", "Kenya", "00100"),
-    ("Lagos", "", "Nigeria", "100001"),
-    ("São Paulo", "SP", "Brazil", "01000-000"),
-    ("Mexico City", "CDMX", "Mexico", "06000"),
-]
-STREETS = [
-    "High Street", "Station Road", "Church Lane", "Market Square", "Mill Road",
-    "Park Avenue", "Rue de la Paix", "Hauptstraße", "Calle Mayor", "Via Roma",
-]  # fmt: skip
-RELATIONSHIP_TYPES = ["Colleague", "Friend", "Spouse", "Assistant", "Manager", "Family"]
-PHONE_COUNTS, PHONE_WEIGHTS = [0, 1, 2, 3, 4], [15, 35, 30, 15, 5]
-ADDRESS_COUNTS, ADDRESS_WEIGHTS = [0, 1, 2], [25, 60, 15]
 BATCH = 2000
+
+
+def ascii_word(text):
+    """Return ``text`` for an email address or a URL: "José Núñez" is "josenunez"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if c.isascii() and c.isalnum())
+
+
+@dataclass
+class Organisation:
+    """A company many contacts work at: they share its office line, some its building."""
+
+    name: str
+    domain: str
+    country: Country
+    office_line: str
+    building: Address
+    extension: str
+
+
+@dataclass
+class Draft:
+    """A contact drawn but not saved yet, with all it holds, in the order drawn."""
+
+    contact: Contact
+    emails: list = field(default_factory=list)
+    urls: list = field(default_factory=list)
+    dates: list = field(default_factory=list)
+    tags: list = field(default_factory=list)
+    phones: list = field(default_factory=list)  # (number, label)
+    addresses: list = field(default_factory=list)  # (Address, label)
 
 
 class Command(BaseCommand):
     help = (
-        "Create realistic demo contacts, deterministically: 0-4 phones each (some shared "
-        "office lines), 0-2 addresses, some relationships. Bulk inserts, with a progress bar."
+        "Create realistic demo contacts, deterministically, filling every field: name "
+        "parts, organisations and titles, emails, URLs, dates, tags, phones from several "
+        "countries (office lines shared by colleagues), addresses, relationships. Bulk "
+        "inserts, with a progress bar."
     )
 
     def add_arguments(self, parser):
@@ -99,14 +97,18 @@ class Command(BaseCommand):
             return
         started = time.monotonic()
         self.random = random.Random(seed)
-        self.types = [
-            RelationshipType.objects.get_or_create(slug=name.lower(), defaults={"name": name})[0]
-            for name in RELATIONSHIP_TYPES
-        ]
-        # Office lines and buildings shared by several contacts.
-        self.office_lines = [self.number(9000000 + i) for i in range(max(contacts // 50, 3))]
-        self.offices = []
-        self.serial = Phone.objects.count() * 7 + 1
+        with transaction.atomic():
+            self.types = [
+                RelationshipType.objects.get_or_create(slug=n.lower(), defaults={"name": n})[0]
+                for n in RELATIONSHIP_TYPES
+            ]
+            self.tags = [_tag_for(name) for name in TAGS]
+            # Each country's numbers follow a serial, so no two are drawn the
+            # same; a second run starts past the first run's (and links any
+            # number it meets again).
+            start = Phone.objects.count() * 13 + 1
+            self.serials = {country.name: start for country in COUNTRIES}
+            self.organisations = self.draw_organisations(max(contacts // 25, 5))
         done = 0
         while done < contacts:
             size = min(BATCH, contacts - done)
@@ -120,10 +122,6 @@ class Command(BaseCommand):
             )
         )
 
-    def number(self, n):
-        area, rest = divmod(n, 10000000)
-        return f"+1 ({200 + area % 800:03d}) {rest // 10000:03d}-{rest % 10000:04d}"
-
     def progress(self, done, total):
         width = 30
         filled = width * done // max(total, 1)
@@ -134,56 +132,196 @@ class Command(BaseCommand):
         else:
             self.stdout.write(bar)
 
-    def create_batch(self, size):
-        """Create ``size`` contacts with their phones, addresses and relationships."""
-        contacts = self.create_contacts(size)
-        self.add_phones(contacts)
-        self.add_addresses(contacts)
-        self.add_relationships(contacts)
+    def country(self):
+        return self.random.choices(COUNTRIES, [c.weight for c in COUNTRIES])[0]
 
-    def create_contacts(self, size):
+    def phone_number(self, country):
+        """Return a number of ``country`` no other drawn number has, typed one way or another."""
+        serial = self.serials[country.name]
+        self.serials[country.name] += self.random.randrange(1, 13)
+        return country.number(serial, self.random)
+
+    def address(self, country):
+        city, region, postal_code = self.random.choice(country.cities)
+        street = f"{self.random.randrange(1, 200)} {self.random.choice(STREETS)}"
+        return Address(
+            street=street, city=city, region=region, postal_code=postal_code, country=country.name
+        )
+
+    def draw_organisations(self, count):
+        """
+        Draw the companies contacts work at, each with its office line and
+        building, saved when a first contact has them.
+        """
         rnd = self.random
-        contacts, emails = [], []
-        for _ in range(size):
-            first, last = rnd.choice(FIRST_NAMES), rnd.choice(LAST_NAMES)
-            email = ""
-            if rnd.random() < 0.8:
-                email = f"{first}.{last}{rnd.randrange(100)}@{rnd.choice(DOMAINS)}".lower()
-            notes = rnd.choice(["", "", "", "Met at the trade fair.", "Prefers email.", "VIP"])
-            contact = Contact(given_name=first, family_name=last, notes=notes)
-            contact.derive()  # bulk_create() does not call save()
-            contacts.append(contact)
-            emails.append(email)
-        contacts = Contact.objects.bulk_create(contacts)
-        Email.objects.bulk_create(
-            [
-                Email(contact=c, address=e, primary=True)
-                for c, e in zip(contacts, emails, strict=True)
-                if e
-            ],
+        organisations, domains = [], set()
+        for i in range(count):
+            country = self.country()
+            word, trade = rnd.choice(ORGANISATION_WORDS), rnd.choice(TRADES)
+            domain = f"{ascii_word(word)}-{ascii_word(trade)}.example"
+            if domain in domains:  # another company of that name, elsewhere
+                domain = f"{ascii_word(word)}-{ascii_word(trade)}-{i}.example"
+            domains.add(domain)
+            organisations.append(
+                Organisation(
+                    name=f"{word} {trade} {country.legal_form}",
+                    domain=domain,
+                    country=country,
+                    office_line=self.phone_number(country),
+                    building=self.address(country),
+                    # A few companies' reception desks have an internal short
+                    # number: no number libphonenumber reads, kept as typed.
+                    extension=f"{2041 + i}" if i < 3 else "",
+                )
+            )
+        return organisations
+
+    def create_batch(self, size):
+        """Create ``size`` contacts with all they hold, a few queries per table."""
+        drafts = [self.draw() for _ in range(size)]
+        Contact.objects.bulk_create([draft.contact for draft in drafts])
+        for model, attribute in [(Email, "emails"), (Url, "urls"), (ContactDate, "dates")]:
+            rows = []
+            for draft in drafts:
+                for row in getattr(draft, attribute):
+                    row.contact_id = draft.contact.pk
+                    rows.append(row)
+            model.objects.bulk_create(rows, batch_size=1000)
+        TagLink = Contact.tags.through
+        TagLink.objects.bulk_create(
+            [TagLink(contact_id=d.contact.pk, tag_id=tag.pk) for d in drafts for tag in d.tags],
             batch_size=1000,
         )
-        return contacts
+        self.add_phones(drafts)
+        self.add_addresses(drafts)
+        self.add_relationships([draft.contact for draft in drafts])
 
-    def add_phones(self, contacts):
-        """Give each contact its own numbers, and sometimes a shared office line."""
+    def draw(self):
+        """Draw a contact and everything it holds."""
         rnd = self.random
-        wanted = []
-        for contact in contacts:
-            count = rnd.choices(PHONE_COUNTS, PHONE_WEIGHTS)[0]
-            for _ in range(count):
-                if rnd.random() < 0.1:
-                    number, label = rnd.choice(self.office_lines), Phone.Label.OFFICE
-                else:
-                    number = self.number(self.serial)
-                    self.serial += rnd.randrange(1, 13)
-                    label = rnd.choice([Phone.Label.MOBILE, Phone.Label.HOME, Phone.Label.OTHER])
-                wanted.append((contact, number, label))
-        # Each number parsed once (an office line recurs), keyed as the site keys it.
+        organisation = rnd.choice(self.organisations) if rnd.random() < 0.65 else None
+        if organisation and rnd.random() < 0.03:
+            return self.draw_organisation(organisation)
+        given, family = rnd.choice(FIRST_NAMES), rnd.choice(FAMILY_NAMES)
+        prefix, suffix = rnd.choices(
+            [("", ""), ("Dr.", ""), ("Dr.", "PhD"), ("Prof.", ""), ("", "Jr."), ("", "MBA")],
+            [88, 3, 2, 2, 3, 2],
+        )[0]
+        contact = Contact(
+            honorific_prefix=prefix,
+            given_name=given,
+            additional_names=rnd.choice(FIRST_NAMES) if rnd.random() < 0.12 else "",
+            family_name=family,
+            honorific_suffix=suffix,
+            nickname=NICKNAMES.get(given, "") if rnd.random() < 0.5 else "",
+            organization=organisation.name if organisation else "",
+            job_title=rnd.choice(JOB_TITLES) if organisation and rnd.random() < 0.9 else "",
+            notes=rnd.choice(["", "", "", "Met at the trade fair.", "Prefers email."]),
+        )
+        draft = Draft(contact)
+        self.draw_emails(draft, ascii_word(given), ascii_word(family), organisation)
+        self.draw_urls(draft, ascii_word(given), ascii_word(family), organisation)
+        self.draw_dates(draft)
+        draft.tags = rnd.sample(self.tags, rnd.choices([0, 1, 2, 3], [40, 35, 18, 7])[0])
+        home = organisation.country if organisation and rnd.random() < 0.8 else self.country()
+        self.draw_phones(draft, home, organisation)
+        self.draw_addresses(draft, home, organisation)
+        contact.derive()  # bulk_create() does not call save()
+        return draft
+
+    def draw_organisation(self, organisation):
+        """Draw a contact that is a company itself: named after it, reached at its office."""
+        contact = Contact(organization=organisation.name, notes="Switchboard.")
+        contact.derive()
+        draft = Draft(contact)
+        draft.emails = [Email(address=f"info@{organisation.domain}", label="work", primary=True)]
+        draft.urls = [Url(url=f"https://www.{organisation.domain}/", label=Url.Label.WORK)]
+        draft.tags = [self.random.choice(self.tags)]
+        draft.phones = [(organisation.office_line, Phone.Label.OFFICE)]
+        draft.addresses = [(organisation.building, Address.Label.WORK)]
+        return draft
+
+    def draw_emails(self, draft, given, family, organisation):
+        """Give the contact 0 to 3 emails, with labels, exactly one of them primary."""
+        rnd = self.random
+        n = rnd.randrange(100)
+        candidates = [
+            (f"{given}.{family}{n}@{rnd.choice(PERSONAL_DOMAINS)}", Email.Label.HOME),
+            (f"{given[0]}{family}{n}@{rnd.choice(PERSONAL_DOMAINS)}", Email.Label.OTHER),
+        ]
+        if organisation:
+            work = (f"{given}.{family}@{organisation.domain}", Email.Label.WORK)
+            candidates.insert(rnd.randrange(2), work)
+        else:
+            candidates.append((f"{family}.{given}@{rnd.choice(PERSONAL_DOMAINS)}", "home"))
+        chosen = candidates[: rnd.choices([0, 1, 2, 3], [10, 45, 30, 15])[0]]
+        primary = 0 if rnd.random() < 0.7 or not chosen else rnd.randrange(len(chosen))
+        draft.emails = [
+            Email(address=address, label=label, primary=i == primary)
+            for i, (address, label) in enumerate(chosen)
+        ]
+
+    def draw_urls(self, draft, given, family, organisation):
+        """Give some contacts a personal site, a profile, a blog or their company's site."""
+        rnd = self.random
+        if rnd.random() < 0.12:
+            draft.urls.append(Url(url=f"https://{given}{family}.example/", label=Url.Label.HOME))
+        if rnd.random() < 0.25:
+            handle = f"{given}-{family}-{rnd.randrange(16**4):04x}"
+            draft.urls.append(
+                Url(url=f"https://profiles.example/in/{handle}", label=Url.Label.PROFILE)
+            )
+        if rnd.random() < 0.06:
+            draft.urls.append(Url(url=f"https://blog.example/{given}{family}", label="blog"))
+        if organisation and rnd.random() < 0.1:
+            draft.urls.append(Url(url=f"https://www.{organisation.domain}/", label="work"))
+
+    def draw_dates(self, draft):
+        """Give some contacts a birthday (some without the year), an anniversary, another date."""
+        rnd = self.random
+        if rnd.random() < 0.45:
+            year = None if rnd.random() < 0.25 else rnd.randint(1940, 2006)
+            draft.dates.append(self.date(ContactDate.Kind.BIRTHDAY, year))
+        if rnd.random() < 0.1:
+            draft.dates.append(self.date(ContactDate.Kind.ANNIVERSARY, rnd.randint(1970, 2024)))
+        if rnd.random() < 0.06:
+            year = None if rnd.random() < 0.3 else rnd.randint(1990, 2025)
+            draft.dates.append(self.date("other", year, label=rnd.choice(OTHER_DATES)))
+
+    def date(self, kind, year, label=""):
+        month = self.random.randint(1, 12)
+        # A year-less 29 February is fine: 2000 was a leap year.
+        day = self.random.randint(1, calendar.monthrange(year or 2000, month)[1])
+        return ContactDate(kind=kind, label=label, year=year, month=month, day=day)
+
+    def draw_phones(self, draft, home, organisation):
+        """Give the contact its own numbers, and often its company's office line."""
+        rnd = self.random
+        if organisation and rnd.random() < 0.6:
+            draft.phones.append((organisation.office_line, Phone.Label.OFFICE))
+        if organisation and organisation.extension and rnd.random() < 0.5:
+            draft.phones.append((organisation.extension, Phone.Label.OFFICE))
+        for _ in range(rnd.choices([0, 1, 2, 3], [20, 50, 25, 5])[0]):
+            country = home if rnd.random() < 0.85 else self.country()
+            label = rnd.choices(["mobile", "home", "other", "fax"], [60, 25, 10, 5])[0]
+            draft.phones.append((self.phone_number(country), label))
+
+    def draw_addresses(self, draft, home, organisation):
+        """Give the contact its own addresses, and sometimes its company's building."""
+        rnd = self.random
+        if organisation and rnd.random() < 0.25:
+            draft.addresses.append((organisation.building, Address.Label.WORK))
+        for _ in range(rnd.choices([0, 1, 2], [30, 60, 10])[0]):
+            label = rnd.choices(["home", "work", "other"], [75, 15, 10])[0]
+            draft.addresses.append((self.address(home), label))
+
+    def add_phones(self, drafts):
+        """Link the drafted numbers, each parsed and inserted once, shared ones linked."""
         typed = {}
-        for _, number, _ in wanted:
-            if number not in typed:
-                typed[number] = Phone.typed(number)
+        for draft in drafts:
+            for number, _ in draft.phones:
+                if number not in typed:
+                    typed[number] = Phone.typed(number)
         by_key = {phone.digits: phone for phone in typed.values()}
         # Numbers that exist already (a second run, an office line) are linked,
         # not copied: on conflict the row is "updated" to itself, which returns
@@ -197,50 +335,25 @@ class Command(BaseCommand):
         )
         ids = {phone.digits: phone.pk for phone in phones}
         # One link a contact and phone, with the label it was drawn with first.
-        labels = {}
-        for contact, number, label in wanted:
-            labels.setdefault((contact.pk, ids[typed[number].digits]), label)
-        ContactPhone.objects.bulk_create(
-            [
-                ContactPhone(contact_id=c, phone_id=p, label=label)
-                for (c, p), label in sorted(labels.items())
-            ],
-            batch_size=1000,
-        )
+        links = {}
+        for draft in drafts:
+            for number, label in draft.phones:
+                key = (draft.contact.pk, ids[typed[number].digits])
+                links.setdefault(key, ContactPhone(contact_id=key[0], phone_id=key[1], label=label))
+        ContactPhone.objects.bulk_create(links.values(), batch_size=1000)
 
-    def add_addresses(self, contacts):
-        """Give each contact its own addresses, and sometimes a shared office building."""
-        rnd = self.random
-        links = []
-        new = []
-        for contact in contacts:
-            for _ in range(rnd.choices(ADDRESS_COUNTS, ADDRESS_WEIGHTS)[0]):
-                if self.offices and rnd.random() < 0.1:
-                    links.append((contact, rnd.choice(self.offices), Address.Label.WORK))
-                    continue
-                city, region, country, code = rnd.choice(CITIES)
-                label = rnd.choice([Address.Label.HOME, Address.Label.WORK])
-                address = Address(
-                    street=f"{rnd.randrange(1, 200)} {rnd.choice(STREETS)}",
-                    city=city,
-                    region=region,
-                    country=country,
-                    postal_code=code,
-                )
-                new.append(address)
-                links.append((contact, address, label))
+    def add_addresses(self, drafts):
+        """Insert the drafted addresses (a company's building once) and link them."""
+        new = {id(a): a for d in drafts for a, _ in d.addresses if a.pk is None}.values()
         Address.objects.bulk_create(new, batch_size=1000)
-        fresh = {id(address) for address in new[:20]}
-        self.offices.extend(
-            a for _, a, label in links if id(a) in fresh and label == Address.Label.WORK
-        )
-        ContactAddress.objects.bulk_create(
-            {
-                (c.pk, a.pk): ContactAddress(contact_id=c.pk, address_id=a.pk, label=label)
-                for c, a, label in links
-            }.values(),
-            batch_size=1000,
-        )
+        links = {}
+        for draft in drafts:
+            for address, label in draft.addresses:
+                key = (draft.contact.pk, address.pk)
+                links.setdefault(
+                    key, ContactAddress(contact_id=key[0], address_id=key[1], label=label)
+                )
+        ContactAddress.objects.bulk_create(links.values(), batch_size=1000)
 
     def add_relationships(self, contacts):
         """Relate some contacts, both directions, with the same types on both rows."""
