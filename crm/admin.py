@@ -1,6 +1,5 @@
 """The contact book's admin: every list and form a fixed number of queries, at any size."""
 
-from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
@@ -22,7 +21,6 @@ from .models import (
     RelationshipType,
     Tag,
     Url,
-    display_name,
 )
 from .services.locks import phones_locked
 
@@ -223,19 +221,8 @@ class RelationshipInline(admin.TabularInline):
         return ", ".join(t.name for t in obj.types.all())
 
 
-class ContactAdminForm(forms.ModelForm):
-    def clean(self):
-        cleaned_data = super().clean()
-        # Left empty, the display name is made from the parts, as save() does;
-        # made here, so that the check that a contact has a name sees it.
-        if not (cleaned_data.get("name") or "").strip():
-            cleaned_data["name"] = display_name(cleaned_data)
-        return cleaned_data
-
-
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
-    form = ContactAdminForm
     list_display = ["name", "organization", "primary_email", "phone_count", "created", "updated"]
     list_filter = ["created", "updated"]
     # Shows the search box; get_search_results() searches as the site does.

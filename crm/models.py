@@ -324,7 +324,13 @@ class Contact(models.Model):
             models.Index(fields=["created"], name="crm_contact_created"),
         ]
         constraints = [
-            models.CheckConstraint(condition=~Q(name=""), name="crm_contact_has_name"),
+            models.CheckConstraint(
+                condition=~Q(name=""),
+                name="crm_contact_has_name",
+                violation_error_code="no_name",
+                violation_error_message="Give a name: a display name, a given or family "
+                "name, a nickname or an organisation.",
+            ),
         ]
 
     def __str__(self):
@@ -340,12 +346,10 @@ class Contact(models.Model):
     def get_absolute_url(self):
         return reverse("crm:contact_detail", args=[self.pk])
 
-    def clean(self):
-        if not self.name.strip() and not display_name(vars(self)):
-            raise ValidationError(
-                "Give a name: a display name, a given or family name, or an organisation.",
-                code="no_name",
-            )
+    def validate_constraints(self, exclude=None):
+        # Check the name save() will store: made from the parts when left empty.
+        self.derive()
+        super().validate_constraints(exclude=exclude)
 
     def derive(self):
         """Fill the display name when empty, and the keys the list and duplicates use."""

@@ -81,13 +81,6 @@ class ContactForm(forms.ModelForm):
         cleaned["name"] = " ".join(cleaned.get("name", "").split()) or display_name(cleaned)
         return cleaned
 
-    def _get_validation_exclusions(self):
-        exclude = super()._get_validation_exclusions()
-        if not self.cleaned_data.get("name"):
-            # Contact.clean() says what is missing; the constraint would say it again, less kindly.
-            exclude.add("name")
-        return exclude
-
 
 class RowForm(forms.Form):
     """A row of the form; a row left empty is ignored."""

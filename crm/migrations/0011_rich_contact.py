@@ -221,7 +221,11 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="contact",
             constraint=models.CheckConstraint(
-                condition=models.Q(("name", ""), _negated=True), name="crm_contact_has_name"
+                condition=models.Q(("name", ""), _negated=True),
+                name="crm_contact_has_name",
+                violation_error_code="no_name",
+                violation_error_message="Give a name: a display name, a given or family "
+                "name, a nickname or an organisation.",
             ),
         ),
         migrations.AddField(

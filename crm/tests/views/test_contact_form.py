@@ -183,7 +183,10 @@ def test_an_address_id_of_another_contact_is_not_taken_over(logged_in_client):
 def test_some_name_is_required(logged_in_client):
     response = logged_in_client.post(NEW, form_data("", emails=["ada@example.org"]))
     page = response.content.decode()
-    assert "Give a name: a display name, a given or family name, or an organisation." in page
+    assert (
+        "Give a name: a display name, a given or family name, a nickname or an organisation."
+        in page
+    )
     assert page.count("Give a name") == 1 and "Constraint" not in page
     assert 'value="ada@example.org"' in page
     assert not Address.objects.exists() and not Contact.objects.exists()
