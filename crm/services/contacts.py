@@ -76,7 +76,7 @@ def _free_slug(name: str) -> str:
     return slug
 
 
-def _tag_for(name: str) -> Tag:
+def tag_get_or_create(*, name: str) -> Tag:
     """
     Return the tag called ``name`` ignoring case, creating it when there is none.
 
@@ -137,7 +137,7 @@ def contact_save(
         shared = _save_phones(contact, phones, old_phones)
     _save_addresses(contact, addresses, old_addresses)
     if tags is not None:
-        contact.tags.set([_tag_for(name) for name in tags])
+        contact.tags.set([tag_get_or_create(name=name) for name in tags])
     if emails is not None:
         _save_emails(contact, emails)
     for rows, related, fields in [

@@ -22,7 +22,7 @@ from crm.models import (
     RelationshipType,
     Url,
 )
-from crm.services.contacts import _tag_for
+from crm.services.contacts import tag_get_or_create
 
 from ._demo_data import (
     COUNTRIES,
@@ -102,7 +102,7 @@ class Command(BaseCommand):
                 RelationshipType.objects.get_or_create(slug=n.lower(), defaults={"name": n})[0]
                 for n in RELATIONSHIP_TYPES
             ]
-            self.tags = [_tag_for(name) for name in TAGS]
+            self.tags = [tag_get_or_create(name=name) for name in TAGS]
             # Each country's numbers follow a serial, so no two are drawn the
             # same; a second run starts past the first run's (and links any
             # number it meets again).
