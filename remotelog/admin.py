@@ -13,13 +13,14 @@ from django.contrib import admin, messages
 from django.contrib.admin.views.main import ALL_VAR, ORDER_VAR, PAGE_VAR, ChangeList
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from . import levels
-from .models import Application, LogMessage
+from .models import Application, LogGroup, LogMessage
 
 # The most of one field the detail page shows. A row may hold a batch body's
 # worth (a megabyte) in each text field; the page stays readable and small.
@@ -56,6 +57,18 @@ def shown_field(name):
         return self.get_empty_value_display() if value is None else shown(value)
 
     return display
+
+
+def level_swatch(obj):
+    """Return the level name of a record or group after a swatch of its colour."""
+    # A swatch, not coloured text: the Content-Security-Policy allows no style attribute.
+    return format_html(
+        '<strong class="remotelog-level"><svg class="remotelog-swatch" width="12" height="12"'
+        ' viewBox="0 0 1 1" aria-hidden="true"><rect width="1" height="1" fill="{}"/></svg>'
+        "{}</strong>",
+        levels.colour(obj.levelno),
+        obj.levelname,
+    )
 
 
 class LogPaginator(Paginator):
@@ -160,12 +173,31 @@ class LoggerNameFilter(admin.SimpleListFilter):
         return queryset.filter(name=self.value())
 
 
+class GroupFilter(admin.SimpleListFilter):
+    """Filter by group (?group=12, the group page's link), shown while it applies."""
+
+    title = "group"
+    parameter_name = "group"
+
+    def lookups(self, request, model_admin):
+        # No list of every group: only the chosen one, so the filter shows it is on.
+        value = self.value()
+        group = LogGroup.objects.filter(pk=value).first() if value and value.isdigit() else None
+        return [] if group is None else [(value, f"#{group.pk} {Truncator(str(group)).chars(60)}")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        return queryset.filter(group=value) if value.isdigit() else queryset.none()
+
+
 @admin.register(LogMessage)
 class LogMessageAdmin(admin.ModelAdmin):
     """Read-only browsing of log messages: filter, search, sort, read the traceback."""
 
     list_display = ["time", "application_name", "level", "name", "excerpt", "remote_addr"]
-    list_filter = ["application", LevelFilter, LoggerNameFilter]
+    list_filter = ["application", LevelFilter, LoggerNameFilter, GroupFilter]
     date_hierarchy = "created"
     search_fields = ["message", "name", "pathname", "exc_text", "exc_info"]
     list_per_page = 100
@@ -174,6 +206,7 @@ class LogMessageAdmin(admin.ModelAdmin):
     paginator = LogPaginator
     readonly_fields = [
         "application",
+        "group_link",
         "created",
         "received",
         "remote_addr",
@@ -205,7 +238,7 @@ class LogMessageAdmin(admin.ModelAdmin):
             None,
             {
                 "fields": [
-                    "application",
+                    ("application", "group_link"),
                     ("created", "received"),
                     "remote_addr",
                     ("coloured_level", "levelno"),
@@ -289,14 +322,14 @@ class LogMessageAdmin(admin.ModelAdmin):
 
     @admin.display(description="level", ordering="levelno")
     def level(self, obj):
-        # A swatch, not coloured text: the Content-Security-Policy allows no style attribute.
-        return format_html(
-            '<strong class="remotelog-level"><svg class="remotelog-swatch" width="12" height="12"'
-            ' viewBox="0 0 1 1" aria-hidden="true"><rect width="1" height="1" fill="{}"/></svg>'
-            "{}</strong>",
-            levels.colour(obj.levelno),
-            obj.levelname,
-        )
+        return level_swatch(obj)
+
+    @admin.display(description="group")
+    def group_link(self, obj):
+        if obj.group_id is None:
+            return "-"  # stored before grouping
+        url = reverse("admin:remotelog_loggroup_change", args=[obj.group_id])
+        return format_html('<a href="{}">{}</a>', url, obj.group)
 
     @admin.display(description="level")
     def coloured_level(self, obj):
@@ -406,3 +439,110 @@ class ApplicationAdmin(admin.ModelAdmin):
         response = render(request, "admin/remotelog/application/secrets.html", context)
         add_never_cache_headers(response)
         return response
+
+
+@admin.register(LogGroup)
+class LogGroupAdmin(admin.ModelAdmin):
+    """
+    Groups of similar records: resolve, mute or reopen them; see their records.
+
+    Counts and times are kept by ingest and never written here: a change saves
+    the status alone, so no concurrent record's count is lost.
+    """
+
+    list_display = [
+        "last_seen",
+        "application_name",
+        "level",
+        "logger",
+        "excerpt",
+        "exception",
+        "records",
+        "status",
+        "first_seen",
+    ]
+    list_filter = ["status", LevelFilter, "application"]
+    list_select_related = ["application"]
+    search_fields = ["template", "logger"]
+    ordering = ["-last_seen", "-id"]
+    list_per_page = 100
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    actions = ["resolve", "mute", "reopen"]
+    fields = [
+        "application",
+        "status",
+        "resolved_at",
+        ("levelno", "levelname"),
+        "logger",
+        "template",
+        "exception",
+        "place",
+        ("count", "records"),
+        ("first_seen", "last_seen"),
+        "times_reopened",
+        "fingerprint",
+    ]
+    readonly_fields = [
+        "application",
+        "resolved_at",
+        "levelno",
+        "levelname",
+        "logger",
+        "template",
+        "exception",
+        "place",
+        "count",
+        "records",
+        "first_seen",
+        "last_seen",
+        "times_reopened",
+        "fingerprint",
+    ]
+
+    class Media:
+        css = {"all": ["remotelog/remotelog.css"]}
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Groups leave with their application; deleting one here would have to
+        # visit each of its records (a million) to unlink them.
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change and "status" in form.changed_data:
+            LogGroup.objects.filter(pk=obj.pk).set_status(obj.status)
+
+    @admin.display(description="application", ordering="application__name")
+    def application_name(self, obj):
+        return obj.application.name
+
+    @admin.display(description="level", ordering="levelno")
+    def level(self, obj):
+        return level_swatch(obj)
+
+    @admin.display(description="message template")
+    def excerpt(self, obj):
+        return Truncator(obj.template[:200].replace("\n", " ")).chars(120)
+
+    @admin.display(description="records", ordering="count")
+    def records(self, obj):
+        url = reverse("admin:remotelog_logmessage_changelist") + f"?group={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, f"{obj.count:,}")
+
+    @admin.action(description="Resolve the selected groups", permissions=["change"])
+    def resolve(self, request, queryset):
+        count = queryset.resolve()
+        messages.success(request, f"{count} group(s) resolved: a new record reopens them.")
+
+    @admin.action(description="Mute the selected groups", permissions=["change"])
+    def mute(self, request, queryset):
+        count = queryset.mute()
+        messages.success(request, f"{count} group(s) muted: they stay muted.")
+
+    @admin.action(description="Reopen the selected groups", permissions=["change"])
+    def reopen(self, request, queryset):
+        count = queryset.reopen()
+        messages.success(request, f"{count} group(s) reopened.")

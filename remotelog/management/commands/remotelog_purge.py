@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from remotelog.conf import settings
+from remotelog.groups import counts_purge
 from remotelog.models import Application, LogMessage
 from remotelog.services import log_messages_purge
 
@@ -11,7 +12,8 @@ from remotelog.services import log_messages_purge
 class Command(BaseCommand):
     help = (
         "Delete old log messages in chunks. By default each application keeps its "
-        "records for its own retention (days); --older-than applies one age to all."
+        "records for its own retention (days); --older-than applies one age to all. "
+        "Also deletes groups' hourly counts after 7 days and daily counts after 120."
     )
 
     def add_arguments(self, parser):
@@ -71,7 +73,10 @@ class Command(BaseCommand):
                     f"{application.slug}: deleted {deleted} log message(s) "
                     f"older than {days} day(s)."
                 )
+        # Groups outlive their records; their hourly and daily counts have their own age.
+        buckets = counts_purge(now=now, applications=applications)
         if verbosity >= 1:
+            self.stdout.write(f"Deleted {buckets} old hourly or daily group count(s).")
             self.stdout.write(self.style.SUCCESS(f"Deleted {total} log message(s) in all."))
 
 
