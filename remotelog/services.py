@@ -4,6 +4,7 @@ import datetime
 import functools
 import io
 import json
+from collections import defaultdict
 
 from django.db import IntegrityError, connections, transaction
 
@@ -245,6 +246,53 @@ def _group(application_id, rows, using):
     else:
         for row in rows:
             row["group_id"] = None
+
+
+# What grouping reads of a stored record (`groups.group_values`, `groups.buckets`).
+_GROUPED_FIELDS = [
+    "id",
+    "application_id",
+    "name",
+    "levelno",
+    "levelname",
+    "msg",
+    "exc_text",
+    "exc_info",
+    "pathname",
+    "lineno",
+    "funcName",
+    "extra",
+    "created",
+]
+
+
+def log_messages_group(*, after, size, applications=None, using="default"):
+    """
+    Group up to ``size`` ungrouped records with ids above ``after``; return (last id, records).
+
+    Return None when none is left. For records stored before grouping existed:
+    each call is one transaction, reads along the primary key from ``after``
+    and writes each group once, as a batch at ingest does. Only the records
+    of ``applications`` (a queryset) when given.
+    """
+    records = LogMessage.objects.using(using).filter(group=None, pk__gt=after)
+    if applications is not None:
+        records = records.filter(application__in=applications)
+    rows = list(records.order_by("pk").values(*_GROUPED_FIELDS)[:size])
+    if not rows:
+        return None
+    per_application = defaultdict(list)
+    for row in rows:
+        per_application[row["application_id"]].append(row)
+    with transaction.atomic(using=using):
+        for application_id, application_rows in sorted(per_application.items()):
+            groups.group_records(application_id=application_id, rows=application_rows, using=using)
+        per_group = defaultdict(list)
+        for row in rows:
+            per_group[row["group_id"]].append(row["id"])
+        for group_id, ids in per_group.items():
+            LogMessage.objects.using(using).filter(pk__in=ids, group=None).update(group=group_id)
+    return rows[-1]["id"], len(rows)
 
 
 def log_messages_purge(*, application, before, chunk_size, progress=None):

@@ -7,10 +7,12 @@ import logging.handlers
 import re
 import sys
 import uuid
+from io import StringIO
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
@@ -19,7 +21,7 @@ from django.utils import timezone
 from locking.testing import test_concurrently
 from remotelog.models import LogGroup, LogGroupCount, LogMessage
 
-from .conftest import basic_auth
+from .conftest import basic_auth, make_log_message
 from .test_log_endpoint import post, record_fields
 
 BATCH_URL = "/remotelog/datalogger/batch/"
@@ -170,8 +172,6 @@ class TestCounts:
         assert [(row.start.day, row.count) for row in days.order_by("start")] == [(1, 3), (2, 3)]
 
     def test_purge_drops_old_buckets_and_keeps_recent_ones(self, client, auth):
-        from django.core.management import call_command
-
         now = timezone.now().timestamp()
         for days in (0, 10, 200):
             send(client, auth, created=str(now - days * 86400))
@@ -217,6 +217,39 @@ class TestBatch:
         assert (group.status, group.times_reopened, group.count) == ("open", 1, 4)
 
 
+@pytest.mark.django_db
+class TestGroupingOldRecords:
+    def test_remotelog_group_groups_old_records_in_batches(self, client, auth, application):
+        old = timezone.now() - datetime.timedelta(days=3)
+        for index in range(7):
+            make_log_message(application, created=old, msg="stuck %s", args=f"({index},)")
+        make_log_message(application, created=old, msg="other")
+        send(client, auth)  # a new record, grouped at ingest
+        out = StringIO()
+        call_command("remotelog_group", "--batch-size", "3", stdout=out)
+        assert "Grouped 8 record(s)." in out.getvalue()
+        assert not LogMessage.objects.filter(group=None).exists()
+        assert sorted(LogGroup.objects.values_list("template", "count")) == [
+            ("%s left", 1),
+            ("other", 1),
+            ("stuck %s", 7),
+        ]
+        days = LogGroupCount.objects.filter(period="day", group__template="stuck %s")
+        assert [row.count for row in days] == [7]
+        # Run again: nothing left to group, nothing counted twice.
+        call_command("remotelog_group", stdout=StringIO())
+        assert LogGroup.objects.get(template="stuck %s").count == 7
+
+    def test_remotelog_group_takes_one_application(self, application, make_application):
+        other = make_application("other")
+        make_log_message(application)
+        make_log_message(other)
+        call_command("remotelog_group", "--app", "other", stdout=StringIO())
+        assert list(LogGroup.objects.values_list("application__slug", flat=True)) == ["other"]
+        with pytest.raises(CommandError, match="No application 'none'"):
+            call_command("remotelog_group", "--app", "none")
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks under real concurrency")
 @pytest.mark.django_db(transaction=True)
 def test_twenty_concurrent_records_reopen_a_resolved_group_exactly_once(application, auth):
@@ -249,7 +282,7 @@ def readme_recipe():
     """Return the TracebackHTTPHandler class of remotelog/README.md, run as written there."""
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     (block,) = re.findall(
-        r"```python\n(class TracebackHTTPHandler.*?)\n\n\nhandler = ", readme, re.S
+        r"\n(class TracebackHTTPHandler\(HTTPHandler\):.*?)\n\n\ncredentials = ", readme, re.S
     )
     namespace = {"logging": logging, "HTTPHandler": logging.handlers.HTTPHandler}
     exec(block, namespace)  # noqa: S102 - our own README's example
