@@ -5,13 +5,15 @@ from django.utils import timezone
 
 from remotelog.conf import settings
 from remotelog.models import Application, LogMessage
+from remotelog.partitions import purge_partitions
 from remotelog.services import log_messages_purge
 
 
 class Command(BaseCommand):
     help = (
         "Delete old log messages in chunks. By default each application keeps its "
-        "records for its own retention (days); --older-than applies one age to all."
+        "records for its own retention (days); --older-than applies one age to all. "
+        "On PostgreSQL, first drops the day partitions past every application's retention."
     )
 
     def add_arguments(self, parser):
@@ -47,6 +49,11 @@ class Command(BaseCommand):
                 raise CommandError(f"No application {app!r}.")
         draw = verbosity >= 1 and (progress or self.stdout.isatty())
         now = timezone.now()
+        if app is None:
+            # A day partition holds every application's records: only a purge of all may drop it.
+            dropped = purge_partitions(older_than=older_than, now=now)
+            if verbosity >= 1 and dropped:
+                self.stdout.write(f"Dropped {len(dropped)} day partition(s): {', '.join(dropped)}.")
         total = 0
         for application in applications:
             days = older_than if older_than is not None else application.retention_days
