@@ -84,10 +84,11 @@ def ensure_partitions(*, days_ahead=DAYS_AHEAD, today=None, using="default"):
     if not is_partitioned(using):
         return []
     today = today or timezone.now().astimezone(datetime.UTC).date()
+    existing = partitions(using)
     made = []
     for offset in range(days_ahead + 1):
         day = today + datetime.timedelta(days=offset)
-        if create_partition(day, using=using):
+        if day not in existing and create_partition(day, using=using):
             made.append(partition_name(day))
     return made
 
@@ -106,13 +107,11 @@ def create_partition(day, *, using="default"):
     start, end = day_bounds(day)
     in_default = f"FROM {default} WHERE {created} >= {start} AND {created} < {end}"  # noqa: S608
     with transaction.atomic(using=using), connection.cursor() as cursor:
-        if _exists(cursor, partition_name(day)):
-            return False
         # Inserts wait until commit: one landing in DEFAULT between the move
         # and CREATE would make CREATE fail. Taken on the parent before any
         # partition, in the order inserts take them, so no deadlock.
         cursor.execute(f"LOCK TABLE ONLY {parent} IN ACCESS EXCLUSIVE MODE")
-        if _exists(cursor, partition_name(day)):  # Another process made it meanwhile.
+        if _exists(cursor, partition_name(day)):  # Made before, or meanwhile by another process.
             return False
         cursor.execute(f"SELECT EXISTS (SELECT 1 {in_default})")  # noqa: S608
         moving = cursor.fetchone()[0]
@@ -141,18 +140,25 @@ def drop_partitions(*, before, using="default"):
     """
     Drop the day partitions whose whole day is before ``before``; return their names.
 
-    Each DROP is its own statement and transaction: it holds an exclusive
-    lock on the log table, for a moment, whatever the partition's size.
+    Each partition is detached, then dropped, each its own transaction in
+    autocommit mode: DETACH locks the log table for a moment whatever the
+    partition's size, while dropping the table that is no longer attached,
+    which waits on the file system to free its files, locks nothing ingest
+    needs. A DROP of the attached partition would hold the log table for both.
     """
     if not is_partitioned(using):
         return []
     connection = connections[using]
+    parent = _names(connection)[0]
     dropped = []
     for day, name in partitions(using).items():
         end = day + datetime.timedelta(days=1)
         if datetime.datetime.combine(end, datetime.time(), datetime.UTC) > before:
             break
         with connection.cursor() as cursor:
+            cursor.execute(
+                f"ALTER TABLE {parent} DETACH PARTITION {connection.ops.quote_name(name)}"
+            )
             cursor.execute(f"DROP TABLE {connection.ops.quote_name(name)}")
         dropped.append(name)
     return dropped

@@ -51,9 +51,7 @@ class Command(BaseCommand):
         now = timezone.now()
         if app is None:
             # A day partition holds every application's records: only a purge of all may drop it.
-            dropped = purge_partitions(older_than=older_than, now=now)
-            if verbosity >= 1 and dropped:
-                self.stdout.write(f"Dropped {len(dropped)} day partition(s): {', '.join(dropped)}.")
+            self.drop_days(older_than=older_than, now=now, verbosity=verbosity)
         total = 0
         for application in applications:
             days = older_than if older_than is not None else application.retention_days
@@ -80,6 +78,12 @@ class Command(BaseCommand):
                 )
         if verbosity >= 1:
             self.stdout.write(self.style.SUCCESS(f"Deleted {total} log message(s) in all."))
+
+    def drop_days(self, *, older_than, now, verbosity):
+        """Drop the day partitions past every application's retention (PostgreSQL)."""
+        dropped = purge_partitions(older_than=older_than, now=now)
+        if verbosity >= 1 and dropped:
+            self.stdout.write(f"Dropped {len(dropped)} day partition(s): {', '.join(dropped)}.")
 
 
 class ProgressBar:
