@@ -59,19 +59,29 @@ def is_partitioned(using="default"):
 
 
 def partitions(using="default"):
-    """Return {day: partition name} of the day partitions that exist, oldest first."""
-    pattern = re.compile(re.escape(LogMessage._meta.db_table) + r"_p(\d{8})")
+    """Return {day: partition name} of the day partitions attached, oldest first."""
+    return {day: name for day, (name, attached) in _day_tables(using).items() if attached}
+
+
+def _day_tables(using):
+    """
+    Return {day: (table name, attached)} of the tables named as day partitions.
+
+    A table not attached is one a purge detached and was stopped before it
+    dropped it.
+    """
+    table = LogMessage._meta.db_table
     with connections[using].cursor() as cursor:
         cursor.execute(
-            "SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = to_regclass(%s)",
-            [LogMessage._meta.db_table],
+            "SELECT relname, relispartition FROM pg_class WHERE relkind = 'r' AND relname ~ %s "
+            "AND relnamespace = (SELECT relnamespace FROM pg_class WHERE oid = to_regclass(%s))",
+            [f"^{re.escape(table)}_p[0-9]{{8}}$", table],
         )
-        names = [name for (name,) in cursor.fetchall()]
-    days = {}
-    for name in names:
-        match = pattern.fullmatch(name.strip('"'))
-        if match:
-            days[datetime.datetime.strptime(match[1], _DAY_FORMAT).date()] = name
+        rows = cursor.fetchall()
+    days = {
+        datetime.datetime.strptime(name[-8:], _DAY_FORMAT).date(): (name, attached)
+        for name, attached in rows
+    }
     return dict(sorted(days.items()))
 
 
@@ -145,21 +155,22 @@ def drop_partitions(*, before, using="default"):
     partition's size, while dropping the table that is no longer attached,
     which waits on the file system to free its files, locks nothing ingest
     needs. A DROP of the attached partition would hold the log table for both.
+    A table left detached by a purge stopped in between is dropped too.
     """
     if not is_partitioned(using):
         return []
     connection = connections[using]
     parent = _names(connection)[0]
     dropped = []
-    for day, name in partitions(using).items():
+    for day, (name, attached) in _day_tables(using).items():
         end = day + datetime.timedelta(days=1)
         if datetime.datetime.combine(end, datetime.time(), datetime.UTC) > before:
             break
+        quoted = connection.ops.quote_name(name)
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"ALTER TABLE {parent} DETACH PARTITION {connection.ops.quote_name(name)}"
-            )
-            cursor.execute(f"DROP TABLE {connection.ops.quote_name(name)}")
+            if attached:
+                cursor.execute(f"ALTER TABLE {parent} DETACH PARTITION {quoted}")
+            cursor.execute(f"DROP TABLE {quoted}")
         dropped.append(name)
     return dropped
 

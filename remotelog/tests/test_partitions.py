@@ -138,6 +138,19 @@ def test_purge_drops_the_days_past_every_retention_and_deletes_the_rest(old_days
 
 @postgresql
 @pytest.mark.django_db
+def test_purge_drops_a_day_a_stopped_purge_left_detached(old_days):
+    name = partition_name(day(100))
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE {TABLE} DETACH PARTITION {name}")
+    assert day(100) not in partitions()
+    command("remotelog_purge")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s)", [name])
+        assert cursor.fetchone()[0] is None
+
+
+@postgresql
+@pytest.mark.django_db
 def test_an_application_kept_forever_keeps_every_partition(old_days, make_application):
     make_application("forever", retention_days=None)
     command("remotelog_purge")
