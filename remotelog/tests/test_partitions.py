@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
+from locking.testing import test_concurrently
 from remotelog.models import Application, LogMessage
 from remotelog.partitions import (
     create_partition,
@@ -84,6 +85,30 @@ def test_a_record_without_its_day_lands_in_default_and_moves_when_the_day_is_mad
         application.pk,
     )
     assert create_partition(day(50)) is False
+
+
+@postgresql
+@pytest.mark.django_db(transaction=True)
+def test_making_a_day_while_its_records_arrive_loses_none(application):
+    target = day(70)
+    turns, made = iter(range(10)), []
+
+    @test_concurrently(10)
+    def make_or_send():
+        if next(turns) % 2:
+            made.append(create_partition(target))
+        else:
+            make_log_message(application, created=noon(target))
+
+    try:
+        make_or_send()
+        assert sorted(made) == [False, False, False, False, True]
+        rows = LogMessage.objects.filter(created__date=target)
+        assert {partition_of(m) for m in rows} == {partition_name(target)}
+        assert rows.count() == 5
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {partition_name(target)}")
 
 
 @postgresql
