@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from locking.testing import test_concurrently
@@ -18,6 +19,7 @@ from remotelog.partitions import (
     partition_name,
     partitions,
 )
+from remotelog.services import log_messages_purge
 
 from .conftest import make_log_message
 
@@ -172,6 +174,21 @@ def test_purge_drops_a_day_a_stopped_purge_left_detached(old_days):
     with connection.cursor() as cursor:
         cursor.execute("SELECT to_regclass(%s)", [name])
         assert cursor.fetchone()[0] is None
+
+
+@postgresql
+@pytest.mark.django_db
+def test_the_chunked_delete_reads_only_the_days_before_its_cutoff(old_days):
+    with CaptureQueriesContext(connection) as queries:
+        log_messages_purge(application=old_days["week"], before=noon(day(30)), chunk_size=10)
+    delete = next(query["sql"] for query in queries if query["sql"].startswith("DELETE"))
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {delete}")
+        plan = "\n".join(line for (line,) in cursor.fetchall())
+    assert partition_name(day(40)) in plan
+    assert partition_name(day(20)) not in plan
+    assert partition_name(day(3)) not in plan
+    assert remaining() == ["month 100", "month 20", "month 3", "month 40", "week 20", "week 3"]
 
 
 @postgresql
