@@ -89,17 +89,21 @@ class LogMessageQuerySet(models.QuerySet):
         Return the planner's estimate of the table's rows on PostgreSQL, else None.
 
         Kept current by autovacuum's ANALYZE; free, where COUNT(*) reads every row.
+        A partitioned table's estimate is its partitions' (autovacuum analyzes
+        those, never the parent).
         """
         if connections[self.db].vendor != "postgresql":
             return None
         with connections[self.db].cursor() as cursor:
             cursor.execute(
-                "SELECT reltuples FROM pg_class WHERE oid = to_regclass(%s)",
-                [self.model._meta.db_table],
+                "SELECT reltuples FROM pg_class WHERE relkind = 'r' AND ("
+                "oid = to_regclass(%s) OR oid IN "
+                "(SELECT inhrelid FROM pg_inherits WHERE inhparent = to_regclass(%s)))",
+                [self.model._meta.db_table] * 2,
             )
-            row = cursor.fetchone()
-        # -1 means never analyzed.
-        return int(row[0]) if row and row[0] >= 0 else None
+            # -1 means never analyzed.
+            estimates = [row[0] for row in cursor.fetchall() if row[0] >= 0]
+        return int(sum(estimates)) if estimates else None
 
     def datetimes(self, field_name, kind, order="ASC", tzinfo=None):
         """

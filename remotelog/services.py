@@ -308,7 +308,9 @@ def log_messages_purge(*, application, before, chunk_size, progress=None):
     while True:
         # Oldest first, along the (application, created, id) index.
         chunk = old.order_by("created", "id").values("id")[:chunk_size]
-        count, _ = LogMessage.objects.filter(pk__in=chunk).delete()
+        # Filtered again by time, not by id alone: on PostgreSQL the table is
+        # partitioned by day, and only the time spares the other days' partitions.
+        count, _ = old.filter(pk__in=chunk).delete()
         if not count:
             return deleted
         deleted += count

@@ -6,6 +6,7 @@ from django.utils import timezone
 from remotelog.conf import settings
 from remotelog.groups import counts_purge
 from remotelog.models import Application, LogMessage
+from remotelog.partitions import purge_partitions
 from remotelog.services import log_messages_purge
 
 
@@ -13,6 +14,7 @@ class Command(BaseCommand):
     help = (
         "Delete old log messages in chunks. By default each application keeps its "
         "records for its own retention (days); --older-than applies one age to all. "
+        "On PostgreSQL, first drops the day partitions past every application's retention. "
         "Also deletes groups' hourly counts after 7 days and daily counts after 120."
     )
 
@@ -49,6 +51,9 @@ class Command(BaseCommand):
                 raise CommandError(f"No application {app!r}.")
         draw = verbosity >= 1 and (progress or self.stdout.isatty())
         now = timezone.now()
+        if app is None:
+            # A day partition holds every application's records: only a purge of all may drop it.
+            self.drop_days(older_than=older_than, now=now, verbosity=verbosity)
         total = 0
         for application in applications:
             days = older_than if older_than is not None else application.retention_days
@@ -78,6 +83,12 @@ class Command(BaseCommand):
         if verbosity >= 1:
             self.stdout.write(f"Deleted {buckets} old hourly or daily group count(s).")
             self.stdout.write(self.style.SUCCESS(f"Deleted {total} log message(s) in all."))
+
+    def drop_days(self, *, older_than, now, verbosity):
+        """Drop the day partitions past every application's retention (PostgreSQL)."""
+        dropped = purge_partitions(older_than=older_than, now=now)
+        if verbosity >= 1 and dropped:
+            self.stdout.write(f"Dropped {len(dropped)} day partition(s): {', '.join(dropped)}.")
 
 
 class ProgressBar:
