@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from remotelog.admin import LogPaginator
+from remotelog.admin.messages import LogPaginator
 from remotelog.models import Application, LogGroup, LogGroupCount, LogMessage
 
 from .conftest import basic_auth, make_log_message
@@ -166,7 +166,7 @@ def test_pages_list_every_row_once_in_order(admin_client, application, monkeypat
         make_log_message(
             application, msg=f"row {index}", created=start - datetime.timedelta(minutes=index)
         )
-    monkeypatch.setattr("remotelog.admin.LogMessageAdmin.list_per_page", 3)
+    monkeypatch.setattr("remotelog.admin.messages.LogMessageAdmin.list_per_page", 3)
     seen = []
     for number in (1, 2, 3):
         response = admin_client.get(f"{LIST}?levelno=20&p={number}")
