@@ -19,6 +19,9 @@ DEFAULTS = {
     "MAX_MESSAGE": 32 * 1024,
     # Rows deleted per statement (and per transaction) by remotelog_purge.
     "PURGE_CHUNK_SIZE": 5000,
+    # Whether ingest groups records by fingerprint (remotelog/groups.py). Off
+    # only to measure what grouping costs (bench/ingest.py).
+    "GROUPING": True,
     # Dotted path of a callable(request) returning the sender's address; None
     # means the peer's address (REMOTE_ADDR). Behind a reverse proxy, name one
     # that reads the address the proxy appended to X-Forwarded-For.

@@ -4,10 +4,12 @@ import datetime
 import functools
 import io
 import json
+from collections import defaultdict
 
 from django.db import IntegrityError, connections, transaction
 
-from . import grants
+from . import grants, groups
+from .conf import settings
 from .models import Application, LogMessage
 
 # Field types whose values `records.record_values` already makes what the
@@ -54,6 +56,16 @@ class _Statements:
             f"WHERE {grants.condition(column)}"
         )
 
+        if connection.vendor == "postgresql":
+            # The record's row selected from its group's upsert: one statement.
+            self.group_index = self.attnames.index("group_id")
+            select = [groups.GROUP_ID if name == "group_id" else "%s" for name in self.attnames]
+            select = ", ".join(select)
+            insert = f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT %s, {select} "  # noqa: S608
+            self.insert_grouped = (
+                groups.record_clause(connection) + insert + f"FROM {groups.GROUPED}"
+            )
+
     def params(self, values, connection):
         """Return the query parameters of one row's ``values`` (from `record_values`)."""
         params = [values[attname] for attname in self.attnames]
@@ -78,9 +90,54 @@ def log_message_store(*, grant, values, using="default"):
 
     The application's row is checked in the same statement: nothing is stored,
     and False returned, when the application was disabled or its secret changed
-    since ``grant`` was made. In autocommit mode the row is committed on return.
+    since ``grant`` was made. The record is counted in its group (`groups`)
+    unless REMOTELOG_GROUPING is off. Outside a transaction the row is
+    committed on return.
     """
     connection = connections[using]
+    if not settings.GROUPING:
+        values["group_id"] = None
+        return _insert_if_allowed(connection, grant, values)
+    if connection.vendor == "postgresql":
+        return _insert_grouped(connection, grant, values)
+    return _group_then_insert(connection, grant, values)
+
+
+def _group_then_insert(connection, grant, values):
+    """Group and store the record in one transaction; return whether it was."""
+    # No savepoint: outside a transaction (the endpoint) this begins one.
+    with transaction.atomic(using=connection.alias, savepoint=False):
+        # The group's upsert checks the grant, so a refused record counts nowhere
+        # and the row that follows needs no second check.
+        group_id = groups.group_record(grant=grant, values=values, using=connection.alias)
+        if group_id is None:
+            return False
+        values["group_id"] = group_id
+        sql = _statements_for(connection)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                sql.insert + sql.row, [grant.application_id, *sql.params(values, connection)]
+            )
+        return True
+
+
+def _insert_grouped(connection, grant, values):
+    """Group and store the record in one statement (PostgreSQL); return whether it was."""
+    sql = _statements_for(connection)
+    values["group_id"] = None  # selected from the group's upsert instead
+    row = sql.params(values, connection)
+    del row[sql.group_index]
+    params = [
+        *groups.record_clause_params(grant=grant, values=values),
+        grant.application_id,
+        *row,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql.insert_grouped, params)
+        return cursor.rowcount == 1
+
+
+def _insert_if_allowed(connection, grant, values):
     sql = _statements_for(connection)
     params = [*sql.params(values, connection), *grants.params(grant)]
     with connection.cursor() as cursor:
@@ -173,12 +230,69 @@ def log_messages_store(*, grant, rows, using="default"):
                         seen.add(client_id)
                     new.append(row)
                 if new:
+                    _group(grant.application_id, new, using)
                     _insert_rows(connection, sql, grant.application_id, new)
             return len(new), len(rows) - len(new)
         except IntegrityError:
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
+
+
+def _group(application_id, rows, using):
+    """Set each row's group, counting it there, unless REMOTELOG_GROUPING is off."""
+    if settings.GROUPING:
+        groups.group_records(application_id=application_id, rows=rows, using=using)
+    else:
+        for row in rows:
+            row["group_id"] = None
+
+
+# What grouping reads of a stored record (`groups.group_values`, `groups.buckets`).
+_GROUPED_FIELDS = [
+    "id",
+    "application_id",
+    "name",
+    "levelno",
+    "levelname",
+    "msg",
+    "exc_text",
+    "exc_info",
+    "pathname",
+    "lineno",
+    "funcName",
+    "extra",
+    "created",
+]
+
+
+def log_messages_group(*, after, size, applications=None, using="default"):
+    """
+    Group up to ``size`` ungrouped records with ids above ``after``; return (last id, records).
+
+    Return None when none is left. For records stored before grouping existed:
+    each call is one transaction, reads along the primary key from ``after``
+    and writes each group once, as a batch at ingest does. Only the records
+    of ``applications`` (a queryset) when given.
+    """
+    records = LogMessage.objects.using(using).filter(group=None, pk__gt=after)
+    if applications is not None:
+        records = records.filter(application__in=applications)
+    rows = list(records.order_by("pk").values(*_GROUPED_FIELDS)[:size])
+    if not rows:
+        return None
+    per_application = defaultdict(list)
+    for row in rows:
+        per_application[row["application_id"]].append(row)
+    with transaction.atomic(using=using):
+        for application_id, application_rows in sorted(per_application.items()):
+            groups.group_records(application_id=application_id, rows=application_rows, using=using)
+        per_group = defaultdict(list)
+        for row in rows:
+            per_group[row["group_id"]].append(row["id"])
+        for group_id, ids in per_group.items():
+            LogMessage.objects.using(using).filter(pk__in=ids, group=None).update(group=group_id)
+    return rows[-1]["id"], len(rows)
 
 
 def log_messages_purge(*, application, before, chunk_size, progress=None):
@@ -194,7 +308,9 @@ def log_messages_purge(*, application, before, chunk_size, progress=None):
     while True:
         # Oldest first, along the (application, created, id) index.
         chunk = old.order_by("created", "id").values("id")[:chunk_size]
-        count, _ = LogMessage.objects.filter(pk__in=chunk).delete()
+        # Filtered again by time, not by id alone: on PostgreSQL the table is
+        # partitioned by day, and only the time spares the other days' partitions.
+        count, _ = old.filter(pk__in=chunk).delete()
         if not count:
             return deleted
         deleted += count

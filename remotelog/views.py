@@ -189,7 +189,8 @@ def log_record(request, app_slug):
     Store one record sent by `logging.handlers.HTTPHandler` (GET or POST).
 
     Answer 201 once the row is committed, else the refusal (see `refusal`). The
-    hot path is one query: the INSERT, which re-checks the grant itself.
+    hot path is one query on PostgreSQL: the INSERT that groups and stores the
+    record and re-checks the grant itself.
     """
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
@@ -204,7 +205,8 @@ def log_record(request, app_slug):
         return refusal(request, app_slug, grant, refused)
     except InvalidRecord as error:
         return refusal(request, app_slug, grant, Refused(400, f"Malformed record: {error}."))
-    # One INSERT in autocommit mode: committed when it returns.
+    # Committed when it returns: one statement in autocommit mode, or (SQLite) a
+    # transaction of its own.
     if not log_message_store(grant=grant, values=values):
         # Disabled, rotated or no longer open since this process looked: look again.
         grant = grants.grant(request, app_slug, fresh=True)

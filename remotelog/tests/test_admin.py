@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from remotelog.admin import LogPaginator
-from remotelog.models import Application, LogMessage
+from remotelog.admin.messages import LogPaginator
+from remotelog.models import Application, LogGroup, LogGroupCount, LogMessage
 
 from .conftest import basic_auth, make_log_message
 from .test_log_endpoint import post, record_fields
@@ -166,7 +166,7 @@ def test_pages_list_every_row_once_in_order(admin_client, application, monkeypat
         make_log_message(
             application, msg=f"row {index}", created=start - datetime.timedelta(minutes=index)
         )
-    monkeypatch.setattr("remotelog.admin.LogMessageAdmin.list_per_page", 3)
+    monkeypatch.setattr("remotelog.admin.messages.LogMessageAdmin.list_per_page", 3)
     seen = []
     for number in (1, 2, 3):
         response = admin_client.get(f"{LIST}?levelno=20&p={number}")
@@ -265,3 +265,79 @@ def test_a_search_reads_the_table_once(admin_client, application):
     sql = [q["sql"] for q in captured.captured_queries if "LIKE" in q["sql"].upper()]
     # One query scans; the rows are then fetched by primary key.
     assert len([q for q in sql if '"id" IN (' not in q]) == 1
+
+
+GROUPS = "/admin/remotelog/loggroup/"
+
+
+def send_groups(client, auth, count):
+    """Send one record to each of ``count`` groups (they differ by line)."""
+    for line in range(count):
+        assert post(client, record_fields(lineno=str(line)), auth).status_code == 201
+
+
+def test_the_group_list_costs_the_same_queries_for_any_number_of_groups(admin_client, client, auth):
+    sizes = []
+    for count in (2, 12):
+        send_groups(client, auth, count)
+        with CaptureQueriesContext(connection) as captured:
+            response = admin_client.get(GROUPS)
+        assert response.status_code == 200
+        sizes.append(len(captured))
+    page = response.content.decode()
+    assert "%s left" in page
+    assert f'href="{LIST}?group=' in page
+    assert sizes[0] == sizes[1]
+
+
+def test_group_actions_resolve_mute_and_reopen(admin_client, client, auth):
+    send_groups(client, auth, 2)
+    ids = [str(pk) for pk in LogGroup.objects.values_list("pk", flat=True)]
+    for action, status in (("resolve", "resolved"), ("mute", "muted"), ("reopen", "open")):
+        response = admin_client.post(
+            GROUPS, {"action": action, "_selected_action": ids}, follow=True
+        )
+        assert "2 group(s)" in response.content.decode()
+        assert set(LogGroup.objects.values_list("status", flat=True)) == {status}
+    filtered = admin_client.get(f"{GROUPS}?status__exact=muted")
+    assert filtered.context["cl"].result_count == 0
+
+
+def test_changing_a_group_saves_its_status_alone(admin_client, client, auth):
+    send_groups(client, auth, 1)
+    group = LogGroup.objects.get()
+    url = f"{GROUPS}{group.pk}/change/"
+    assert "%s left" in admin_client.get(url).content.decode()
+    # A record arrives while the admin has the form open.
+    send_groups(client, auth, 1)
+    assert admin_client.post(url, {"status": "resolved"}).status_code == 302
+    group.refresh_from_db()
+    assert (group.status, group.count) == ("resolved", 2)
+    assert group.resolved_at is not None
+
+
+def test_a_record_links_to_its_group_and_the_group_to_its_records(admin_client, client, auth):
+    send_groups(client, auth, 2)
+    group = LogGroup.objects.order_by("pk").first()
+    row = LogMessage.objects.get(group=group)
+    detail = admin_client.get(f"{LIST}{row.pk}/change/").content.decode()
+    assert f'href="{GROUPS}{group.pk}/change/"' in detail
+    listed = admin_client.get(f"{LIST}?group={group.pk}")
+    assert [record.pk for record in listed.context["cl"].result_list] == [row.pk]
+    assert f"#{group.pk} " in listed.content.decode()  # the active filter shows
+
+
+def test_groups_cannot_be_added_or_deleted_in_the_admin(admin_client, client, auth):
+    send_groups(client, auth, 1)
+    group = LogGroup.objects.get()
+    assert admin_client.get(f"{GROUPS}add/").status_code == 403
+    assert admin_client.get(f"{GROUPS}{group.pk}/delete/").status_code == 403
+
+
+def test_deleting_an_application_deletes_its_groups(admin_client, client, auth, application):
+    send_groups(client, auth, 3)
+    url = f"/admin/remotelog/application/{application.pk}/delete/"
+    assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    assert not LogGroup.objects.exists()
+    assert not LogGroupCount.objects.exists()
+    assert not LogMessage.objects.exists()

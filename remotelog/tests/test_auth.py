@@ -1,6 +1,7 @@
 """A process remembers applications' secrets, yet a change anywhere is obeyed at once."""
 
 import pytest
+from django.db import connection
 
 from remotelog.models import Application, LogMessage
 
@@ -15,10 +16,12 @@ def remembered(client, application, auth):
     return application
 
 
-def test_a_remembered_application_costs_one_query(
+def test_a_remembered_application_costs_one_statement_on_postgresql(
     client, remembered, auth, django_assert_num_queries
 ):
-    with django_assert_num_queries(1):
+    # PostgreSQL groups and stores the record in one statement; SQLite runs the
+    # group's upsert, its counts' upsert and the INSERT (a local file, no round trips).
+    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 3):
         assert post(client, record_fields(), auth).status_code == 201
 
 

@@ -4,14 +4,18 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from remotelog.conf import settings
+from remotelog.groups import counts_purge
 from remotelog.models import Application, LogMessage
+from remotelog.partitions import purge_partitions
 from remotelog.services import log_messages_purge
 
 
 class Command(BaseCommand):
     help = (
         "Delete old log messages in chunks. By default each application keeps its "
-        "records for its own retention (days); --older-than applies one age to all."
+        "records for its own retention (days); --older-than applies one age to all. "
+        "On PostgreSQL, first drops the day partitions past every application's retention. "
+        "Also deletes groups' hourly counts after 7 days and daily counts after 120."
     )
 
     def add_arguments(self, parser):
@@ -47,6 +51,9 @@ class Command(BaseCommand):
                 raise CommandError(f"No application {app!r}.")
         draw = verbosity >= 1 and (progress or self.stdout.isatty())
         now = timezone.now()
+        if app is None:
+            # A day partition holds every application's records: only a purge of all may drop it.
+            self.drop_days(older_than=older_than, now=now, verbosity=verbosity)
         total = 0
         for application in applications:
             days = older_than if older_than is not None else application.retention_days
@@ -71,8 +78,17 @@ class Command(BaseCommand):
                     f"{application.slug}: deleted {deleted} log message(s) "
                     f"older than {days} day(s)."
                 )
+        # Groups outlive their records; their hourly and daily counts have their own age.
+        buckets = counts_purge(now=now, applications=applications)
         if verbosity >= 1:
+            self.stdout.write(f"Deleted {buckets} old hourly or daily group count(s).")
             self.stdout.write(self.style.SUCCESS(f"Deleted {total} log message(s) in all."))
+
+    def drop_days(self, *, older_than, now, verbosity):
+        """Drop the day partitions past every application's retention (PostgreSQL)."""
+        dropped = purge_partitions(older_than=older_than, now=now)
+        if verbosity >= 1 and dropped:
+            self.stdout.write(f"Dropped {len(dropped)} day partition(s): {', '.join(dropped)}.")
 
 
 class ProgressBar:

@@ -1,5 +1,5 @@
 """
-Admin for applications and their log messages.
+Admin for log messages.
 
 The log message list is built to stay fast at a million rows on PostgreSQL: no
 COUNT(*) over the table (a bounded count, or the planner's estimate), no facet
@@ -7,55 +7,17 @@ counts, filters whose choices cost no scan, a date hierarchy that probes
 indexes, and an index behind every filter and the default ordering.
 """
 
-import json
-
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.views.main import ALL_VAR, ORDER_VAR, PAGE_VAR, ChangeList
 from django.core.paginator import Paginator
-from django.shortcuts import render
-from django.utils.cache import add_never_cache_headers
+from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from . import levels
-from .models import Application, LogMessage
-
-# The most of one field the detail page shows. A row may hold a batch body's
-# worth (a megabyte) in each text field; the page stays readable and small.
-SHOWN_CHARACTERS = 32 * 1024
-
-
-def shown(text):
-    """Return ``text``, or its first SHOWN_CHARACTERS and how many more it holds."""
-    if len(text) <= SHOWN_CHARACTERS:
-        return text
-    rest = len(text) - SHOWN_CHARACTERS
-    return f"{text[:SHOWN_CHARACTERS]}… [{rest:,} more characters not shown]"
-
-
-def shown_json(value):
-    """Return ``value`` as indented JSON, encoding no more than SHOWN_CHARACTERS of it."""
-    # Indenting multiplies a deeply nested value's size: encode lazily, stop early.
-    encoder = json.JSONEncoder(indent=2, ensure_ascii=False, sort_keys=True)
-    chunks, size = [], 0
-    for chunk in encoder.iterencode(value):
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > SHOWN_CHARACTERS:
-            return "".join(chunks)[:SHOWN_CHARACTERS] + "… [the rest is not shown]"
-    return "".join(chunks)
-
-
-def shown_field(name):
-    """Return an admin display of the text field ``name``, cut by `shown`, under its label."""
-
-    @admin.display(description=LogMessage._meta.get_field(name).verbose_name)
-    def display(self, obj):
-        value = getattr(obj, name)
-        return self.get_empty_value_display() if value is None else shown(value)
-
-    return display
+from .. import levels
+from ..models import LogGroup, LogMessage
+from .display import level_swatch, shown, shown_field, shown_json
 
 
 class LogPaginator(Paginator):
@@ -160,12 +122,31 @@ class LoggerNameFilter(admin.SimpleListFilter):
         return queryset.filter(name=self.value())
 
 
+class GroupFilter(admin.SimpleListFilter):
+    """Filter by group (?group=12, the group page's link), shown while it applies."""
+
+    title = "group"
+    parameter_name = "group"
+
+    def lookups(self, request, model_admin):
+        # No list of every group: only the chosen one, so the filter shows it is on.
+        value = self.value()
+        group = LogGroup.objects.filter(pk=value).first() if value and value.isdigit() else None
+        return [] if group is None else [(value, f"#{group.pk} {Truncator(str(group)).chars(60)}")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        return queryset.filter(group=value) if value.isdigit() else queryset.none()
+
+
 @admin.register(LogMessage)
 class LogMessageAdmin(admin.ModelAdmin):
     """Read-only browsing of log messages: filter, search, sort, read the traceback."""
 
     list_display = ["time", "application_name", "level", "name", "excerpt", "remote_addr"]
-    list_filter = ["application", LevelFilter, LoggerNameFilter]
+    list_filter = ["application", LevelFilter, LoggerNameFilter, GroupFilter]
     date_hierarchy = "created"
     search_fields = ["message", "name", "pathname", "exc_text", "exc_info"]
     list_per_page = 100
@@ -174,6 +155,7 @@ class LogMessageAdmin(admin.ModelAdmin):
     paginator = LogPaginator
     readonly_fields = [
         "application",
+        "group_link",
         "created",
         "received",
         "remote_addr",
@@ -205,7 +187,7 @@ class LogMessageAdmin(admin.ModelAdmin):
             None,
             {
                 "fields": [
-                    "application",
+                    ("application", "group_link"),
                     ("created", "received"),
                     "remote_addr",
                     ("coloured_level", "levelno"),
@@ -289,14 +271,14 @@ class LogMessageAdmin(admin.ModelAdmin):
 
     @admin.display(description="level", ordering="levelno")
     def level(self, obj):
-        # A swatch, not coloured text: the Content-Security-Policy allows no style attribute.
-        return format_html(
-            '<strong class="remotelog-level"><svg class="remotelog-swatch" width="12" height="12"'
-            ' viewBox="0 0 1 1" aria-hidden="true"><rect width="1" height="1" fill="{}"/></svg>'
-            "{}</strong>",
-            levels.colour(obj.levelno),
-            obj.levelname,
-        )
+        return level_swatch(obj)
+
+    @admin.display(description="group")
+    def group_link(self, obj):
+        if obj.group_id is None:
+            return "-"  # stored before grouping
+        url = reverse("admin:remotelog_loggroup_change", args=[obj.group_id])
+        return format_html('<a href="{}">{}</a>', url, obj.group)
 
     @admin.display(description="level")
     def coloured_level(self, obj):
@@ -337,72 +319,3 @@ class LogMessageAdmin(admin.ModelAdmin):
             return "-"
         # format_html escapes the text: a traceback may quote any input.
         return format_html('<pre class="remotelog-pre">{}</pre>', text)
-
-
-@admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
-    """Applications; a new or rotated secret is shown once, on the page that answers."""
-
-    list_display = ["name", "slug", "is_active", "is_open", "retention_days", "created"]
-    list_filter = ["is_active", "is_open"]
-    search_fields = ["name", "slug"]
-    ordering = ["slug"]
-    fields = ["name", "slug", "is_active", "is_open", "retention_days", "created"]
-    readonly_fields = ["created"]
-    prepopulated_fields = {"slug": ["name"]}
-    actions = ["rotate_secret", "disable"]
-
-    def get_deleted_objects(self, objs, request):
-        """
-        List the applications and only count their records.
-
-        The stock confirmation page loads every related row to list it, which
-        at a million log messages would not finish; the delete itself is one
-        DELETE of the records, then of the applications.
-        """
-        applications = list(objs)
-        to_delete = [format_html("Application: {}", app) for app in applications]
-        records = LogMessage.objects.filter(application__in=applications).count()
-        model_count = {"applications": len(applications), "log messages": records}
-        # Nothing protects an application or its records (CASCADE, no PROTECT).
-        perms_needed = set() if self.has_delete_permission(request) else {"application"}
-        return to_delete, model_count, perms_needed, []
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            request.remotelog_secret = obj.set_new_secret()
-        super().save_model(request, obj, form, change)
-
-    def response_add(self, request, obj, post_url_continue=None):
-        secret = getattr(request, "remotelog_secret", None)
-        if secret is None:
-            return super().response_add(request, obj, post_url_continue)
-        messages.success(request, f"Application “{obj}” added.")
-        return self.secrets_page(request, [(obj, secret)])
-
-    @admin.action(description="Give the selected applications new secrets")
-    def rotate_secret(self, request, queryset):
-        pairs = []
-        for application in queryset.order_by("slug"):
-            pairs.append((application, application.set_new_secret()))
-            application.save(update_fields=["secret_digest"])
-        messages.success(request, f"{len(pairs)} new secret(s); the old ones no longer work.")
-        return self.secrets_page(request, pairs)
-
-    @admin.action(description="Disable the selected applications")
-    def disable(self, request, queryset):
-        count = queryset.update(is_active=False)
-        messages.success(request, f"{count} application(s) disabled: their records are refused.")
-
-    def secrets_page(self, request, pairs):
-        """Render the new secrets once; never stored, never cached."""
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": "New secret" if len(pairs) == 1 else "New secrets",
-            "pairs": pairs,
-            "host": request.get_host(),
-        }
-        response = render(request, "admin/remotelog/application/secrets.html", context)
-        add_never_cache_headers(response)
-        return response

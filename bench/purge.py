@@ -1,0 +1,204 @@
+#!/usr/bin/env python
+"""
+Time purging a day of log records: dropping its partition against a chunked DELETE.
+
+Fills two UTC days of the partitioned log table (PostgreSQL) with N records
+each (default one million), then removes the first with
+`remotelog.partitions.drop_partitions` (what `remotelog_purge` does to a day
+past every retention) and the second with `log_messages_purge` (the chunked
+DELETE it runs for the rest, and SQLite's only way). Prints both times and
+their ratio against the target.
+
+    .venv/bin/python bench/purge.py        # --records 1000000 --chunk-size 5000
+
+The database is ``--database-url`` (default ``$BENCH_DATABASE_URL``, else
+postgres://postgres@127.0.0.1:5432/crm_bench_purge), created and migrated
+when missing; its name must contain "bench", so the benchmark never touches a
+development or test database.
+"""
+
+import argparse
+import datetime
+import os
+import secrets
+import sys
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/crm_bench_purge"
+TARGET = 100  # The issue: dropping a day at least 100x faster than deleting it.
+# Days long past, so that no other partition lies before them.
+DROPPED_DAY, DELETED_DAY = datetime.date(2001, 1, 1), datetime.date(2001, 1, 2)
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--records", type=int, default=1_000_000, help="Per day (default 1e6).")
+    parser.add_argument("--chunk-size", type=int, default=5000, help="Rows per DELETE.")
+    parser.add_argument(
+        "--database-url", default=os.environ.get("BENCH_DATABASE_URL") or DEFAULT_URL
+    )
+    return parser.parse_args()
+
+
+def setup_django(database_url):
+    """Point Django at the benchmark database, creating and migrating it when needed."""
+    import psycopg2
+
+    base, name = database_url.rsplit("/", 1)
+    if "bench" not in name:
+        sys.exit(f"Refusing {name!r}: the benchmark database's name must contain 'bench'.")
+    os.environ.update(
+        DATABASE_URL=database_url,
+        DJANGO_SETTINGS_MODULE="crm.settings",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(40),
+        DJANGO_ALLOWED_HOSTS="testserver",
+        DJANGO_LOG_LEVEL="WARNING",
+    )
+    admin = psycopg2.connect(base + "/postgres")
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if not cursor.fetchone():
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+    import django
+    from django.core.management import call_command
+
+    sys.path.insert(0, str(BASE_DIR))
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
+def fill_day(application, day, records):
+    """Insert ``records`` records spread over ``day`` into its own (new) partition."""
+    from django.db import connection
+
+    from remotelog.models import LogMessage
+    from remotelog.partitions import create_partition
+
+    create_partition(day)
+    quote = connection.ops.quote_name
+    columns = {
+        "application": "%s",
+        "name": "'bench.purge.' || mod(n, 20)",
+        "levelno": "10 * (1 + mod(n, 5))",
+        "levelname": "(ARRAY['DEBUG','INFO','WARNING','ERROR','CRITICAL'])[1 + mod(n, 5)]",
+        "msg": "'Reading %%s from sensor %%d'",  # %% escapes the driver's placeholders
+        "args": "'(' || n || ', ' || mod(n, 97) || ')'",
+        "message": "'Reading ' || n || ' from sensor ' || mod(n, 97)",
+        "pathname": "'/srv/logger/sensors/reader.py'",
+        "lineno": "mod(n, 400)",
+        "funcName": "'read'",
+        "created": "%s::timestamptz + n * (interval '1 day' / %s)",
+        "extra": "'{}'::jsonb",
+        "received": "now()",
+    }
+    names = ", ".join(quote(LogMessage._meta.get_field(f).column) for f in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(LogMessage._meta.db_table)} ({names}) "  # noqa: S608
+            f"SELECT {', '.join(columns.values())} FROM generate_series(0, %s - 1) AS n",
+            [application.pk, day.isoformat() + " 00:00:00+00", records, records],
+        )
+        # Both ways start from the same state: statistics fresh, nothing left to write.
+        cursor.execute(f"VACUUM ANALYZE {quote(LogMessage._meta.db_table)}")
+        cursor.execute("CHECKPOINT")
+
+
+def timed(function, **kwargs):
+    start = time.perf_counter()
+    result = function(**kwargs)
+    return time.perf_counter() - start, result
+
+
+def main():
+    options = parse_args()
+    setup_django(options.database_url)
+    from django.db import connection
+
+    from remotelog.models import Application, LogMessage
+    from remotelog.partitions import drop_partitions, is_partitioned, partition_name
+    from remotelog.services import log_messages_purge
+
+    if not is_partitioned():
+        sys.exit("The log table is not partitioned: this needs PostgreSQL.")
+    Application.objects.filter(slug__startswith="bench-purge").delete()
+    dropped_app = Application.objects.create(name="Dropped", slug="bench-purge-drop")
+    deleted_app = Application.objects.create(name="Deleted", slug="bench-purge-delete")
+    print(f"Filling two days with {options.records:,} records each ...", flush=True)
+    fill_day(dropped_app, DROPPED_DAY, options.records)
+    fill_day(deleted_app, DELETED_DAY, options.records)
+
+    end_of = lambda day: datetime.datetime.combine(  # noqa: E731
+        day + datetime.timedelta(days=1), datetime.time(), datetime.UTC
+    )
+    size = partition_size(partition_name(DROPPED_DAY))
+    statements = StatementTimes()
+    with connection.execute_wrapper(statements):
+        drop_seconds, dropped = timed(drop_partitions, before=end_of(DROPPED_DAY))
+    assert dropped == [partition_name(DROPPED_DAY)], dropped
+    delete_seconds, deleted = timed(
+        log_messages_purge,
+        application=deleted_app,
+        before=end_of(DELETED_DAY),
+        chunk_size=options.chunk_size,
+    )
+    assert deleted == options.records, deleted
+    # What DELETE leaves behind: dead rows, until VACUUM makes their space reusable.
+    vacuum_seconds, _ = timed(vacuum, name=partition_name(DELETED_DAY))
+    assert not LogMessage.objects.filter(application__slug__startswith="bench-purge").exists()
+    drop_partitions(before=end_of(DELETED_DAY))  # Leave the database as found.
+    Application.objects.filter(slug__startswith="bench-purge").delete()
+
+    ratio = delete_seconds / drop_seconds
+    print(f"\n{'one day of records':<32}{options.records:>12,}  ({size / 2**20:,.0f} MiB)")
+    print(f"{'drop its partition':<32}{drop_seconds * 1000:>12.1f} ms")
+    detach = statements.seconds("ALTER TABLE")
+    print(f"{'  of which DETACH (table locked)':<32}{detach * 1000:>12.1f} ms")
+    print(f"{'chunked DELETE':<32}{delete_seconds * 1000:>12.1f} ms  ({options.chunk_size}/chunk)")
+    print(f"{'  then VACUUM':<32}{vacuum_seconds * 1000:>12.1f} ms")
+    verdict = "met" if ratio >= TARGET else "MISSED"
+    print(f"{'DELETE / drop':<32}{ratio:>12,.0f}x  (target {TARGET}x: {verdict})")
+    both = (delete_seconds + vacuum_seconds) / drop_seconds
+    print(f"{'(DELETE + VACUUM) / drop':<32}{both:>12,.0f}x")
+
+
+class StatementTimes:
+    """An execute wrapper that keeps how long each SQL statement took."""
+
+    def __init__(self):
+        self.times = []
+
+    def __call__(self, execute, sql, params, many, context):
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.times.append((sql, time.perf_counter() - start))
+
+    def seconds(self, prefix):
+        """Return the time spent in the statements starting with ``prefix``."""
+        return sum(seconds for sql, seconds in self.times if sql.startswith(prefix))
+
+
+def partition_size(name):
+    """Return the bytes a partition takes on disk, indexes included."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_total_relation_size(%s)", [name])
+        return cursor.fetchone()[0]
+
+
+def vacuum(*, name):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM {connection.ops.quote_name(name)}")
+
+
+if __name__ == "__main__":
+    main()
