@@ -76,7 +76,7 @@ def test_login_welcomes_and_the_logout_message_reaches_the_login_page(logged_in_
 def test_saving_a_contact_says_saved_once_and_the_message_can_be_dismissed(logged_in_page):
     page = logged_in_page
     page.goto("/contacts/new/")
-    page.get_by_label("Name").fill("Ada Lovelace")
+    page.get_by_label("Display name").fill("Ada Lovelace")
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Ada Lovelace")
     saved = page.get_by_role("status").filter(has_text="Contact saved.")
