@@ -1,0 +1,40 @@
+"""
+The contact book's models: contacts and what they hold, the rows they share
+(phones, addresses), tags and relationships. One module per topic.
+"""
+
+from .contacts import Contact, ContactDate, Email, Url
+from .names import NAME_PARTS, display_name, list_key, sort_key
+from .relationships import ContactRelationship, RelatedContactsField, RelationshipType
+from .shared import (
+    ADDRESS_FIELDS,
+    ADDRESS_LINE,
+    Address,
+    ContactAddress,
+    ContactPhone,
+    Phone,
+    address_line,
+)
+from .tags import Tag
+
+__all__ = [
+    "ADDRESS_FIELDS",
+    "ADDRESS_LINE",
+    "NAME_PARTS",
+    "Address",
+    "Contact",
+    "ContactAddress",
+    "ContactDate",
+    "ContactPhone",
+    "ContactRelationship",
+    "Email",
+    "Phone",
+    "RelatedContactsField",
+    "RelationshipType",
+    "Tag",
+    "Url",
+    "address_line",
+    "display_name",
+    "list_key",
+    "sort_key",
+]

@@ -1,0 +1,226 @@
+"""The contact, and its emails, URLs and dates."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+
+from ..queries.contacts import ContactQuerySet
+from .names import NAME_PARTS, display_name, list_key, sort_key
+from .relationships import RelatedContactsField
+from .shared import Address, Phone
+from .tags import Tag
+
+
+class Contact(models.Model):
+    """
+    A person or organisation in the contact book, as rich as a vCard 4.0
+    (RFC 6350): the name (FN) and its parts (N), nickname, organisation and
+    title, and any number of emails, URLs, dates, phones, addresses and tags.
+    """
+
+    name = models.CharField(
+        "display name",
+        max_length=200,
+        blank=True,
+        help_text="Left empty, made from the name parts, else the nickname or the organisation.",
+    )
+    name_key = models.CharField(
+        max_length=200,
+        editable=False,
+        help_text="The display name as duplicates are matched: see sort_key().",
+    )
+    sort_name = models.CharField(max_length=200, editable=False)
+    honorific_prefix = models.CharField("prefix", max_length=50, blank=True)
+    given_name = models.CharField(max_length=100, blank=True)
+    additional_names = models.CharField(max_length=100, blank=True)
+    family_name = models.CharField(max_length=100, blank=True)
+    honorific_suffix = models.CharField("suffix", max_length=50, blank=True)
+    nickname = models.CharField(max_length=100, blank=True)
+    organization = models.CharField("organisation", max_length=200, blank=True)
+    job_title = models.CharField(max_length=200, blank=True)
+    notes = models.TextField(blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    phones = models.ManyToManyField(
+        Phone, through="ContactPhone", blank=True, related_name="contacts"
+    )
+    addresses = models.ManyToManyField(
+        Address, through="ContactAddress", blank=True, related_name="contacts"
+    )
+    contacts = RelatedContactsField(
+        "self", through="ContactRelationship", symmetrical=True, blank=True
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="contacts")
+
+    objects = ContactQuerySet.as_manager()
+
+    # Fields save() derives, and the fields they are derived from.
+    DERIVED = {"name", "name_key", "sort_name"}
+    DERIVED_FROM = {*NAME_PARTS, "honorific_suffix", "nickname", "organization", "name"}
+
+    class Meta:
+        ordering = ["sort_name", "id"]
+        indexes = [
+            # Serves the list's ordering and keyset paging on (sort_name, id).
+            models.Index(fields=["sort_name", "id"], name="crm_contact_sort"),
+            # Serves the duplicate warning and the duplicates page, by name.
+            models.Index(fields=["name_key"], name="crm_contact_name_key"),
+            # Serves the admin's date hierarchy and "created" filter.
+            models.Index(fields=["created"], name="crm_contact_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(name=""),
+                name="crm_contact_has_name",
+                violation_error_code="no_name",
+                violation_error_message="Give a name: a display name, a given or family "
+                "name, a nickname or an organisation.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.derive()
+        fields = kwargs.get("update_fields")
+        if fields is not None and self.DERIVED_FROM & set(fields):
+            kwargs["update_fields"] = {*fields, *self.DERIVED}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("crm:contact_detail", args=[self.pk])
+
+    def validate_constraints(self, exclude=None):
+        # Check the name save() will store: made from the parts when left empty.
+        self.derive()
+        super().validate_constraints(exclude=exclude)
+
+    def derive(self):
+        """Fill the display name when empty, and the keys the list and duplicates use."""
+        self.name = " ".join(self.name.split()) or display_name(vars(self))
+        self.name_key = sort_key(self.name)
+        self.sort_name = list_key(vars(self))
+
+
+class Email(models.Model):
+    """One of a contact's email addresses; one of them is its primary email."""
+
+    class Label(models.TextChoices):
+        HOME = "home", "Home"
+        WORK = "work", "Work"
+        OTHER = "other", "Other"
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="emails")
+    address = models.EmailField(max_length=254)
+    label = models.CharField(max_length=10, choices=Label.choices, default=Label.HOME)
+    primary = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-primary", "pk"]
+        indexes = [
+            # Serves the duplicate warning and the duplicates page, by email.
+            models.Index(Lower("address"), name="crm_email_lower_address"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                "contact", Lower("address"), name="crm_email_unique_per_contact"
+            ),
+            models.UniqueConstraint(
+                fields=["contact"], condition=Q(primary=True), name="crm_email_one_primary"
+            ),
+        ]
+
+    def __str__(self):
+        return self.address
+
+
+class Url(models.Model):
+    """One of a contact's web addresses: a home page, a profile, a blog."""
+
+    class Label(models.TextChoices):
+        HOME = "home", "Personal"
+        WORK = "work", "Work"
+        PROFILE = "profile", "Profile"
+        BLOG = "blog", "Blog"
+        OTHER = "other", "Other"
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="urls")
+    url = models.URLField("URL", max_length=500)
+    label = models.CharField(max_length=10, choices=Label.choices, default=Label.HOME)
+
+    class Meta:
+        verbose_name = "URL"
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.url
+
+
+class ContactDate(models.Model):
+    """
+    A date in a contact's life: a birthday, an anniversary, another with a
+    label. The year is optional, as in vCard's ``--12-24``.
+    """
+
+    class Kind(models.TextChoices):
+        BIRTHDAY = "birthday", "Birthday"
+        ANNIVERSARY = "anniversary", "Anniversary"
+        OTHER = "other", "Other"
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="dates")
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.BIRTHDAY)
+    label = models.CharField(
+        max_length=50, blank=True, help_text="What the date is, for another date."
+    )
+    year = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(9999)]
+    )
+    month = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    day = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(31)])
+
+    class Meta:
+        verbose_name = "date"
+        ordering = ["month", "day", "pk"]
+        constraints = [
+            # vCard has one BDAY and one ANNIVERSARY: so does a contact.
+            models.UniqueConstraint(
+                fields=["contact", "kind"],
+                condition=Q(kind__in=["birthday", "anniversary"]),
+                name="crm_date_one_birthday_one_anniversary",
+            ),
+            models.CheckConstraint(
+                condition=Q(month__gte=1, month__lte=12, day__gte=1, day__lte=31),
+                name="crm_date_month_day",
+            ),
+        ]
+
+    def __str__(self):
+        return self.iso
+
+    @property
+    def iso(self):
+        """Return the date as vCard 4.0 writes it: "1815-12-10", or "--12-10" without year."""
+        year = f"{self.year:04d}" if self.year else "-"
+        return f"{year}-{self.month:02d}-{self.day:02d}"
+
+    @property
+    def title(self):
+        """Return what the date is: "Birthday", or the label of another date."""
+        return (self.kind == self.Kind.OTHER and self.label) or self.get_kind_display()
+
+    def clean(self):
+        if self.month and self.day:
+            try:
+                # A year-less 29 February is a date: 2000 was a leap year.
+                datetime.date(self.year or 2000, self.month, self.day)
+            except ValueError:
+                raise ValidationError({"day": "There is no such day in that month."}) from None
