@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from django.db.models import Count, Max, OuterRef, Subquery
 from django.utils.text import capfirst
 
-from ..models import ADDRESS_FIELDS, Address, Contact, ContactDate, Email, Url
+from ..models import ADDRESS_FIELDS, NAME_FIELDS, Address, Contact, ContactDate, Email, Url
 from .rows import contact_rows, dates_by_kind
 
 # Spreadsheets run a cell that starts with one of these as a formula (OWASP's
@@ -24,17 +24,7 @@ from .rows import contact_rows, dates_by_kind
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 TEXT_MARK = "'"
 BYTE_ORDER_MARK = "\ufeff"
-NAME_FIELDS = (
-    "name",
-    "honorific_prefix",
-    "given_name",
-    "additional_names",
-    "family_name",
-    "honorific_suffix",
-    "nickname",
-    "organization",
-    "job_title",
-)
+CONTACT_FIELDS = (*NAME_FIELDS, "organization", "job_title")
 
 
 def spreadsheet_text(value) -> str:
@@ -96,7 +86,7 @@ def column_counts(contacts):
 
 def header(counts):
     """Return the column titles for ``counts`` numbered columns of each repeated field."""
-    titles = [_title(Contact, field) for field in NAME_FIELDS]
+    titles = [_title(Contact, field) for field in CONTACT_FIELDS]
     for i in range(1, counts["emails"] + 1):
         titles += [f"Email {i}", f"Email {i} label"]
     for i in range(1, counts["phones"] + 1):
@@ -128,7 +118,7 @@ def row(contact, counts):
     ]
     urls = [[u["url"], u["label_display"]] for u in contact.url_rows]
     return [
-        *(getattr(contact, field) for field in NAME_FIELDS),
+        *(getattr(contact, field) for field in CONTACT_FIELDS),
         *_numbered(emails, counts["emails"], 2),
         *_numbered(phones, counts["phones"], 2),
         *_numbered(addresses, counts["addresses"], len(ADDRESS_FIELDS) + 1),

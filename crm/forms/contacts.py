@@ -5,20 +5,10 @@ dates, phones and addresses.
 
 from django import forms
 
-from ..models import ADDRESS_FIELDS, Contact, Tag, display_name
+from ..models import ADDRESS_FIELDS, NAME_FIELDS, Contact, Tag, display_name
 from ..queries.duplicates import possible_duplicates
 from ..services.contacts import contact_save
 from .rows import MAX_ROWS, AddressRows, DateRows, EmailRows, PhoneRows, UrlRows
-
-NAME_FIELDS = [
-    "name",
-    "honorific_prefix",
-    "given_name",
-    "additional_names",
-    "family_name",
-    "honorific_suffix",
-    "nickname",
-]
 
 
 class ContactForm(forms.ModelForm):

@@ -4,7 +4,7 @@ The contact book's models: contacts and what they hold, the rows they share
 """
 
 from .contacts import Contact, ContactDate, Email, Url
-from .names import NAME_PARTS, display_name, list_key, sort_key
+from .names import NAME_FIELDS, NAME_PARTS, display_name, list_key, sort_key
 from .relationships import ContactRelationship, RelatedContactsField, RelationshipType
 from .shared import (
     ADDRESS_FIELDS,
@@ -20,6 +20,7 @@ from .tags import Tag
 __all__ = [
     "ADDRESS_FIELDS",
     "ADDRESS_LINE",
+    "NAME_FIELDS",
     "NAME_PARTS",
     "Address",
     "Contact",

@@ -14,6 +14,17 @@ def sort_key(name):
     return " ".join(bare.split())
 
 
+# The fields that name a contact, as the form and the exports list them: the
+# display name (vCard's FN), the parts of N in the order people read them, NICKNAME.
+NAME_FIELDS = (
+    "name",
+    "honorific_prefix",
+    "given_name",
+    "additional_names",
+    "family_name",
+    "honorific_suffix",
+    "nickname",
+)
 NAME_PARTS = ("honorific_prefix", "given_name", "additional_names", "family_name")
 
 
