@@ -75,9 +75,8 @@ def group_detail(request, pk):
         sparklines.append(sparkline(counts, width=480, height=48, title=title))
     # The group's records all lie between its first and last seen: PostgreSQL
     # reads only the day partitions in between.
-    within = {"since": group.first_seen, "until": group.last_seen}
     page = record_page(
-        record_rows(group=group, **within),
+        record_rows(group=group, since=group.first_seen, until=group.last_seen),
         size=RECORDS_PER_PAGE,
         before=Cursor.parse(request.GET.get("before")),
     )
