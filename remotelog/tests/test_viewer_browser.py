@@ -2,13 +2,15 @@
 
 import json
 import logging
+import re
 import urllib.request
 from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import expect
 
-from remotelog.models import LogGroup
+from remotelog.models import LogGroup, LogMessage
+from remotelog.queries.records import Cursor
 
 from .conftest import basic_auth
 from .test_pages_groups import now_record
@@ -62,6 +64,11 @@ def test_a_record_sent_after_the_page_loaded_appears_at_the_top(
     )
     expect(records).to_have_count(2)
     expect(records.first).to_contain_text("pump 4 stalled")
+    expect(records.first).to_have_class(re.compile(r"\bremotelog-new\b"))
+    newest = LogMessage.objects.get(message="pump 4 stalled")
+    expect(page.get_by_role("link", name="Newer")).to_have_attribute(
+        "href", re.compile(rf"after={Cursor.of(newest)}".replace(",", "(,|%2C)"))
+    )
     expect(page.locator(".remotelog-records")).not_to_contain_text("chatter")
     # The traceback opens where it is, without leaving the page.
     traceback = records.first.locator("pre")

@@ -16,6 +16,7 @@
   var button = tail.querySelector(".remotelog-tail-toggle");
   var status = tail.querySelector(".remotelog-tail-status");
   var none = document.querySelector(".remotelog-none");
+  var newer = document.querySelector(".remotelog-pager a[rel=prev]");
   var interval = (Number(tail.dataset.interval) || 3) * 1000;
   var after = tail.dataset.after;
   var paused = false;
@@ -30,12 +31,23 @@
 
   function show(answer) {
     if (answer.html.trim()) {
-      list.insertAdjacentHTML("afterbegin", answer.html);
+      // Rows rendered (and escaped) by the server's template, marked as new.
+      var holder = document.createElement("template");
+      holder.innerHTML = answer.html;
+      holder.content.querySelectorAll(".remotelog-record").forEach(function (row) {
+        row.classList.add("remotelog-new");
+      });
+      list.prepend(holder.content);
       if (none) {
         none.hidden = true;
       }
     }
     after = answer.after;
+    if (newer) {
+      var url = new URL(newer.href);
+      url.searchParams.set("after", after);
+      newer.href = url.toString();
+    }
     status.textContent = "Live: newest shown.";
   }
 
