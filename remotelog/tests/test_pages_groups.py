@@ -194,3 +194,21 @@ def test_hostile_text_is_escaped(admin_client, client, application):
         html = admin_client.get(url).content.decode()
         assert "<script>alert" not in html
         assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+
+
+def test_a_group_page_costs_the_same_queries_whatever_it_shows(admin_client, client, application):
+    counts = []
+    for size in (1, 15):
+        send(client, application, *[now_record("same problem", ago=size + n) for n in range(size)])
+        group = LogGroup.objects.get()
+        with CaptureQueriesContext(connection) as queries:
+            html = admin_client.get(f"{URL}{group.pk}/").content.decode()
+        assert html.count('class="remotelog-record"') == min(group.count, 20)
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+def test_the_overview_links_to_the_pages(admin_client, application):
+    html = admin_client.get(f"/remotelog/?app={application.slug}").content.decode()
+    assert f'href="/remotelog/records/?app={application.slug}"' in html
+    assert f'href="/remotelog/groups/?app={application.slug}"' in html
