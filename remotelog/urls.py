@@ -1,10 +1,15 @@
 from django.urls import path
 
-from . import views
+from .views import groups, ingest, records
 
 app_name = "remotelog"
 urlpatterns = [
-    path("", views.overview, name="overview"),
-    path("<slug:app_slug>/log/", views.log_record, name="log"),
-    path("<slug:app_slug>/batch/", views.log_batch, name="batch"),
+    path("", ingest.overview, name="overview"),
+    path("groups/", groups.group_list, name="group_list"),
+    path("groups/<int:pk>/", groups.group_detail, name="group_detail"),
+    path("groups/<int:pk>/status/", groups.group_status, name="group_status"),
+    path("records/", records.record_list, name="record_list"),
+    path("records/feed/", records.record_feed, name="record_feed"),
+    path("<slug:app_slug>/log/", ingest.log_record, name="log"),
+    path("<slug:app_slug>/batch/", ingest.log_batch, name="batch"),
 ]

@@ -15,12 +15,12 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.views.decorators.csrf import csrf_exempt
 
-from . import grants
-from .charts import daily_periods, hourly_periods, level_chart
-from .conf import settings
-from .models import Application, LogMessage
-from .records import InvalidRecord, record_values
-from .services import log_message_store, log_messages_store
+from .. import grants
+from ..charts import daily_periods, hourly_periods, level_chart
+from ..conf import settings
+from ..models import Application, LogMessage
+from ..records import InvalidRecord, record_values
+from ..services import log_message_store, log_messages_store
 
 
 def text_response(text, status):

@@ -1,0 +1,1 @@
+"""Reads behind the pages for staff, one module per topic: groups, records."""

@@ -1,0 +1,1 @@
+"""Views of remotelog, one module per topic: ingest (and the overview), groups, records."""
