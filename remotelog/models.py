@@ -445,8 +445,14 @@ class AlertRule(models.Model):
                 violation_error_message="Give e-mail recipients, a webhook URL or both.",
             ),
             models.CheckConstraint(
+                # NULL would pass a CHECK (unknown is not false): refused explicitly.
                 condition=~models.Q(kind="threshold")
-                | models.Q(threshold__gte=1, window_minutes__gte=1),
+                | models.Q(
+                    threshold__isnull=False,
+                    window_minutes__isnull=False,
+                    threshold__gte=1,
+                    window_minutes__gte=1,
+                ),
                 name="remotelog_alert_threshold_complete",
                 violation_error_message="A threshold rule needs N and M of at least 1.",
             ),
