@@ -164,7 +164,7 @@ def test_a_threshold_rule_fires_once_per_window(smtp, receiver, make_rule, appli
 
 
 @pytest.mark.django_db
-def test_a_failing_receiver_is_retried_with_backoff_until_it_answers(make_rule, auth):
+def test_a_failing_receiver_is_retried_with_backoff_until_it_answers(make_rule, auth, caplog):
     port = free_port()
     rule = make_rule(email_to="", webhook_url=f"http://127.0.0.1:{port}/hook")
     send(auth)
@@ -192,6 +192,8 @@ def test_a_failing_receiver_is_retried_with_backoff_until_it_answers(make_rule, 
     row.refresh_from_db()
     assert (row.status, row.attempts, row.last_error) == ("sent", 4, "")
     assert len(verified(rule, receiver.received)) == 2  # the 500, then the one that got through
+    assert "attempt 3 failed: HTTPError: HTTP Error 500" in caplog.text
+    assert rule.webhook_secret not in caplog.text
 
 
 @pytest.mark.django_db
