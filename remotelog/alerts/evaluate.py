@@ -9,14 +9,11 @@ period is announced once.
 """
 
 import datetime
-import logging
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, Max, OuterRef
 
 from ..models import AlertRule, Delivery, LogGroup, LogMessage, Notification
-
-logger = logging.getLogger(__name__)
 
 # Ids come from a sequence in the order groups are made, not the order they
 # commit: a pass looks back over this many ids below the highest it saw, so a
@@ -118,34 +115,39 @@ def _threshold(rule, now):
     return _notify(rule, now=now, group=None, key=key, what=f"{what} in {rule.window_minutes} min")
 
 
-def _notify(rule, *, now, group, key, what):
-    """Make the notification ``key`` of ``rule`` and its deliveries; return 1, or 0 if it exists."""
+def notification(rule, *, now, group, key, what):
+    """Return the unsaved notification of ``rule`` announcing ``what`` about ``group``."""
     application = rule.application
-    payload = {
-        "rule": rule.name,
-        "kind": rule.kind,
-        "application": application.slug,
-        "event": what,
-        "key": key,
-        "group": group and _group_fields(group),
-        "noticed_at": now.isoformat(),
-    }
     subject = f"[remotelog] {application.name}: {what}"
     if group is not None:
         subject += f": {group.levelname} {group.logger}: {group.template[:80]}"
+    return Notification(
+        rule=rule,
+        group=group,
+        key=key,
+        reopening=group.times_reopened if group else None,
+        subject=subject.replace("\n", " ")[:255],
+        payload={
+            "rule": rule.name,
+            "kind": rule.kind,
+            "application": application.slug,
+            "event": what,
+            "key": key,
+            "group": group and _group_fields(group),
+            "noticed_at": now.isoformat(),
+        },
+        created=now,
+    )
+
+
+def _notify(rule, *, now, group, key, what):
+    """Make the notification ``key`` of ``rule`` and its deliveries; return 1, or 0 if it exists."""
     try:
         with transaction.atomic():
-            notification = Notification.objects.create(
-                rule=rule,
-                group=group,
-                key=key,
-                reopening=group.times_reopened if group else None,
-                subject=subject.replace("\n", " ")[:255],
-                payload=payload,
-                created=now,
-            )
+            made = notification(rule, now=now, group=group, key=key, what=what)
+            made.save(force_insert=True)
             Delivery.objects.bulk_create(
-                Delivery(notification=notification, channel=channel, next_attempt_at=now)
+                Delivery(notification=made, channel=channel, next_attempt_at=now)
                 for channel in rule.channels
             )
     except IntegrityError:

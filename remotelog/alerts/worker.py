@@ -1,14 +1,10 @@
 """One pass of the alert worker: evaluate every active rule, then deliver what is due."""
 
-import logging
-
 from django.utils import timezone
 
 from ..models import AlertRule
 from .delivery import deliver_due
 from .evaluate import evaluate
-
-logger = logging.getLogger(__name__)
 
 
 def notify_pass(*, now=None):

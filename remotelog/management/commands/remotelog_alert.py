@@ -4,7 +4,8 @@ from django.utils import timezone
 
 from remotelog import levels
 from remotelog.alerts.delivery import send
-from remotelog.models import AlertRule, Application, Delivery, Notification
+from remotelog.alerts.evaluate import notification
+from remotelog.models import AlertRule, Application, Delivery
 
 
 class Command(BaseCommand):
@@ -94,23 +95,10 @@ class Command(BaseCommand):
         if rule is None:
             raise CommandError(f"No alert rule {id}.")
         now = timezone.now()
-        notification = Notification(
-            rule=rule,
-            key="test",
-            subject=f"[remotelog] {rule.application.name}: test of rule {rule.name}",
-            payload={
-                "rule": rule.name,
-                "kind": rule.kind,
-                "application": rule.application.slug,
-                "event": "test",
-                "key": "test",
-                "group": None,
-                "noticed_at": now.isoformat(),
-            },
-        )
+        test = notification(rule, now=now, group=None, key="test", what="test")
         for channel in rule.channels:
             try:
-                send(Delivery(notification=notification, channel=channel), now=now)
+                send(Delivery(notification=test, channel=channel), now=now)
             except (OSError, ValueError) as error:
                 raise CommandError(f"{channel}: {type(error).__name__}: {error}") from None
             self.stdout.write(self.style.SUCCESS(f"Sent a test by {channel}."))
