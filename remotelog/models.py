@@ -496,7 +496,13 @@ class Notification(models.Model):
     workers evaluating the same rule at once make it once, so it is sent once.
     """
 
-    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="notifications")
+    rule = models.ForeignKey(
+        AlertRule,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        # The unique (rule, key) index serves the foreign key.
+        db_index=False,
+    )
     group = models.ForeignKey(
         LogGroup, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
     )
