@@ -14,6 +14,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from environs import Env
+from marshmallow.validate import Length
 
 env = Env()
 
@@ -244,6 +245,18 @@ SECURE_PROXY_SSL_HEADER = (
     ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https") if _proxy_ssl_header else None
 )
 _client_ip = "crm.site.throttling.client_ip_behind_proxy" if _proxy_ssl_header else None
+
+# Outgoing e-mail (remotelog's alerts): Django's SMTP backend. The server and
+# the sender must not be empty; user and password may be (no SMTP login).
+EMAIL_HOST = env.str("DJANGO_EMAIL_HOST", "localhost", validate=Length(min=1))
+EMAIL_PORT = env.int("DJANGO_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env.str("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env.str("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env.bool("DJANGO_EMAIL_USE_TLS", False)
+# A mail server that stops answering must not hold the alert worker for long.
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", "crm@localhost", validate=Length(min=1))
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Login throttling with django-axes, on the site login and the admin login:
 # after DJANGO_LOGIN_FAILURE_LIMIT failures for one username from one address,

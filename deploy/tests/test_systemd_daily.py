@@ -1,4 +1,4 @@
-"""deploy/systemd/crm-remotelog-daily.*: the daily partitions and purge, as systemd runs them."""
+"""deploy/systemd/crm-remotelog-*: the daily partitions and purge, and the alert worker."""
 
 import os
 import shutil
@@ -7,7 +7,11 @@ import subprocess
 import pytest
 from servers import DEPLOY, VENV
 
-UNITS = ["crm-remotelog-daily.service", "crm-remotelog-daily.timer"]
+UNITS = [
+    "crm-remotelog-daily.service",
+    "crm-remotelog-daily.timer",
+    "crm-remotelog-notify.service",
+]
 APP = "/srv/crm/app"
 
 
@@ -37,19 +41,33 @@ def test_systemd_accepts_the_units(units):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def run_as_systemd(command, env_file):
+    """Run a unit's command line with only the environment systemd would give it."""
+    result = subprocess.run(
+        command,
+        env={"PATH": os.environ["PATH"], "CRM_ENV_FILE": str(env_file), "CRM_VENV": str(VENV)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
 def test_the_service_makes_partitions_then_purges(units, env_file):
-    outputs = []
-    for command in exec_starts(units / "crm-remotelog-daily.service"):
-        result = subprocess.run(
-            command,
-            env={"PATH": os.environ["PATH"], "CRM_ENV_FILE": str(env_file), "CRM_VENV": str(VENV)},
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
-        outputs.append(result.stdout)
+    outputs = [
+        run_as_systemd(command, env_file)
+        for command in exec_starts(units / "crm-remotelog-daily.service")
+    ]
     partitions, purge = outputs
     # The site's database was migrated today: the week ahead has its partitions already.
     assert "Made 0 day partition(s)." in partitions or "not partitioned" in partitions
     assert "Deleted 0 log message(s) in all." in purge
+
+
+def test_the_alert_worker_runs_its_passes_with_the_site_settings(units, env_file):
+    (command,) = exec_starts(units / "crm-remotelog-notify.service")
+    assert command[-1] == "remotelog_notify"
+    # The unit's command line, for one pass only: the service itself loops.
+    output = run_as_systemd([*command, "--once"], env_file)
+    assert "0 notification(s) made; 0 sent, 0 to retry, 0 given up." in output

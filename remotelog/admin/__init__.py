@@ -1,7 +1,7 @@
 """
-The log admin: applications, their log messages and groups of similar records.
+The log admin: applications, their log messages, groups of similar records and alerts.
 
 One module per model admin; importing them registers them.
 """
 
-from . import applications, groups, messages  # noqa: F401
+from . import alerts, applications, groups, messages  # noqa: F401

@@ -246,3 +246,26 @@ def test_development_makes_a_secret_key_once_and_sqlite_runs_in_wal_mode(tmp_pat
     assert first["key"] == second["key"] == key_file.read_text().strip()
     assert len(first["key"]) >= 50 and key_file.stat().st_mode & 0o777 == 0o600
     assert (first["journal"], first["mode"]) == ("wal", "IMMEDIATE")
+
+
+def test_the_mail_settings_come_from_the_environment_and_refuse_empty_values():
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER, s.EMAIL_USE_TLS, "
+        "s.DEFAULT_FROM_EMAIL)"
+    )
+    mail = {
+        "DJANGO_SETTINGS_MODULE": "crm.settings",
+        "DJANGO_EMAIL_HOST": "smtp.example.org",
+        "DJANGO_EMAIL_PORT": "587",
+        "DJANGO_EMAIL_HOST_USER": "crm",
+        "DJANGO_EMAIL_HOST_PASSWORD": "pw",
+        "DJANGO_EMAIL_USE_TLS": "1",
+        "DJANGO_DEFAULT_FROM_EMAIL": "crm@example.org",
+    }
+    result = start_django("-c", code, **PRODUCTION, **mail)
+    assert result.stdout.split() == ["smtp.example.org", "587", "crm", "True", "crm@example.org"]
+    for name in ("DJANGO_EMAIL_HOST", "DJANGO_EMAIL_PORT", "DJANGO_DEFAULT_FROM_EMAIL"):
+        result = start_django("-c", code, **PRODUCTION, **{**mail, name: ""})
+        assert result.returncode != 0
+        assert f'Environment variable "{name}" invalid' in result.stderr
