@@ -5,7 +5,7 @@ import django.db.models.deletion
 import django.utils.timezone
 from django.db import migrations, models
 
-import remotelog.models
+import remotelog.models.alerts
 
 
 class Migration(migrations.Migration):
@@ -67,7 +67,7 @@ class Migration(migrations.Migration):
                     models.TextField(
                         blank=True,
                         help_text="Addresses separated by commas or new lines.",
-                        validators=[remotelog.models.validate_recipients],
+                        validators=[remotelog.models.alerts.validate_recipients],
                         verbose_name="e-mail recipients",
                     ),
                 ),
@@ -83,7 +83,7 @@ class Migration(migrations.Migration):
                 (
                     "webhook_secret",
                     models.CharField(
-                        default=remotelog.models._webhook_secret,
+                        default=remotelog.models.alerts._webhook_secret,
                         editable=False,
                         help_text="Key of the X-Remotelog-Signature HMAC; give it to the receiver.",
                         max_length=64,
