@@ -62,9 +62,9 @@ def group_list(request):
 
 
 @staff_member_required
-def group_detail(request, pk):
+def group_detail(request, group_id):
     """Show a group: its sparklines, its latest records, who sent them, and its actions."""
-    group = get_object_or_404(LogGroup.objects.select_related("application"), pk=pk)
+    group = get_object_or_404(LogGroup.objects.select_related("application"), pk=group_id)
     now = timezone.now()
     sparklines = []
     for period, periods, title in (
@@ -102,13 +102,13 @@ def group_detail(request, pk):
 
 @staff_member_required
 @require_POST
-def group_status(request, pk):
+def group_status(request, group_id):
     """Resolve, mute or reopen a group (POST ``status``), writing its status alone."""
-    group = get_object_or_404(LogGroup, pk=pk)
+    group = get_object_or_404(LogGroup, pk=group_id)
     status = request.POST.get("status")
     if status not in LogGroup.Status.values:
         messages.error(request, "Choose resolved, muted or open.")
     else:
         LogGroup.objects.filter(pk=group.pk).set_status(status)
         messages.success(request, DONE[status])
-    return redirect("remotelog:group_detail", pk=group.pk)
+    return redirect("remotelog:group_detail", group_id=group.pk)

@@ -68,6 +68,7 @@ ARGUMENTS = {
     "duplicate_pk": "2",
     "app_slug": "app",
     "slug": "vip",
+    "group_id": "1",
 }
 
 
@@ -97,8 +98,8 @@ def test_every_page_but_the_public_ones_needs_a_login(client):
         for method in (client.get, client.post):
             response = method(url)
             assert response.status_code == 302, (url, response.status_code)
-            # The staff-only log overview sends visitors to the admin's login.
-            login = "/admin/login/" if url == "/remotelog/" else reverse("login")
+            # The staff-only log pages send visitors to the admin's login.
+            login = "/admin/login/" if url.startswith("/remotelog/") else reverse("login")
             assert response["Location"].startswith(login), url
     assert client.get("/accounts/login/").status_code == 200
     for url in PUBLIC - {"/accounts/login/"}:
