@@ -80,9 +80,7 @@ def main():
         if not options.skip_ceilings:
             print_ceilings(gunicorn, tls, app, secret, options)
         if options.admin_rows:
-            print_admin_timings(
-                gunicorn.address, tls, Table(app, "bench.warm-up"), options.admin_rows
-            )
+            print_admin_timings(gunicorn, tls, Table(app, "bench.warm-up"), options.admin_rows)
     purge = None if options.skip_purge else run_purge(options)
     print_comparison(rates, purge)
 
@@ -188,7 +186,8 @@ def print_comparison(rates, purge):
 
 
 def print_target(label, value, unit, met, goal):
-    print(f"{label:<50} {value:>7.1f}{unit}  {goal:>8}  {'ok' if met else 'MISSED'}")
+    figure = f"{value:.2f}x" if unit == "x" else f"{value:.1f}{unit}"  # 1.29x is not 1.3x
+    print(f"{label:<50} {figure:>8}  {goal:>8}  {'ok' if met else 'MISSED'}")
 
 
 def run_purge(options):
