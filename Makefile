@@ -12,7 +12,7 @@ DEMO_MARKER := $(or $(DJANGO_VAR_DIR),var)/demo-contacts-loaded
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint test-postgres test-sqlite chromium apache postgres bench clean
+.PHONY: help venv run test lint test-postgres test-sqlite chromium apache postgres bench bench-ingest clean
 
 help: ## List the targets.
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -82,6 +82,9 @@ BENCH_CONTACTS ?= 1000
 
 bench: venv postgres ## Time the contact list against naive and prefetch versions (BENCH_CONTACTS=100000).
 	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/contact_list.py --contacts $(BENCH_CONTACTS)
+
+bench-ingest: venv postgres apache ## Time log ingestion against a naive view, grouping on/off, and the purge.
+	$(PY) bench/ingest.py $(BENCH_INGEST_ARGS)
 
 clean: ## Remove the virtualenv and var/ (the SQLite database, the dev secret key).
 	rm -rf $(VENV) var

@@ -1,97 +1,88 @@
-"""Measure remote log ingestion on gunicorn and PostgreSQL against what the database allows.
+"""Measure remote log ingestion: ours against a naive view, on gunicorn and Apache + mod_wsgi.
 
-    .venv/bin/python bench/ingest.py [--records 20000] [--clients 8] [--admin-rows 1000000]
+    .venv/bin/python bench/ingest.py [--records 3000] [--clients 8] [--skip-purge]
 
-Starts gunicorn (workers as in deploy/gunicorn.conf.py, else 2 x cores + 1) on
-a loopback port over its own PostgreSQL database (created and migrated here,
-kept between runs), then sends R records from C client threads, first with the
-stock logging.handlers.HTTPHandler (one request per record), then with
-RemoteLogHandler (batches), and checks that every record sent is a row. In the
-same run it measures two ceilings on the same table: a psycopg2 loop of
-single-row INSERT + COMMIT (what one record per request can at best reach) and
-a COPY of the same rows (what batches can at best reach). Last, it times the
-admin list over a million rows (seeded once with one INSERT ... SELECT).
+Starts gunicorn and Apache with mod_wsgi as deploy/ configures them (HTTPS on
+loopback ports, production settings from bench/settings.py), each twice: with
+grouping on and off (REMOTELOG_GROUPING). Over its own PostgreSQL database
+(created and migrated here, kept between runs), C client threads send R
+records a case, round after round: the stock logging.handlers.HTTPHandler to
+bench/naive_ingest.py's view (the 2009 design: read the application, then
+``LogMessage.objects.create(**fields)``) and to ours, then RemoteLogHandler's
+batches to ours. Every record sent must be a row. Then, on gunicorn, it
+measures the database's ceilings on the same table (single-row INSERT +
+COMMIT; COPY) and the CPU each path used per record; optionally it times the
+admin list over N rows; last it runs bench/purge.py (a day of a million rows
+dropped against a chunked DELETE) on the same database. It prints one table
+of records/s with the ratios and the targets, ok or MISSED.
 """
 
 import argparse
-import contextlib
-import datetime
-import io
-import json
-import logging
-import logging.handlers
+import collections
 import os
+import re
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
-import threading
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
+
+from ingest_ceilings import Table, print_admin_timings, print_ceilings
+from ingest_clients import (
+    INGEST_SLUG,
+    batch_handler_factory,
+    check_stored,
+    fresh_application,
+    naive_handler_factory,
+    send_with,
+    stock_handler_factory,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/crm_bench_ingest"
-INGEST_SLUG, ADMIN_SLUG = "bench-ingest", "bench-admin"
+DEFAULT_DATABASE = os.environ.get("BENCH_DATABASE_URL") or (
+    "postgres://postgres@127.0.0.1:5432/crm_bench_ingest"
+)
 
 
-# Long on purpose: the benchmark's steps, in the order they run, read top to bottom.
-def main():
+def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--records", type=int, default=20_000, help="records per client kind")
+    parser.add_argument("--records", type=int, default=3000, help="records per single-record case")
+    parser.add_argument("--batch-records", type=int, default=30_000, help="records per batch case")
     parser.add_argument("--clients", type=int, default=8, help="concurrent client threads")
-    parser.add_argument("--admin-rows", type=int, default=1_000_000, help="0 skips the admin")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of every case (median)")
+    parser.add_argument("--skip-ceilings", action="store_true", help="no database ceilings")
+    parser.add_argument("--admin-rows", type=int, default=0, help="time the admin over N rows")
+    parser.add_argument("--skip-purge", action="store_true", help="do not run bench/purge.py")
+    parser.add_argument("--purge-records", type=int, default=1_000_000)
     parser.add_argument("--database-url", default=DEFAULT_DATABASE)
-    options = parser.parse_args()
+    return parser.parse_args()
 
+
+def main():
+    options = parse_args()
     setup_django(options.database_url)
-    port = free_port()
-    with gunicorn(options.database_url, port) as (workers, server_pid):
+    from ingest_servers import running_sites
+
+    with running_sites(options.database_url) as (sites, tls):
         app, secret = fresh_application(INGEST_SLUG)
-        base = f"127.0.0.1:{port}"
-        results, cpu = [], []
-        database = options.database_url.rsplit("/", 1)[1]
         print(
-            f"gunicorn: {workers} on {base}; {options.records} records, "
-            f"{options.clients} clients; database {options.database_url.rsplit('/', 1)[1]}"
+            f"{', '.join(s.name for s in sites[::2])} on 127.0.0.1, grouping on and off;"
+            f" {options.records:,} records a case ({options.batch_records:,} in batches),"
+            f" {options.clients} clients, median of {options.rounds} rounds",
+            flush=True,
         )
-
-        # A first batch warms the workers up and gives the ceilings a row to copy.
-        warm_up = argparse.Namespace(records=options.clients * 10, clients=options.clients)
-        send_with(batch_handler_factory(base, secret), "bench.warm-up", warm_up)
-        table = Table(app, template_logger="bench.warm-up")
-
-        # Each client kind runs next to its ceiling: the machine's load drifts.
-        rate = table.single_row_inserts(options.records, 1, CpuMeter(server_pid, database))
-        cpu.append(("ceiling, 1 connection", table.cpu))
-        results.append(("ceiling: INSERT+COMMIT per row, 1 connection", rate))
-        meter = CpuMeter(server_pid, database)
-        rate = send_with(stock_handler_factory(base, secret), "bench.stock", options)
-        cpu.append(("stock HTTPHandler", meter.per_record(options.records)))
-        check_stored(app, "bench.stock", options.records)
-        results.append(("stock HTTPHandler, 1 record/request", rate))
-        meter = CpuMeter(server_pid, database)
-        rate = table.single_row_inserts(options.records, options.clients, meter)
-        cpu.append((f"ceiling, {options.clients} connections", table.cpu))
-        results.append((f"ceiling: INSERT+COMMIT per row, {options.clients} connections", rate))
-
-        meter = CpuMeter(server_pid, database)
-        rate = send_with(batch_handler_factory(base, secret), "bench.batch", options)
-        cpu.append(("RemoteLogHandler, batches", meter.per_record(options.records)))
-        check_stored(app, "bench.batch", options.records)
-        results.append(("RemoteLogHandler, batches", rate))
-        rate = table.copy_rows(options.records)
-        results.append(("ceiling: COPY of the same rows", rate))
-
-        print_rates(results)
-        print_cpu(cpu)
+        for site in sites:
+            warm_up(site, tls, secret, options.clients)
+        rates = measure_sites(sites, tls, app, secret, options)
+        gunicorn = next(site for site in sites if not site.secure)
+        if not options.skip_ceilings:
+            print_ceilings(gunicorn, tls, app, secret, options)
         if options.admin_rows:
-            print_admin_timings(base, table, options.admin_rows)
+            print_admin_timings(gunicorn, tls, Table(app, "bench.warm-up"), options.admin_rows)
+    purge = None if options.skip_purge else run_purge(options)
+    print_comparison(rates, purge)
 
 
 # The site, its database and its server.
@@ -128,422 +119,92 @@ def create_database(database_url):
     connection.close()
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+# One table: ours against the naive view, grouping on against off, on both servers.
+
+CASES = (
+    ("naive", "naive view (2009), HTTPHandler", naive_handler_factory),
+    ("stock", "ours, stock HTTPHandler", stock_handler_factory),
+    ("batch", "ours, RemoteLogHandler batches", batch_handler_factory),
+)
 
 
-@contextlib.contextmanager
-def gunicorn(database_url, port):
-    """Run gunicorn as the deploy config says; yield a description of its workers."""
-    config = ROOT / "deploy" / "gunicorn.conf.py"
-    command = [sys.executable, "-m", "gunicorn", "crm.wsgi", "--bind", f"127.0.0.1:{port}"]
-    if config.exists():
-        command += ["--config", str(config)]
-        settings = _config_settings(config)
-        workers = f"{settings.get('workers', 1)} {settings.get('worker_class', 'sync')} workers"
-        if settings.get("threads", 1) > 1:
-            workers += f" x {settings.get('threads')} threads"
-    else:
-        count = 2 * os.cpu_count() + 1
-        command += ["--workers", str(count)]
-        workers = f"{count} sync workers"
-    env = {**os.environ, "DATABASE_URL": database_url, "GUNICORN_CMD_ARGS": ""}
-    # The access log goes to a file: a pipe nobody reads would stop the server.
-    with tempfile.TemporaryFile("w+") as log:
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port)):
-                    break
-                if server.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    raise SystemExit(f"gunicorn did not start:\n{log.read()}")
-                time.sleep(0.1)
-            yield workers, server.pid
-        finally:
-            server.terminate()
-            server.wait(60)
+def warm_up(site, tls, secret, clients):
+    """Start every worker and thread: the first requests import and connect."""
+    warm = argparse.Namespace(records=clients * 20, clients=clients)
+    for _, _, factory in CASES:
+        send_with(factory(site, tls, secret), "bench.warm-up", warm)
 
 
-def _config_settings(config):
-    namespace = {"__file__": str(config)}
-    exec(compile(config.read_text(), str(config), "exec"), namespace)  # noqa: S102 - our own file
-    return namespace
-
-
-def fresh_application(slug):
-    """Return a new application with its secret (dropping an old one and its rows)."""
-    from remotelog.models import Application
-
-    Application.objects.filter(slug=slug).delete()
-    app = Application(slug=slug, name=slug)
-    secret = app.set_new_secret()
-    app.save()
-    return app, secret
-
-
-def check_stored(app, logger_name, expected):
-    stored = app.log_messages.filter(name=logger_name).count()
-    if stored != expected:
-        raise SystemExit(f"{logger_name}: sent {expected} records, {stored} rows stored")
-
-
-# The clients.
-
-
-def stock_handler_factory(base, secret):
-    def make():
-        return logging.handlers.HTTPHandler(
-            base, f"/remotelog/{INGEST_SLUG}/log/", method="POST", credentials=(INGEST_SLUG, secret)
-        )
-
-    return make
-
-
-def batch_handler_factory(base, secret):
-    from remotelog.handlers import RemoteLogHandler
-
-    def make():
-        return RemoteLogHandler(
-            base,
-            f"/remotelog/{INGEST_SLUG}/batch/",
-            credentials=(INGEST_SLUG, secret),
-            capacity=100_000,
-            flush_timeout=600,
-        )
-
-    return make
-
-
-def send_with(make_handler, logger_name, options):
-    """Send the records from the client threads, each with its own handler; return records/s."""
-    per_client = [options.records // options.clients] * options.clients
-    per_client[0] += options.records - sum(per_client)
-    errors = []
-    handlers = []
-
-    def client(number, count):
-        handler = make_handler()
-        handlers.append(handler)
-        # Each client is a logger of its own: a shared handler would serialize them.
-        logger = logging.Logger(logger_name)
-        logger.addHandler(handler)
-        try:
-            for index in range(count):
-                logger.info("client %d sends record %d of %d", number, index, count)
-            if hasattr(handler, "dropped"):
-                if not handler.flush():
-                    errors.append(f"client {number}: flush timed out")
-                handler.close()
-                if handler.dropped:
-                    errors.append(f"client {number}: {handler.dropped} records dropped")
-        except Exception as exc:
-            errors.append(repr(exc))
-
-    logging.raiseExceptions = True
-    start = time.perf_counter()
-    threads = [
-        threading.Thread(target=client, args=(number, count))
-        for number, count in enumerate(per_client)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - start
-    if errors:
-        raise SystemExit(f"{logger_name}: {errors[:5]}")
-    return options.records / elapsed
-
-
-# Where the CPU goes.
-
-
-class CpuMeter:
+def measure_sites(sites, tls, app, secret, options):
     """
-    CPU time spent from now on by this process (the clients), gunicorn (master and
-    workers, also those recycled meanwhile), the PostgreSQL backends serving the
-    benchmark's database, and the whole machine (other work included).
+    Run every case on every site, round after round (the machine's load
+    drifts); return {(server, grouping, case): [records/s per round]}.
+
+    The naive view does not group, so it runs on the grouping-on sites only.
     """
-
-    def __init__(self, server_pid, database):
-        self.server_pid, self.database = server_pid, database
-        self.tick = os.sysconf("SC_CLK_TCK")
-        self.start = self.sample()
-
-    def sample(self):
-        times = os.times()
-        client = times.user + times.system
-        server = postgres = 0
-        for pid in filter(str.isdigit, os.listdir("/proc")):
-            try:
-                stat = Path(f"/proc/{pid}/stat").read_text()
-                command = Path(f"/proc/{pid}/cmdline").read_bytes()
-            except OSError:
-                continue
-            fields = stat.rsplit(")", 1)[1].split()
-            ppid, own = int(fields[1]), int(fields[11]) + int(fields[12])
-            if int(pid) == self.server_pid:
-                # Workers that exited (max_requests) count in their parent's cutime/cstime.
-                server += own + int(fields[13]) + int(fields[14])
-            elif ppid == self.server_pid:
-                server += own
-            elif command.startswith(b"postgres: ") and f" {self.database} ".encode() in command:
-                postgres += own
-        with open("/proc/stat") as stat:
-            busy = [int(value) for value in stat.readline().split()[1:]]
-        machine = sum(busy) - busy[3] - busy[4]  # all but idle and iowait
-        return client, server / self.tick, postgres / self.tick, machine / self.tick
-
-    def per_record(self, records, gone_backends=0.0):
-        """
-        Return µs of CPU per record: (client, gunicorn, PostgreSQL, machine).
-
-        ``gone_backends``: seconds of CPU of backends that exited meanwhile.
-        """
-        end = list(self.sample())
-        end[2] += gone_backends
-        return tuple((e - s) / records * 1e6 for s, e in zip(self.start, end, strict=True))
+    rates = collections.defaultdict(list)
+    for number in range(options.rounds):
+        for site in sites:
+            for case, _, factory in CASES:
+                if case == "naive" and not site.grouping:
+                    continue
+                count = options.batch_records if case == "batch" else options.records
+                sent = argparse.Namespace(records=count, clients=options.clients)
+                logger = f"bench.{case}.{site.server.name}.{number}"
+                rate = send_with(factory(site, tls, secret), logger, sent)
+                check_stored(app, logger, count)
+                rates[site.name, site.grouping, case].append(rate)
+        print(f"round {number + 1} of {options.rounds} done", flush=True)
+    return rates
 
 
-def backend_cpu_seconds(pid):
-    """Return the CPU seconds the PostgreSQL backend ``pid`` has used, 0 if unknown."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-# The ceilings, straight into the same table.
-
-
-class Table:
-    """Write and read the log table with psycopg2, from a row the site stored."""
-
-    def __init__(self, app, template_logger):
-        from django.db import connection
-
-        from remotelog.models import LogMessage
-
-        self.app = app
-        self.model = LogMessage
-        self.table = LogMessage._meta.db_table
-        template = app.log_messages.filter(name=template_logger).first()
-        fields = [f for f in LogMessage._meta.concrete_fields if not f.primary_key]
-        self.columns = [f.column for f in fields]
-        self.values = [
-            f.get_db_prep_save(f.value_from_object(template), connection) for f in fields
-        ]
-        self.client_id = self.columns.index(LogMessage._meta.get_field("client_id").column)
-        self.name = self.columns.index(LogMessage._meta.get_field("name").column)
-        self.dsn = connection.get_connection_params()
-        self.dsn.pop("cursor_factory", None)  # plain psycopg2 cursors
-
-    def connect(self):
-        import psycopg2
-
-        return psycopg2.connect(**self.dsn)
-
-    def row(self, logger_name, number):
-        values = list(self.values)
-        values[self.client_id] = f"{logger_name}-{number}"
-        values[self.name] = logger_name
-        return values
-
-    def single_row_inserts(self, count, connections, meter):
-        """
-        Insert and commit one row at a time from ``connections`` threads; return rows/s.
-
-        Leaves the CPU per row measured by ``meter`` in ``self.cpu``.
-        """
-        self.backend_cpu = 0.0
-        logger_name = f"bench.ceiling.single.{connections}"
-        columns = ", ".join(f'"{column}"' for column in self.columns)
-        placeholders = ", ".join(["%s"] * len(self.columns))
-        sql = f'INSERT INTO "{self.table}" ({columns}) VALUES ({placeholders})'  # noqa: S608
-
-        def insert(numbers):
-            connection = self.connect()
-            with connection.cursor() as cursor:
-                for number in numbers:
-                    cursor.execute(sql, self.row(logger_name, number))
-                    connection.commit()
-            self.backend_cpu += backend_cpu_seconds(connection.get_backend_pid())
-            connection.close()
-
-        threads = [
-            threading.Thread(target=insert, args=(range(start, count, connections),))
-            for start in range(connections)
-        ]
-        start = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        rate = count / (time.perf_counter() - start)
-        self.cpu = meter.per_record(count, self.backend_cpu)
-        self.check_and_delete(logger_name, count)
-        return rate
-
-    def copy_rows(self, count):
-        """COPY ``count`` rows in one statement and commit; return rows/s."""
-        logger_name = "bench.ceiling.copy"
-        columns = ", ".join(f'"{column}"' for column in self.columns)
-        start = time.perf_counter()
-        connection = self.connect()
-        with connection.cursor() as cursor:
-            data = io.StringIO()
-            for number in range(count):
-                data.write("\t".join(map(copy_text, self.row(logger_name, number))) + "\n")
-            data.seek(0)
-            cursor.copy_expert(f'COPY "{self.table}" ({columns}) FROM STDIN', data)
-        connection.commit()
-        connection.close()
-        rate = count / (time.perf_counter() - start)
-        self.check_and_delete(logger_name, count)
-        return rate
-
-    def check_and_delete(self, logger_name, expected):
-        check_stored(self.app, logger_name, expected)
-        self.app.log_messages.filter(name=logger_name).delete()
-
-    def seed(self, app, rows):
-        """Give ``app`` ``rows`` varied rows in one INSERT ... SELECT (kept for the next run)."""
-        from django.db import connection
-
-        have = app.log_messages.count()
-        if have >= rows:
-            return False
-        meta = self.model._meta
-        expressions = ["%s"] * len(self.columns)
-        params = list(self.values)
-
-        def set_column(field, expression):
-            index = self.columns.index(meta.get_field(field).column)
-            expressions[index] = expression
-            params[index] = None
-
-        set_column("application", str(int(app.pk)))
-        set_column("client_id", "'seed-' || g")
-        set_column("name", "'bench.seed.' || mod(g, 20)")
-        set_column("levelno", "(ARRAY[10, 20, 30, 40, 50])[mod(g, 5) + 1]")
-        set_column(
-            "levelname", "(ARRAY['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'])[mod(g, 5) + 1]"
-        )
-        set_column("msg", "'seed record %%s about ' || md5(g::text)")  # %% for the driver
-        set_column("message", "'seed record ' || g || ' about ' || md5(g::text)")
-        set_column("created", "now() - g * interval '3 seconds'")
-        set_column("received", "now() - g * interval '3 seconds'")
-        params = [p for p, e in zip(params, expressions, strict=True) if e == "%s"]
-        columns = ", ".join(f'"{column}"' for column in self.columns)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f'INSERT INTO "{self.table}" ({columns}) '  # noqa: S608
-                f"SELECT {', '.join(expressions)} FROM generate_series(%s, %s) AS g",
-                [*params, have + 1, rows],
+def print_comparison(rates, purge):
+    """Print the records/s of each case and server, the ratios and the targets."""
+    servers = list(dict.fromkeys(server for server, _, _ in rates))
+    median = {key: statistics.median(values) for key, values in rates.items()}
+    print(f"\n{'records/s (median)':<46}" + "".join(f"{s:>22}" for s in servers))
+    for case, label, _ in CASES:
+        for grouping in (True, False):
+            if (servers[0], grouping, case) in median:
+                row = [median[server, grouping, case] for server in servers]
+                name = label + (
+                    "" if case == "naive" else f", grouping {'on' if grouping else 'off'}"
+                )
+                print(f"{name:<46}" + "".join(f"{rate:>22,.0f}" for rate in row))
+    print(f"\n{'target':<50} {'value':>8}  {'goal':>8}")
+    for server in servers:
+        ratio = median[server, True, "stock"] / median[server, True, "naive"]
+        print_target(f"{server}: ours / naive", ratio, "x", ratio >= 1.3, ">= 1.3x")
+    for server in servers:
+        for case in ("stock", "batch"):
+            cost = 1 - median[server, True, case] / median[server, False, case]
+            print_target(
+                f"{server}: grouping's cost, {case}", cost * 100, "%", cost <= 0.1, "<= 10%"
             )
-            cursor.execute(f'ANALYZE "{self.table}"')
-        return True
+    if purge is not None:
+        print_target("purge: chunked DELETE / drop a day", purge, "x", purge >= 100, ">= 100x")
 
 
-def copy_text(value):
-    """Return ``value`` in COPY's text format."""
-    if value is None:
-        return "\\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if hasattr(value, "adapted"):  # psycopg2's Json
-        value = json.dumps(value.adapted)
-    text = str(value)
-    for raw, escaped in (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r")):
-        text = text.replace(raw, escaped)
-    return text
+def print_target(label, value, unit, met, goal):
+    figure = f"{value:.2f}x" if unit == "x" else f"{value:.1f}{unit}"  # 1.29x is not 1.3x
+    print(f"{label:<50} {figure:>8}  {goal:>8}  {'ok' if met else 'MISSED'}")
 
 
-# The admin over a million rows.
-
-
-def print_admin_timings(base, table, rows):
-    from django.conf import settings
-    from django.contrib.auth import get_user_model
-    from django.test import Client
-
-    from remotelog.models import Application
-
-    app = Application.objects.filter(slug=ADMIN_SLUG).first() or fresh_application(ADMIN_SLUG)[0]
-    start = time.perf_counter()
-    if table.seed(app, rows):
-        print(f"\nseeded {rows:,} rows in {time.perf_counter() - start:.1f} s")
-    total = table.model.objects.count()
-
-    user, _ = get_user_model().objects.get_or_create(
-        username="bench-admin", defaults={"is_staff": True, "is_superuser": True}
+def run_purge(options):
+    """Run bench/purge.py on the same database; print its output; return DELETE / drop."""
+    print(f"\nbench/purge.py, {options.purge_records:,} records a day:", flush=True)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "purge.py")]
+        + ["--records", str(options.purge_records), "--database-url", options.database_url],
+        capture_output=True,
+        text=True,
+        check=False,
     )
-    client = Client()
-    client.force_login(user)
-    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
-    day = datetime.date.today() - datetime.timedelta(days=2)
-    pages = [
-        ("first page", ""),
-        ("filter: level ERROR", "?levelno=40"),
-        ("filter: application", f"?application__id__exact={app.pk}"),
-        ("filter: logger name", "?logger=bench.seed.8"),
-        (
-            "filter: a day",
-            f"?created__year={day.year}&created__month={day.month}&created__day={day.day}",
-        ),
-        ("filter: level + logger", "?levelno=40&logger=bench.seed.8"),
-        ("search", "?q=c4ca4238a0b923820dcc509a6f75849b"),
-    ]
-    print(f"\nadmin list /admin/remotelog/logmessage/ over {total:,} rows (median of 5, ms)")
-    print(f"{'page':<24} {'ms':>8}  status")
-    for label, query in pages:
-        url = f"http://{base}/admin/remotelog/logmessage/{query}"
-        times, status = [], None
-        for _ in range(5):
-            request = urllib.request.Request(url, headers={"Cookie": cookie})  # noqa: S310
-            start = time.perf_counter()
-            try:
-                with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310
-                    response.read()
-                    status = response.status
-            except urllib.error.HTTPError as error:
-                status = error.code
-            times.append((time.perf_counter() - start) * 1000)
-        print(f"{label:<24} {statistics.median(times):>8.1f}  {status}")
-
-
-def print_cpu(cpu):
-    print(
-        "\nCPU per record, µs (postgres: the backends serving this database;"
-        "\nmachine: both CPUs, other work on the machine included)"
-    )
-    print(f"{'path':<28} {'client':>8} {'gunicorn':>9} {'postgres':>9} {'sum':>8} {'machine':>8}")
-    for label, (client, server, postgres, machine) in cpu:
-        total = client + server + postgres
-        figures = f"{client:>8.0f} {server:>9.0f} {postgres:>9.0f} {total:>8.0f} {machine:>8.0f}"
-        print(f"{label:<28} {figures}")
-
-
-def print_rates(results):
-    rates = dict(results)
-    single = next(rate for label, rate in results if label.endswith("1 connection"))
-    single_many = next(rate for label, rate in results if label.endswith("connections"))
-    bulk = rates["ceiling: COPY of the same rows"]
-    print(f"\n{'path':<48} {'records/s':>10}")
-    for label, rate in results:
-        print(f"{label:<48} {rate:>10,.0f}")
-    stock = rates["stock HTTPHandler, 1 record/request"]
-    batch = rates["RemoteLogHandler, batches"]
-    print(f"\n{'ratio':<48} {'value':>10}  target")
-    print(f"{'stock / single-row ceiling (1 connection)':<48} {stock / single:>9.2f}x  >= 1.0x")
-    print(f"{'stock / single-row ceiling (same concurrency)':<48} {stock / single_many:>9.2f}x")
-    print(f"{'batches / COPY ceiling':<48} {batch / bulk:>9.2f}x  >= 0.3x")
-    print(f"{'batches / stock':<48} {batch / stock:>9.1f}x")
+    print(result.stdout.strip() + result.stderr.strip())
+    found = re.search(r"^DELETE / drop\s+([\d,]+)x", result.stdout, re.M)
+    if result.returncode or not found:
+        raise SystemExit("bench/purge.py failed")
+    return float(found.group(1).replace(",", ""))
 
 
 if __name__ == "__main__":
