@@ -49,9 +49,10 @@
     return document.querySelector(ROWS + "." + CURRENT);
   }
 
-  // The row's contact: its name link, else the first link of its first cell.
+  // The row's contact: its name link, else the row's first link (a checkbox
+  // cell before it has none; mail and phone links come after it).
   function rowLink(row) {
-    return row.querySelector("a.contact-link") || row.querySelector("td:first-child a[href]");
+    return row.querySelector("a.contact-link") || row.querySelector("td a[href]");
   }
 
   function makeCurrent(row) {
