@@ -228,7 +228,8 @@ def storage(directory):
         text=True,
         check=False,
     )
-    return f"{directory} ({found.stdout.strip() or 'mount unknown'})"
+    lines = found.stdout.split("\n")  # a mount over a mount lists both: the first is the one used
+    return f"{directory} ({' '.join(lines[0].split()) or 'mount unknown'})"
 
 
 class StatementTimes:
