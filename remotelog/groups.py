@@ -245,13 +245,14 @@ def group_records(*, application_id, rows, using="default"):
     connection = connections[using]
     groups = {}  # fingerprint -> columns
     tallies = {}  # (fingerprint, hour) -> [records, first, last]
+    hours = {}  # UTC quarter hour -> its local hour (`_hour`)
     fingerprints = []
     for row in rows:
         columns = group_values(row)
         key, created = columns[0], row["created"]
         fingerprints.append(key)
         groups.setdefault(key, columns)
-        tally = tallies.get((key, hour := buckets(created)[LogGroupCount.Period.HOUR]))
+        tally = tallies.get((key, hour := _hour(created, hours)))
         if tally is None:
             tallies[key, hour] = [1, created, created]
         else:
@@ -268,6 +269,28 @@ def group_records(*, application_id, rows, using="default"):
         LogGroupTally(group_id=ids[key], count=count, first_seen=earliest, last_seen=latest)
         for (key, _), (count, earliest, latest) in tallies.items()
     )
+
+
+_QUARTER = 900  # seconds
+
+
+def _hour(moment, known):
+    """
+    Return the start of the local hour holding ``moment``, as `buckets` does, but faster.
+
+    Time zones' offsets are whole quarter hours (since the 1970s at least), so
+    a UTC quarter hour lies in one local hour: ``known`` keeps each quarter's
+    hour, worked out once per batch instead of once per record (10 µs each).
+    A quarter that straddles two local hours is kept as None and each of its
+    records gets its own.
+    """
+    quarter = int(moment.timestamp() // _QUARTER)
+    if quarter not in known:
+        start = datetime.datetime.fromtimestamp(quarter * _QUARTER, datetime.UTC)
+        end = start + datetime.timedelta(seconds=_QUARTER) - datetime.timedelta.resolution
+        first, last = (buckets(edge)[LogGroupCount.Period.HOUR] for edge in (start, end))
+        known[quarter] = first if first == last else None
+    return known[quarter] or buckets(moment)[LogGroupCount.Period.HOUR]
 
 
 def _group_ids(connection, application_id, groups, first):
