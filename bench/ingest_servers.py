@@ -134,16 +134,24 @@ def start_apache(directory, env, tls, grouping):
     )
 
 
+# The servers by their --servers names.
+STARTERS = {
+    "apache": start_apache,
+    "gunicorn-https": start_gunicorn,
+    "gunicorn-http": start_plain_gunicorn,
+}
+
+
 @contextlib.contextmanager
-def running_sites(database_url):
-    """Start Apache and gunicorn, each with grouping on and off; yield (sites, TLS context)."""
+def running_sites(database_url, names=tuple(STARTERS)):
+    """Start the servers ``names``, each with grouping on and off; yield (sites, TLS context)."""
     directory = Path(tempfile.mkdtemp(prefix="crm-bench-ingest-"))
     directory.chmod(0o755)
     (directory / "static").mkdir()
     tls = certificate(directory)
     sites = []
     try:
-        for start in (start_apache, start_gunicorn, start_plain_gunicorn):
+        for start in (STARTERS[name] for name in names):
             for grouping in (True, False):
                 env = site_environment(database_url, grouping)
                 sites.append(start(directory, env, tls, grouping))

@@ -11,6 +11,12 @@ their ratio against the target.
 
     .venv/bin/python bench/purge.py        # --records 1000000 --chunk-size 5000
 
+``--tablespace-dir /dev/shm/crm-bench-purge`` puts both days' partitions in a
+tablespace made there for the run (dropped after it), to time them on another
+file system than the data directory's: the drop's time is mostly the file
+system freeing the files (bench/README.md). The output names that directory
+and its mount.
+
 The database is ``--database-url`` (default ``$BENCH_DATABASE_URL``, else
 postgres://postgres@127.0.0.1:5432/crm_bench_purge), created and migrated
 when missing; its name must contain "bench", so the benchmark never touches a
@@ -18,9 +24,12 @@ development or test database.
 """
 
 import argparse
+import contextlib
 import datetime
 import os
+import pwd
 import secrets
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -38,6 +47,9 @@ def parse_args():
     parser.add_argument("--chunk-size", type=int, default=5000, help="Rows per DELETE.")
     parser.add_argument(
         "--database-url", default=os.environ.get("BENCH_DATABASE_URL") or DEFAULT_URL
+    )
+    parser.add_argument(
+        "--tablespace-dir", help="Make the partitions in a tablespace in this (new) directory."
     )
     return parser.parse_args()
 
@@ -117,11 +129,8 @@ def timed(function, **kwargs):
 def main():
     options = parse_args()
     setup_django(options.database_url)
-    from django.db import connection
-
-    from remotelog.models import Application, LogMessage
-    from remotelog.partitions import drop_partitions, is_partitioned, partition_name
-    from remotelog.services import log_messages_purge
+    from remotelog.models import Application
+    from remotelog.partitions import is_partitioned
 
     if not is_partitioned():
         sys.exit("The log table is not partitioned: this needs PostgreSQL.")
@@ -129,8 +138,19 @@ def main():
     dropped_app = Application.objects.create(name="Dropped", slug="bench-purge-drop")
     deleted_app = Application.objects.create(name="Deleted", slug="bench-purge-delete")
     print(f"Filling two days with {options.records:,} records each ...", flush=True)
-    fill_day(dropped_app, DROPPED_DAY, options.records)
-    fill_day(deleted_app, DELETED_DAY, options.records)
+    with tablespace(options.tablespace_dir):
+        fill_day(dropped_app, DROPPED_DAY, options.records)
+        fill_day(deleted_app, DELETED_DAY, options.records)
+        measure(options, dropped_app, deleted_app)
+
+
+def measure(options, dropped_app, deleted_app):
+    """Drop the first day, delete the second; print both times and their ratio."""
+    from django.db import connection
+
+    from remotelog.models import Application, LogMessage
+    from remotelog.partitions import drop_partitions, partition_name
+    from remotelog.services import log_messages_purge
 
     end_of = lambda day: datetime.datetime.combine(  # noqa: E731
         day + datetime.timedelta(days=1), datetime.time(), datetime.UTC
@@ -155,6 +175,7 @@ def main():
 
     ratio = delete_seconds / drop_seconds
     print(f"\n{'one day of records':<32}{options.records:>12,}  ({size / 2**20:,.0f} MiB)")
+    print(f"{'on':<32}{storage(options.tablespace_dir)}")
     print(f"{'drop its partition':<32}{drop_seconds * 1000:>12.1f} ms")
     detach = statements.seconds("ALTER TABLE")
     print(f"{'  of which DETACH (table locked)':<32}{detach * 1000:>12.1f} ms")
@@ -164,6 +185,51 @@ def main():
     print(f"{'DELETE / drop':<32}{ratio:>12,.0f}x  (target {TARGET}x: {verdict})")
     both = (delete_seconds + vacuum_seconds) / drop_seconds
     print(f"{'(DELETE + VACUUM) / drop':<32}{both:>12,.0f}x")
+
+
+TABLESPACE = "crm_bench_purge"
+
+
+@contextlib.contextmanager
+def tablespace(directory):
+    """Make new tables in a tablespace at ``directory`` while inside, if given; drop it after."""
+    from django.db import connection
+
+    if directory is None:
+        yield
+        return
+    path = Path(directory)
+    path.mkdir()
+    postgres = pwd.getpwnam("postgres")  # the server writes there: its own directory
+    os.chown(path, postgres.pw_uid, postgres.pw_gid)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLESPACE {TABLESPACE} LOCATION %s", [str(path)])
+        cursor.execute(f"SET default_tablespace = {TABLESPACE}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET default_tablespace = ''")
+            cursor.execute(f"DROP TABLESPACE {TABLESPACE}")
+        path.rmdir()
+
+
+def storage(directory):
+    """Return where the partitions lie: the directory, its file system and mount options."""
+    from django.db import connection
+
+    if directory is None:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW data_directory")
+            directory = cursor.fetchone()[0]
+    found = subprocess.run(
+        ["findmnt", "-n", "-o", "FSTYPE,OPTIONS", "-T", directory],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = found.stdout.split("\n")  # a mount over a mount lists both: the first is the one used
+    return f"{directory} ({' '.join(lines[0].split()) or 'mount unknown'})"
 
 
 class StatementTimes:

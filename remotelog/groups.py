@@ -1,27 +1,32 @@
 """
-Grouping at ingest: each record's group and its hourly and daily counts, upserted.
+Grouping at ingest: each record's group, made if new, and a tally of it for the group's counts.
 
-Every write here is one ``INSERT ... ON CONFLICT ... DO UPDATE`` (PostgreSQL,
-and SQLite 3.24 or later) over many rows at once: a record costs one statement
-for its group and one for its two counts, and a batch the same two statements
-whatever its size. Django's ``bulk_create(update_conflicts=True)`` cannot add
-to a column (``count = count + n``), and ``get_or_create()`` then ``update()``
-takes two round trips and an ``IntegrityError`` retry on every new group. The
-upsert is race-free without a lock of ours: on a conflict the database locks
-the group's row and applies the update to its latest version, so twenty
-concurrent records into a resolved group reopen it exactly once.
+Ingest never updates a group's counts: each record (or each group and hour of
+a batch) appends a `LogGroupTally`, which locks nothing another record needs.
+Updating the group's row instead made every record of a busy group wait for
+the row lock held by the one before it until its commit, WAL flush included:
+a quarter of the rate of ungrouped ingest with every record in one group
+(bench/README.md). `tallies_fold` adds the tallies to the groups and to their
+hourly and daily counts; the alert worker folds on each pass, and the pages
+that show counts fold before reading.
+
+Only a new record in a resolved group writes the group's row at ingest: an
+``UPDATE ... WHERE status = 'resolved'``, which locks the row only while the
+group is resolved, and which concurrent records apply once (each re-reads
+the row after the first commits and finds it open).
 """
 
 import datetime
 import functools
 from collections import defaultdict
 
-from django.db import connections
+from django.db import connections, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from . import grants
 from .fingerprints import exception_type, fingerprint, place
-from .models import Application, LogGroup, LogGroupCount
+from .models import Application, LogGroup, LogGroupCount, LogGroupTally
 from .records import truncated
 
 # The most of a template a group keeps to show (the fingerprint hashes all of it).
@@ -32,73 +37,99 @@ KEPT = {
     LogGroupCount.Period.HOUR: datetime.timedelta(days=7),
     LogGroupCount.Period.DAY: datetime.timedelta(days=120),
 }
+# Tallies folded per transaction.
+FOLD_CHUNK = 1000
 _COLUMNS = ["fingerprint", "levelno", "levelname", "logger", "template", "exception", "place"]
 _RESOLVED, _OPEN = LogGroup.Status.RESOLVED.value, LogGroup.Status.OPEN.value
-# The columns a new group starts with, and their values.
-_NEW = {"status": _OPEN, "times_reopened": 0}
+# The columns a new group starts with, and their values: its records are counted by their tallies.
+_NEW = {"count": 0, "status": _OPEN, "times_reopened": 0}
 
 
 class _Statements:
-    """The upserts of groups and counts, written for one database connection."""
+    """The SQL that groups records, written for one database connection."""
 
     def __init__(self, connection):
-        self.quote = connection.ops.quote_name
-        self._write_groups(connection.vendor)
-        self._write_counts()
-        # PostgreSQL: the group's upsert and its counts as the WITH clause of
-        # the statement that stores the record, which reads the group's id as
-        # `GROUP_ID` (see `record_clause`).
-        self.record_clause = (
-            f"WITH {GROUPED} AS ({self.group_if_allowed}), "  # noqa: S608 - names from _meta
-            f"counted AS (INSERT INTO {self.count_columns} "
-            f"SELECT {GROUP_ID}, bucket.period, bucket.start, 1 FROM {GROUPED} "
-            "CROSS JOIN (VALUES (%s, %s), (%s, %s)) AS bucket (period, start)"
-            f"{self.count_upsert}) "
-        )
-
-    def _write_groups(self, vendor):
-        quote = self.quote
+        self.quote = quote = connection.ops.quote_name
+        table = quote(LogGroup._meta.db_table)
+        self.group_table = table
 
         def column(name):
             return quote(LogGroup._meta.get_field(name).column)
 
-        table = quote(LogGroup._meta.db_table)
-
-        def old(name):
-            return f"{table}.{column(name)}"
-
-        def new(name):
-            return f"EXCLUDED.{column(name)}"
-
-        names = ["application", *_COLUMNS, "count", "first_seen", "last_seen", *_NEW]
-        self.group_columns = f"{table} ({', '.join(column(name) for name in names)})"
-        self.group_row = "(" + ", ".join(["%s"] * len(names)) + ")"
-        greatest, least = ("GREATEST", "LEAST") if vendor == "postgresql" else ("MAX", "MIN")
-        resolved = f"{old('status')} = '{_RESOLVED}'"
-        # The SET expressions read the row as it was before this update.
-        self.group_upsert = (
-            f" ON CONFLICT ({column('application')}, {column('fingerprint')}) DO UPDATE SET "
-            f"{column('count')} = {old('count')} + {new('count')}, "
-            f"{column('first_seen')} = {least}({old('first_seen')}, {new('first_seen')}), "
-            f"{column('last_seen')} = {greatest}({old('last_seen')}, {new('last_seen')}), "
-            f"{column('status')} = CASE WHEN {resolved} THEN '{_OPEN}' ELSE {old('status')} END, "
-            f"{column('resolved_at')} = CASE WHEN {resolved} THEN NULL "
-            f"ELSE {old('resolved_at')} END, "
-            f"{column('times_reopened')} = {old('times_reopened')} "
-            f"+ CASE WHEN {resolved} THEN 1 ELSE 0 END "
-            f"RETURNING {column('id')}, {column('fingerprint')}"
-        )
         app_table = quote(Application._meta.db_table)
 
         def app_column(name):
             return f"{app_table}.{quote(Application._meta.get_field(name).column)}"
 
-        # The single endpoint's grant is re-checked in the same statement, as
-        # the record's own INSERT does (grants.condition).
-        self.group_if_allowed = (
+        names = ["application", *_COLUMNS, "first_seen", "last_seen", *_NEW]
+        self.group_columns = f"{table} ({', '.join(column(name) for name in names)})"
+        self.group_row = "(" + ", ".join(["%s"] * len(names)) + ")"
+        self.returning = f" RETURNING {column('id')}, {column('fingerprint')}"
+        self.new_group = (
+            f" ON CONFLICT ({column('application')}, {column('fingerprint')}) DO NOTHING"
+        )
+        # The application's id while the grant holds (grants.condition), as `allowed.id`.
+        allowed = (
+            f"SELECT {app_column('id')} AS id FROM {app_table} "  # noqa: S608 - names from _meta
+            f"WHERE {grants.condition(app_column)}"
+        )
+        existing = (
+            f"SELECT {table}.{column('id')} AS id FROM {table} "  # noqa: S608 - names from _meta
+            f"JOIN allowed ON {table}.{column('application')} = allowed.id "
+            f"WHERE {table}.{column('fingerprint')} = %s"
+        )
+        placeholders = ", ".join(["%s"] * (len(names) - 1))
+        self.existing = f"WITH allowed AS ({allowed}) {existing}"
+        self.make_group = (
             f"INSERT INTO {self.group_columns} "  # noqa: S608 - names from _meta
-            f"SELECT {app_column('id')}, {', '.join(['%s'] * (len(names) - 1))} "
-            f"FROM {app_table} WHERE {grants.condition(app_column)}" + self.group_upsert
+            f"SELECT {app_column('id')}, {placeholders} FROM {app_table} "
+            f"WHERE {grants.condition(app_column)}" + self.new_group
+        )
+        # Concurrent records of a resolved group: the first reopens it, the
+        # others wait for its commit, re-read the row, find it open and skip it.
+        self.reopen = (
+            f"UPDATE {table} SET"  # noqa: S608 - names from _meta
+            f" {column('status')} = '{_OPEN}', {column('resolved_at')} = NULL, "
+            f"{column('times_reopened')} = {column('times_reopened')} + 1 "
+        )
+        self.resolved = f"{table}.{column('status')} = '{_RESOLVED}'"
+        greatest, least = (
+            ("GREATEST", "LEAST") if connection.vendor == "postgresql" else ("MAX", "MIN")
+        )
+        # After "WITH folded (id, records, first_seen, last_seen) AS (VALUES ...)".
+        self.add_totals = (
+            f"UPDATE {table} SET "  # noqa: S608 - names from _meta
+            f"{column('count')} = {table}.{column('count')} + folded.records, "
+            f"{column('first_seen')} = {least}({table}.{column('first_seen')}, folded.first_seen), "
+            f"{column('last_seen')} = {greatest}({table}.{column('last_seen')}, folded.last_seen) "
+            f"FROM folded WHERE {table}.{column('id')} = folded.id RETURNING {table}.{column('id')}"
+        )
+        self.reopen_one = self.reopen + f"WHERE {table}.{column('id')} = %s AND {self.resolved}"
+        tally = LogGroupTally._meta
+        tally_columns = ", ".join(
+            quote(tally.get_field(name).column)
+            for name in ("group", "count", "first_seen", "last_seen")
+        )
+        self.tally_columns = f"{quote(tally.db_table)} ({tally_columns})"
+        self.tally_row = f"INSERT INTO {self.tally_columns} VALUES (%s, 1, %s, %s)"  # noqa: S608
+        self._write_counts()
+        # PostgreSQL: the group made if new, its reopening and its tally, as the
+        # WITH clause of the statement that stores the record, which reads the
+        # group's id as `GROUP_ID` (see `record_clause`). A group made by a
+        # concurrent record that committed after this statement began is not
+        # in `existing`, and `made` skips it: no row, and the caller runs the
+        # statement again (`record_clause`).
+        self.record_clause = (
+            f"WITH allowed AS ({allowed}), existing AS ({existing}), "  # noqa: S608
+            f"made AS (INSERT INTO {self.group_columns} "  # noqa: S608 - names from _meta
+            f"SELECT allowed.id, {placeholders} FROM allowed "
+            f"WHERE NOT EXISTS (SELECT 1 FROM existing){self.new_group} "
+            f"RETURNING {column('id')} AS id), "
+            f"{GROUPED} AS (SELECT id FROM existing UNION ALL SELECT id FROM made), "
+            f"reopened AS ({self.reopen}FROM {GROUPED} "
+            f"WHERE {table}.{column('id')} = {GROUP_ID} AND {self.resolved}), "
+            f"tallied AS (INSERT INTO {self.tally_columns} "
+            f"SELECT {GROUP_ID}, 1, %s, %s FROM {GROUPED}) "
         )
 
     def _write_counts(self):
@@ -151,22 +182,25 @@ def group_record(*, grant, values, using="default"):
     Count the record of row ``values`` in its group, made if new; return the group's id.
 
     Return None, and change nothing, when ``grant`` no longer holds. Run it in
-    the transaction that stores the record.
+    the transaction that stores the record. For SQLite, whose one writer at a
+    time leaves no race; PostgreSQL does the same in `record_clause`.
     """
     connection = connections[using]
     sql = _statements(connection.alias, connection.vendor)
+    columns = group_values(values)
     created = connection.ops.adapt_datetimefield_value(values["created"])
-    params = [*group_values(values), 1, created, created, *_NEW.values(), *grants.params(grant)]
     with connection.cursor() as cursor:
-        cursor.execute(sql.group_if_allowed, params)
+        cursor.execute(sql.existing, [*grants.params(grant), columns[0]])
         row = cursor.fetchone()
-    if row is None:
-        return None
-    _add_counts(
-        connection,
-        sql,
-        {(row[0], period, start): 1 for period, start in buckets(values["created"]).items()},
-    )
+        if row is None:
+            params = [*columns, created, created, *_NEW.values(), *grants.params(grant)]
+            cursor.execute(sql.make_group + sql.returning, params)
+            row = cursor.fetchone()
+            if row is None:
+                return None  # the grant no longer holds (one writer: no concurrent group)
+        else:
+            cursor.execute(sql.reopen_one, [row[0]])
+        cursor.execute(sql.tally_row, [row[0], created, created])
     return row[0]
 
 
@@ -176,8 +210,10 @@ def record_clause(connection):
 
     The statement that follows inserts the record with `GROUP_ID` as its group,
     selecting from the clause's one row: none, and nothing stored or counted,
-    when the grant no longer holds. One statement is one round trip and its
-    own transaction, as the record's INSERT alone was.
+    when the grant no longer holds, or when a concurrent record made the group
+    after the statement began (run it again: it then finds the group). One
+    statement is one round trip and its own transaction, as the record's
+    INSERT alone was.
     """
     return _statements(connection.alias, connection.vendor).record_clause
 
@@ -185,15 +221,16 @@ def record_clause(connection):
 def record_clause_params(*, grant, values):
     """Return the parameters of `record_clause` for ``grant`` and the record's ``values``."""
     created = values["created"]
-    buckets_params = [item for bucket in buckets(created).items() for item in bucket]
+    columns = group_values(values)
     return [
-        *group_values(values),
-        1,
+        *grants.params(grant),
+        columns[0],
+        *columns,
         created,
         created,
         *_NEW.values(),
-        *grants.params(grant),
-        *buckets_params,
+        created,
+        created,
     ]
 
 
@@ -201,54 +238,169 @@ def group_records(*, application_id, rows, using="default"):
     """
     Count ``rows`` (values from `record_values`) in their groups; set each row's ``group_id``.
 
-    Each group is written once however many of its records the batch holds:
-    its count grows by that many, its first and last seen take the oldest and
-    newest. Groups are written in fingerprint order, so that two batches
-    lock the rows they share in the same order and never deadlock.
+    A few statements whatever the batch's size: the groups are read (and the
+    new ones made) together, the resolved ones among them reopened in one
+    UPDATE, and one tally written per group and hour.
     """
     connection = connections[using]
-    sql = _statements(connection.alias, connection.vendor)
-    groups = {}  # fingerprint -> [columns, count, first, last]
+    groups = {}  # fingerprint -> columns
+    tallies = {}  # (fingerprint, hour) -> [records, first, last]
+    hours = {}  # UTC quarter hour -> its local hour (`_hour`)
     fingerprints = []
     for row in rows:
         columns = group_values(row)
-        fingerprints.append(columns[0])
-        group = groups.get(columns[0])
-        if group is None:
-            groups[columns[0]] = [columns, 1, row["created"], row["created"]]
+        key, created = columns[0], row["created"]
+        fingerprints.append(key)
+        groups.setdefault(key, columns)
+        tally = tallies.get((key, hour := _hour(created, hours)))
+        if tally is None:
+            tallies[key, hour] = [1, created, created]
         else:
-            group[1] += 1
-            group[2], group[3] = min(group[2], row["created"]), max(group[3], row["created"])
-    ids = _upsert_groups(connection, sql, application_id, [groups[key] for key in sorted(groups)])
-    counts = defaultdict(int)
+            tally[0] += 1
+            tally[1], tally[2] = min(tally[1], created), max(tally[2], created)
+    first = {key: tally[1] for (key, _), tally in sorted(tallies.items(), reverse=True)}
+    ids = _group_ids(connection, application_id, groups, first)
     for row, key in zip(rows, fingerprints, strict=True):
         row["group_id"] = ids[key]
-        for period, start in buckets(row["created"]).items():
-            counts[ids[key], period, start] += 1
-    _add_counts(connection, sql, counts)
+    LogGroup.objects.using(using).filter(
+        pk__in=sorted(ids.values()), status=LogGroup.Status.RESOLVED
+    ).update(status=_OPEN, resolved_at=None, times_reopened=F("times_reopened") + 1)
+    LogGroupTally.objects.using(using).bulk_create(
+        LogGroupTally(group_id=ids[key], count=count, first_seen=earliest, last_seen=latest)
+        for (key, _), (count, earliest, latest) in tallies.items()
+    )
 
 
-def _upsert_groups(connection, sql, application_id, groups):
-    """Upsert ``groups`` ([columns, count, first, last]); return {fingerprint: id}."""
+_QUARTER = 900  # seconds
+
+
+def _hour(moment, known):
+    """
+    Return the start of the local hour holding ``moment``, as `buckets` does, but faster.
+
+    Time zones' offsets are whole quarter hours (since the 1970s at least), so
+    a UTC quarter hour lies in one local hour: ``known`` keeps each quarter's
+    hour, worked out once per batch instead of once per record (10 µs each).
+    A quarter that straddles two local hours is kept as None and each of its
+    records gets its own.
+    """
+    quarter = int(moment.timestamp() // _QUARTER)
+    if quarter not in known:
+        start = datetime.datetime.fromtimestamp(quarter * _QUARTER, datetime.UTC)
+        end = start + datetime.timedelta(seconds=_QUARTER) - datetime.timedelta.resolution
+        first, last = (buckets(edge)[LogGroupCount.Period.HOUR] for edge in (start, end))
+        known[quarter] = first if first == last else None
+    return known[quarter] or buckets(moment)[LogGroupCount.Period.HOUR]
+
+
+def _group_ids(connection, application_id, groups, first):
+    """
+    Return {fingerprint: group id} for ``groups`` ({fingerprint: columns}), making the new ones.
+
+    A new group starts at ``first[fingerprint]``. Made in fingerprint order, so
+    that two batches making the same groups wait for each other instead of
+    deadlocking. A group a concurrent batch made after our read is read again.
+    """
+    sql = _statements(connection.alias, connection.vendor)
+    existing = LogGroup.objects.using(connection.alias).filter(application_id=application_id)
+
+    def read(keys):
+        found = existing.filter(fingerprint__in=keys).values_list("fingerprint", "pk")
+        return dict(found.order_by())
+
+    ids = read(list(groups))
+    missing = sorted(key for key in groups if key not in ids)
+    if not missing:
+        return ids
     adapt = connection.ops.adapt_datetimefield_value
-    ids = {}
-    size = max(connection.ops.bulk_batch_size(["x"] * (len(_COLUMNS) + 4 + len(_NEW)), groups), 1)
+    size = max(connection.ops.bulk_batch_size(["x"] * (len(_COLUMNS) + 3 + len(_NEW)), missing), 1)
     with connection.cursor() as cursor:
-        for start in range(0, len(groups), size):
-            chunk = groups[start : start + size]
+        for start in range(0, len(missing), size):
+            chunk = missing[start : start + size]
             params = []
-            for columns, count, first, last in chunk:
-                params.extend(
-                    [application_id, *columns, count, adapt(first), adapt(last), *_NEW.values()]
-                )
+            for key in chunk:
+                seen = adapt(first[key])
+                params.extend([application_id, *groups[key], seen, seen, *_NEW.values()])
             cursor.execute(
                 f"INSERT INTO {sql.group_columns} VALUES "  # noqa: S608 - names from _meta
                 + ", ".join([sql.group_row] * len(chunk))
-                + sql.group_upsert,
+                + sql.new_group
+                + sql.returning,
                 params,
             )
             ids.update((key, group_id) for group_id, key in cursor.fetchall())
+    if late := [key for key in missing if key not in ids]:
+        ids |= read(late)
     return ids
+
+
+def tallies_fold(*, using="default"):
+    """
+    Add the tallies ingest wrote to their groups and hourly and daily counts; return how many.
+
+    Each chunk of tallies is locked, added and deleted in one transaction, so
+    each is added exactly once however many folds run at a time: a fold that
+    meets another's chunk waits for it, then finds those tallies gone. Groups
+    and counts are written in id and key order, so two folds never deadlock.
+    """
+    folded = 0
+    while True:
+        with transaction.atomic(using=using):
+            tallies = list(
+                LogGroupTally.objects.using(using)
+                .select_for_update()
+                .order_by("pk")
+                .values_list("pk", "group_id", "count", "first_seen", "last_seen")[:FOLD_CHUNK]
+            )
+            if tallies:
+                LogGroupTally.objects.using(using).filter(
+                    pk__in=[tally[0] for tally in tallies]
+                ).delete()
+                _fold(connections[using], tallies)
+        folded += len(tallies)
+        if len(tallies) < FOLD_CHUNK:
+            return folded
+
+
+def _fold(connection, tallies):
+    """Add ``tallies`` ((id, group id, records, first, last) rows) to their groups and counts."""
+    totals = {}  # group id -> [records, first, last]
+    counts = defaultdict(int)
+    for _, group_id, count, first, last in tallies:
+        total = totals.get(group_id)
+        if total is None:
+            totals[group_id] = [count, first, last]
+        else:
+            total[0] += count
+            total[1], total[2] = min(total[1], first), max(total[2], last)
+        for period, start in buckets(first).items():
+            counts[group_id, period, start] += count
+    sql = _statements(connection.alias, connection.vendor)
+    alive = _add_totals(connection, sql, sorted(totals.items()))
+    # A group deleted with its application since leaves no count behind.
+    _add_counts(connection, sql, {key: n for key, n in counts.items() if key[0] in alive})
+
+
+def _add_totals(connection, sql, totals):
+    """Add ``totals`` ([(group id, [records, first, last])]); return the ids of groups found."""
+    adapt = connection.ops.adapt_datetimefield_value
+    alive = set()
+    size = max(connection.ops.bulk_batch_size(["x"] * 4, totals), 1)
+    with connection.cursor() as cursor:
+        for start in range(0, len(totals), size):
+            chunk = totals[start : start + size]
+            params = []
+            for group_id, (count, first, last) in chunk:
+                params.extend([group_id, count, adapt(first), adapt(last)])
+            cursor.execute(
+                "WITH folded (id, records, first_seen, last_seen) AS (VALUES "
+                + ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
+                + ") "
+                + sql.add_totals,
+                params,
+            )
+            alive.update(row[0] for row in cursor.fetchall())
+    return alive
 
 
 def _add_counts(connection, sql, counts):

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
+from ..groups import tallies_fold
 from ..models import LogGroup
 from .display import level_swatch
 from .messages import LevelFilter
@@ -15,7 +16,8 @@ class LogGroupAdmin(admin.ModelAdmin):
     """
     Groups of similar records: resolve, mute or reopen them; see their records.
 
-    Counts and times are kept by ingest and never written here: a change saves
+    Counts and times are kept by ingest (folded from its tallies before each
+    page) and never written here: a change saves
     the status alone, so no concurrent record's count is lost.
     """
 
@@ -71,6 +73,14 @@ class LogGroupAdmin(admin.ModelAdmin):
 
     class Media:
         css = {"all": ["remotelog/remotelog.css"]}
+
+    def changelist_view(self, request, extra_context=None):
+        tallies_fold()  # counts and times as of this request
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        tallies_fold()
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_add_permission(self, request):
         return False

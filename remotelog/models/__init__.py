@@ -5,7 +5,7 @@ fall into, and the alerts on them. One module per topic.
 
 from .alerts import AlertRule, Delivery, Notification, validate_recipients
 from .applications import SECRET_PREFIX, Application, secret_digest, secret_matches
-from .groups import LogGroup, LogGroupCount
+from .groups import LogGroup, LogGroupCount, LogGroupTally
 from .messages import LogMessage
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "Delivery",
     "LogGroup",
     "LogGroupCount",
+    "LogGroupTally",
     "LogMessage",
     "Notification",
     "secret_digest",

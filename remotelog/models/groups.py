@@ -128,3 +128,32 @@ class LogGroupCount(models.Model):
 
     def __str__(self):
         return f"{self.count} in the {self.period} from {self.start:%Y-%m-%d %H:%M}"
+
+
+class LogGroupTally(models.Model):
+    """
+    Records counted in a group at ingest and not yet added to its totals.
+
+    Ingest appends a tally instead of updating the group's row: every record
+    of a busy group would otherwise wait for that row's lock, held until the
+    previous record's commit. `remotelog.groups.tallies_fold` adds the tallies
+    to their group (count, first and last seen) and to its hourly and daily
+    counts, then deletes them; the alert worker folds on each pass and the
+    pages that show counts fold before reading. A tally's records lie in one
+    hour, the hour of its ``first_seen``.
+    """
+
+    group = models.ForeignKey(
+        LogGroup,
+        on_delete=models.CASCADE,
+        related_name="tallies",
+        # The table holds seconds' worth of rows, read whole by the fold: an
+        # index on the group would only slow ingest.
+        db_index=False,
+    )
+    count = models.BigIntegerField(default=1)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.count} record(s) of group {self.group_id} since {self.first_seen}"

@@ -19,7 +19,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from locking.testing import test_concurrently
-from remotelog.models import LogGroup, LogGroupCount, LogMessage
+from remotelog.groups import tallies_fold
+from remotelog.models import LogGroup, LogGroupCount, LogGroupTally, LogMessage
 
 from .conftest import basic_auth, make_log_message
 from .test_log_endpoint import post, record_fields
@@ -28,12 +29,16 @@ BATCH_URL = "/remotelog/datalogger/batch/"
 
 
 def send(client, auth, **overrides):
+    """Send one record, then fold the tallies, as the pages do before showing counts."""
     assert post(client, record_fields(**overrides), auth).status_code == 201
+    tallies_fold()
 
 
-def send_batch(client, auth, records):
+def send_batch(client, auth, records, *, fold=True):
     response = client.post(BATCH_URL, json.dumps(records), content_type="application/json", **auth)
     assert response.status_code == 201
+    if fold:
+        tallies_fold()
     return response.json()
 
 
@@ -102,6 +107,7 @@ class TestFingerprint:
         url = "/remotelog/other/log/"
         response = post(client, record_fields(), basic_auth("other", other.secret), url=url)
         assert response.status_code == 201
+        tallies_fold()
         assert sorted(LogGroup.objects.values_list("application__slug", "count")) == [
             ("datalogger", 1),
             ("other", 1),
@@ -186,18 +192,25 @@ class TestCounts:
 class TestBatch:
     def test_each_group_is_written_once_per_batch(self, client, auth):
         created = timezone.now().timestamp()
+        # The three groups made (one more statement), then two batches into them.
+        send_batch(client, auth, [batch_record(index, index, created) for index in range(3)])
         sizes = {}
         for size in (10, 100):
             records = [batch_record(index, index % 3, created) for index in range(size)]
             with CaptureQueriesContext(connection) as captured:
-                send_batch(client, auth, records)
+                send_batch(client, auth, records, fold=False)
             statements = [query["sql"] for query in captured.captured_queries]
             log_inserts = [sql for sql in statements if '"remotelog_logmessage" (' in sql]
-            group_writes = [sql for sql in statements if "remotelog_loggroup" in sql]
-            assert len(group_writes) == 2  # the groups, then their counts
+            group_writes = [sql for sql in statements if '"remotelog_loggroup"' in sql]
+            tally_writes = [sql for sql in statements if '"remotelog_loggrouptally"' in sql]
+            # The groups read, then the resolved ones reopened; one tally per group and hour.
+            assert len(group_writes) == 2
+            assert len(tally_writes) == 1
+            assert LogGroupTally.objects.count() == 3 * (1 + len(sizes))
             sizes[size] = len(statements) - len(log_inserts)
         assert sizes[10] == sizes[100]
-        assert sorted(LogGroup.objects.values_list("count", flat=True)) == [36, 36, 38]
+        tallies_fold()
+        assert sorted(LogGroup.objects.values_list("count", flat=True)) == [37, 37, 39]
         assert LogMessage.objects.filter(group__isnull=True).count() == 0
 
     def test_a_retried_batch_is_not_counted_twice(self, client, auth):
@@ -261,6 +274,7 @@ def test_twenty_concurrent_records_reopen_a_resolved_group_exactly_once(applicat
         assert post(Client(), record_fields(), auth).status_code == 201
 
     send_one()
+    tallies_fold()
     group = LogGroup.objects.get()
     assert (group.status, group.times_reopened, group.count) == ("open", 1, 21)
     assert LogMessage.objects.filter(group=group).count() == 21
@@ -275,6 +289,7 @@ def test_twenty_concurrent_first_records_make_one_group(application, auth):
         assert post(Client(), record_fields(), auth).status_code == 201
 
     send_one()
+    tallies_fold()
     assert LogGroup.objects.get().count == 20 == LogMessage.objects.count()
 
 
@@ -309,6 +324,7 @@ def test_the_readme_recipe_sends_tracebacks_grouped_by_exception_type(live_serve
     finally:
         logger.removeHandler(handler)
     assert LogMessage.objects.count() == 3
+    tallies_fold()
     assert all(
         "Traceback (most recent call last)" in row.exc_text for row in LogMessage.objects.all()
     )

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from ..charts import daily_periods, hourly_periods
 from ..forms import GroupFilterForm
+from ..groups import tallies_fold
 from ..models import Application, LogGroup, LogMessage
 from ..queries.groups import group_counts, group_rows
 from ..queries.records import Cursor, record_page, record_rows, record_senders
@@ -33,6 +34,8 @@ DONE = {
 @staff_member_required
 def group_list(request):
     """List groups, filtered, searched and sorted, each with its last 48 hours drawn."""
+    # Counts as of this request, whatever the worker has folded yet.
+    tallies_fold()
     applications = list(Application.objects.order_by("name"))
     form = GroupFilterForm(request.GET, applications=applications)
     filters = form.filters()
@@ -64,6 +67,7 @@ def group_list(request):
 @staff_member_required
 def group_detail(request, group_id):
     """Show a group: its sparklines, its latest records, who sent them, and its actions."""
+    tallies_fold()
     group = get_object_or_404(LogGroup.objects.select_related("application"), pk=group_id)
     now = timezone.now()
     sparklines = []

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from remotelog.groups import tallies_fold
 from remotelog.models import Application
 from remotelog.services import log_messages_group
 
@@ -31,5 +32,6 @@ class Command(BaseCommand):
             grouped += records
             if verbosity >= 2:
                 self.stdout.write(f"Grouped {grouped} record(s), up to id {after}.")
+        tallies_fold()  # the groups' counts, at once rather than at the worker's next pass
         if verbosity >= 1:
             self.stdout.write(self.style.SUCCESS(f"Grouped {grouped} record(s)."))

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from remotelog.conf import settings
-from remotelog.groups import counts_purge
+from remotelog.groups import counts_purge, tallies_fold
 from remotelog.models import Application, LogMessage
 from remotelog.partitions import purge_partitions
 from remotelog.services import log_messages_purge
@@ -79,6 +79,7 @@ class Command(BaseCommand):
                     f"older than {days} day(s)."
                 )
         # Groups outlive their records; their hourly and daily counts have their own age.
+        tallies_fold()
         buckets = counts_purge(now=now, applications=applications)
         if verbosity >= 1:
             self.stdout.write(f"Deleted {buckets} old hourly or daily group count(s).")
