@@ -135,9 +135,12 @@ def prepare_database(url, contacts):
     sys.path.insert(0, str(BASE_DIR))
     django.setup()
     from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.recorder import MigrationRecorder
 
     from crm.models import Contact
 
+    applied = MigrationRecorder(connection).applied_migrations()
     call_command("migrate", verbosity=0)
     if Contact.objects.count() != contacts:
         print(f"Seeding {contacts:,} contacts into {name} ...", flush=True)
@@ -147,6 +150,8 @@ def prepare_database(url, contacts):
         print(f"Seeded {contacts:,} contacts in {time.monotonic() - started:.0f} s.", flush=True)
     else:
         print(f"Reusing {contacts:,} contacts in {name}.", flush=True)
+        if MigrationRecorder(connection).applied_migrations() != applied:
+            analyze()  # statistics for the new migrations' indexes and columns
     fill_search_text()
     return name
 
@@ -516,7 +521,7 @@ def plan_lines(sql):
         else:
             repeated += 1
     if repeated:
-        lines.append(f"(and {repeated} scans repeated per row or per match)")
+        lines.append(f"(and {repeated} scans repeated for each row shown)")
     lines += [line for line in plan if line.startswith("Execution Time")]
     return lines
 
@@ -684,10 +689,18 @@ def print_report(args, reports):
         print_references(report, cases)
 
     print("\nRequests (GET /contacts/ with these parameters and per_page):")
-    for label, _, params in cases:
-        if params is not None:
-            shown = {key: shorten(value) for key, value in params.items()}
-            print(f"  {label:<24}{shown or '(none)'}")
+    for index, (label, _, params) in enumerate(cases):
+        if params is None:
+            continue
+        shown = [
+            " ".join(f"{key}={shorten(value)}" for key, value in report["cases"][index][2].items())
+            or "(none)"
+            for report in reports
+        ]
+        if len(set(shown)) > 1:
+            sizes = [f"{report['total']:,}" for report in reports]
+            shown = [f"{size}: {each}" for size, each in zip(sizes, shown, strict=True)]
+        print(f"  {label:<24}{'; '.join(dict.fromkeys(shown))}")
     for report in reports:
         for key, error in report["errors"].items():
             print(f"  {report['total']:,}, {key.replace('|', ', ')}: {error}")
