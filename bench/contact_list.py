@@ -646,9 +646,9 @@ def print_report(args, reports):
     print()
     print(
         f"Contact list on {small['vendor']}, {args.per_page} rows a page, median of "
-        f"{args.runs} runs: ms per request (in brackets, in the database); q: SQL queries "
-        "a request; data: those reading the contact book, the count apart (the others are "
-        "the session, the user and the count)."
+        f"{args.runs} runs: ms per request (in brackets, in the database).\n"
+        "q: SQL queries a request; data: those reading the contact book, the count apart\n"
+        "(the others are the session, the user and the count)."
     )
     for report in reports:
         first, last = report["load"]
