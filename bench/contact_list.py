@@ -516,7 +516,8 @@ def plan_lines(sql):
         if not PLAN_LINE.search(line) or "never executed" in line:
             continue
         loops = int(re.search(r"loops=(\d+)", line).group(1))
-        if loops == 1 or loops > MANY_LOOPS:
+        # A parallel scan's loops are its workers: listed, as a sequential scan always is.
+        if loops == 1 or loops > MANY_LOOPS or "Seq Scan" in line or "Parallel" in line:
             lines.append(line)
         else:
             repeated += 1
