@@ -475,8 +475,8 @@ def is_count(sql):
 
 
 def reads_contacts(sql):
-    # The session and the user are Django's tables; the contact book's are crm_*.
-    return '"crm_' in sql
+    # Not the session or the user (Django's tables), nor the filter form's tags.
+    return '"crm_contact"' in sql
 
 
 def try_once(client, url, params):
@@ -648,8 +648,8 @@ def print_report(args, reports):
     print(
         f"Contact list on {small['vendor']}, {args.per_page} rows a page, median of "
         f"{args.runs} runs: ms per request (in brackets, in the database).\n"
-        "q: SQL queries a request; data: those reading the contact book, the count apart\n"
-        "(the others are the session, the user and the count)."
+        "q: SQL queries a request; data: those reading contacts, the count apart (the\n"
+        "others are the session, the user, the count and the filter form's tags)."
     )
     for report in reports:
         first, last = report["load"]
@@ -766,7 +766,7 @@ def print_plans(reports, cases):
     if reports[0]["vendor"] != "postgresql":
         print("\nEXPLAIN: on PostgreSQL only.")
         return
-    print("\nEXPLAIN (ANALYZE, BUFFERS) of each query our page ran on the contact book: the scans")
+    print("\nEXPLAIN (ANALYZE, BUFFERS) of each query our page ran on contacts: its scans")
     for label, _, _ in cases:
         for report in reports:
             for kind, lines in report["plans"].get(label, []):
