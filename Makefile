@@ -76,12 +76,13 @@ postgres: ## Start the local PostgreSQL cluster when it is installed but down.
 	  pg_isready -q -h 127.0.0.1 -t 30 || { echo "PostgreSQL does not answer on 127.0.0.1"; exit 1; }; \
 	fi
 
-# The benchmark's own database (its name must contain "bench"); never the test databases.
-BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/crm_bench
-BENCH_CONTACTS ?= 1000
+# The benchmark's own databases, one a size: {contacts} is replaced by it (each name must
+# contain "bench"); never the test databases. Seeding a million contacts takes a while, once.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/crm_bench_{contacts}
+BENCH_CONTACTS ?= 100000 1000000
 
-bench: venv postgres ## Time the contact list against naive and prefetch versions (BENCH_CONTACTS=100000).
-	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/contact_list.py --contacts $(BENCH_CONTACTS)
+bench: venv postgres ## Time the contact list at each size against naive and prefetch (BENCH_CONTACTS, BENCH_ARGS).
+	BENCH_DATABASE_URL='$(BENCH_DATABASE_URL)' $(PY) bench/contact_list.py --contacts $(BENCH_CONTACTS) $(BENCH_ARGS)
 
 bench-ingest: venv postgres apache ## Time log ingestion against a naive view, grouping on/off, and the purge.
 	$(PY) bench/ingest.py $(BENCH_INGEST_ARGS)

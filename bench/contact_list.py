@@ -1,50 +1,82 @@
 #!/usr/bin/env python
 """
-Time the contact list against two reference versions of the same page.
+Time the contact list at one or several sizes, against two reference versions.
 
-Seeds N demo contacts (reusing the database when it already holds N), then
-requests the list through Django's test client: first, middle and last page,
-a name search and a phone search. The same page is also built here the naive
-way (the contacts, then each contact's primary email, phones and addresses,
-one query each) and with ``prefetch_related``. Prints the median of several runs, the SQL
-query count per request and the ratios, then ``EXPLAIN`` of the search.
+Each size (``--contacts 100000 1000000``) has a database of its own, seeded
+with ``crm_demo`` unless it holds that many contacts already. A worker
+process per size (Django is set up once a process) requests the list
+through Django's test client: first, middle and last page, a sort other than
+by name, a tag filter, a has-filter, a common family name, two words in
+reverse order ("Silva Ana": family, then given name) and a phone number. The
+first page and the searches are also built the naive way (the contacts, then
+each contact's primary email, phones and addresses, one query each) and with
+``prefetch_related``. Prints the median of several runs at each size, the
+ratio largest/smallest, the SQL query count per request, the references, the
+targets (ok or MISSED), and the key lines of ``EXPLAIN (ANALYZE, BUFFERS)``
+of the queries each of our pages ran.
 
-    .venv/bin/python bench/contact_list.py --contacts 100000
+    .venv/bin/python bench/contact_list.py --contacts 100000 1000000
 
-The database is ``--database-url`` (default ``$BENCH_DATABASE_URL``, else
-postgres://postgres@127.0.0.1:5432/crm_bench), created when missing and
-re-created when it holds another number of contacts; its name must contain
-"bench", so the benchmark never touches a development or test database.
+The databases are ``--database-url`` with ``{contacts}`` replaced by the size
+(default ``$BENCH_DATABASE_URL``, else
+postgres://postgres@127.0.0.1:5432/crm_bench_{contacts}), created when
+missing and re-seeded when they hold another number of contacts; their names
+must contain "bench", so the benchmark never touches a development or test
+database.
 """
 
 import argparse
+import importlib.util
+import json
 import os
+import re
 import secrets
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/crm_bench"
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/crm_bench_{contacts}"
 # The planner settings production runs with; a session can take them, so the
 # benchmark plans its queries (ours and the references alike) as a deployed
 # site does, whatever the local cluster's defaults (random_page_cost = 4
 # assumes spinning disks and prefers scanning whole tables).
 DEPLOYED_SETTINGS = BASE_DIR / "deploy" / "postgresql" / "crm.conf"
 PLANNER_SETTINGS = ("random_page_cost", "effective_cache_size", "work_mem")
-TARGETS = {"ours/prefetch": 1.0, "ours/naive": 0.1, "last/first": 1.5}
+
+# The issue's targets: growth from the smallest size to the largest, the
+# data queries of a page, and ours against the prefetch reference.
+GROWTH_TARGETS = {"page": 1.5, "search": 2.0}
+MAX_DATA_QUERIES = 2
+OURS_TO_PREFETCH = 1.0
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--contacts", type=int, default=1000, help="How many (default 1000).")
+    parser.add_argument(
+        "--contacts", type=int, nargs="+", default=[1000], help="Sizes (default 1000)."
+    )
     parser.add_argument("--runs", type=int, default=11, help="Timed runs per case (default 11).")
     parser.add_argument("--per-page", type=int, default=50)
     parser.add_argument(
-        "--database-url", default=os.environ.get("BENCH_DATABASE_URL") or DEFAULT_URL
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL") or DEFAULT_URL,
+        help="'{contacts}' in it is replaced by the size.",
     )
-    return parser.parse_args()
+    parser.add_argument("--surname", default="Silva", help="A common family name (Silva).")
+    parser.add_argument("--given", default="Ana", help="A given name for the two-word search.")
+    # Chosen by the first size's worker, so that every size runs the same requests.
+    parser.add_argument("--tag", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--phone", default="", help=argparse.SUPPRESS)
+    # Run one size and write its results as JSON to this file.
+    parser.add_argument("--worker", default="", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if len(args.contacts) > 1 and "{contacts}" not in args.database_url:
+        parser.error("with several sizes, --database-url needs '{contacts}' in its name")
+    return args
 
 
 def planner_options():
@@ -62,6 +94,7 @@ def prepare_database(url, contacts):
     """Point Django at the benchmark database, (re)creating it unless it holds ``contacts``."""
     import dj_database_url
 
+    url = url.replace("{contacts}", str(contacts))
     config = dj_database_url.parse(url)
     name = str(config["NAME"])
     if "bench" not in Path(name).name:
@@ -103,21 +136,92 @@ def prepare_database(url, contacts):
     django.setup()
     from django.core.management import call_command
     from django.db import connection
+    from django.db.migrations.recorder import MigrationRecorder
 
     from crm.models import Contact
 
+    applied = MigrationRecorder(connection).applied_migrations()
     call_command("migrate", verbosity=0)
     if Contact.objects.count() != contacts:
         print(f"Seeding {contacts:,} contacts into {name} ...", flush=True)
-        flush_contact_book()
-        call_command("crm_demo", contacts=contacts)
-        # Fresh statistics for the planner; VACUUM sets the visibility map
-        # that index-only scans need.
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+        started = time.monotonic()
+        seed(contacts)
+        analyze()
+        print(f"Seeded {contacts:,} contacts in {time.monotonic() - started:.0f} s.", flush=True)
     else:
         print(f"Reusing {contacts:,} contacts in {name}.", flush=True)
+        if MigrationRecorder(connection).applied_migrations() != applied:
+            analyze()  # statistics for the new migrations' indexes and columns
+    fill_search_text()
     return name
+
+
+def seed(contacts):
+    """
+    Replace the contact book with ``contacts`` demo contacts (``crm_demo``).
+
+    On PostgreSQL, in one transaction, the indexes that enforce nothing are
+    dropped first and built once at the end: building a trigram index costs
+    less than keeping it up to date row by row (13% less CPU in all at 20,000
+    contacts; bench/README.md). One transaction, so a seeding interrupted
+    leaves the database as it was, indexes included.
+    """
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    with transaction.atomic():
+        flush_contact_book()
+        indexes = []
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = "
+                    "current_schema() AND tablename LIKE 'crm\\_%' "
+                    "AND indexdef NOT LIKE 'CREATE UNIQUE %'"
+                )
+                indexes = cursor.fetchall()
+                for name, _ in indexes:
+                    cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+        call_command("crm_demo", contacts=contacts)
+        with connection.cursor() as cursor:
+            if indexes:
+                print(f"Building {len(indexes)} indexes ...", flush=True)
+                # Django's foreign keys are checked at commit; CREATE INDEX
+                # wants those checks done first.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            for _, definition in indexes:
+                cursor.execute(definition)
+
+
+def analyze():
+    """Refresh the planner's statistics; VACUUM also sets the visibility map (index-only scans)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+
+
+def fill_search_text():
+    """
+    Fill the contacts' search text when the column exists but is empty: a
+    database kept from before the column came has it empty.
+    """
+    from django.core.management import call_command, get_commands
+    from django.db.models import Q
+
+    from crm.models import Contact
+
+    if "search_text" not in {field.name for field in Contact._meta.get_fields()}:
+        return
+    if not Contact.objects.filter(Q(search_text="") | Q(search_text__isnull=True)).exists():
+        return
+    if "crm_search_index" not in get_commands():
+        print("Warning: contacts without search text, and no crm_search_index to fill it.")
+        return
+    print("Filling the search text (crm_search_index) ...", flush=True)
+    call_command("crm_search_index")
+    analyze()
 
 
 def flush_contact_book():
@@ -297,92 +401,391 @@ def measure(client, requests, runs):
     }
 
 
-# Long on purpose: the benchmark's steps, in the order they run, read top to bottom.
-def main():
-    args = parse_args()
-    name = prepare_database(args.database_url, args.contacts)
+# One size, in a process of its own: the cases, their timings and plans.
+
+
+NOT_AVAILABLE = "n/a (not available)"
+
+
+def has_module(name):
+    """Whether ``name`` can be imported: the list's cursors and filters came after this script."""
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def common_tag(total):
+    """Return the slug of the tag nearest to 10% of the contacts."""
+    from django.db.models import Count
+
+    from crm.models import Contact
+
+    links = Contact.tags.through.objects.order_by().values("tag__slug").annotate(n=Count("*"))
+    best = min(links, key=lambda row: abs(row["n"] - total / 10), default=None)
+    return best["tag__slug"] if best else ""
+
+
+def phone_query():
+    """Return the area code and exchange of a US phone, punctuated otherwise: fills a page."""
+    from crm.models import Phone
+
+    us_phones = Phone.objects.filter(e164__startswith="+1").order_by("pk")
+    phone = us_phones[us_phones.count() // 2]
+    return f"({phone.digits[-10:-7]}) {phone.digits[-7:-4]}"
+
+
+def list_cases(args, total):
+    """
+    Return the cases as [(label, kind, GET parameters)], the parameters None
+    where the site lacks the feature, and the tag and phone query chosen.
+    """
+    from crm.models import Contact
+
+    if has_module("crm.queries.pages"):
+        from crm.queries.pages import cursor_for
+
+        # The contact in the middle of the list, found by offset outside the timing.
+        middle = Contact.objects.order_by("sort_name", "pk")[total // 2]
+        middle_page, last_page = {"after": cursor_for(middle, "name")}, {"page": "last"}
+    else:
+        # Numbered pages, read with OFFSET, as the list paged before its cursors.
+        pages = max(1, -(-total // args.per_page))
+        middle_page, last_page = {"page": pages // 2 or 1}, {"page": pages}
+    filters = has_module("crm.forms.listing")
+    tag = args.tag or common_tag(total)
+    phone = args.phone or phone_query()
+    words = f"{args.surname} {args.given}"
+    cases = [
+        ("first page", "page", {}),
+        ("middle page", "page", middle_page),
+        ("last page", "page", last_page),
+        ("sort -created", "page", {"sort": "-created"} if filters else None),
+        ("tag filter", "page", {"tag": tag} if filters else None),
+        ("has email", "page", {"has": "email"} if filters else None),
+        (f"search {args.surname!r}", "search", {"q": args.surname}),
+        (f"search {words!r}", "search", {"q": words}),
+        (f"search {phone!r}", "search", {"q": phone}),
+    ]
+    return cases, {"tag": tag, "phone": phone}
+
+
+def is_count(sql):
+    return sql.lstrip().upper().startswith("SELECT COUNT(")
+
+
+def reads_contacts(sql):
+    # Not the session or the user (Django's tables), nor the filter form's tags.
+    return '"crm_contact"' in sql
+
+
+def try_once(client, url, params):
+    """Request once, outside the timing: return (error or None, the SQL it ran)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        try:
+            response = client.get(url, params)
+        except Exception as exc:  # noqa: BLE001 - reported as the case's result
+            return f"{type(exc).__name__}: {exc}", []
+    error = None if response.status_code == 200 else f"HTTP {response.status_code}"
+    return error, [query["sql"] for query in captured.captured_queries]
+
+
+# More repetitions than a page has rows: the scan runs for each match, not each row shown.
+MANY_LOOPS = 200
+PLAN_LINE = re.compile(r"(Seq Scan|Index Scan|Index Only Scan|Bitmap Index Scan)\b")
+
+
+def plan_lines(sql):
+    """
+    Return the scans of ``sql``'s plan (which index each uses) and its
+    execution time. Scans repeated a few times (for each row shown: its
+    emails, phones, city) are counted, not listed: they cost the same at any
+    size; a scan repeated for each of many matches is listed.
+    """
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
+        plan = [row[0] for row in cursor.fetchall()]
+    lines, repeated = [], 0
+    for line in plan:
+        line = re.sub(r"\s*\(cost=[^)]*\)", "", line).strip().removeprefix("->").strip()
+        if not PLAN_LINE.search(line) or "never executed" in line:
+            continue
+        loops = int(re.search(r"loops=(\d+)", line).group(1))
+        # A parallel scan's loops are its workers: listed, as a sequential scan always is.
+        if loops == 1 or loops > MANY_LOOPS or "Seq Scan" in line or "Parallel" in line:
+            lines.append(line)
+        else:
+            repeated += 1
+    if repeated:
+        lines.append(f"(and {repeated} scans repeated for each row shown)")
+    lines += [line for line in plan if line.startswith("Execution Time")]
+    return lines
+
+
+# Long on purpose: the worker's steps, in the order they run, read top to bottom.
+def run_worker(args):
+    """Seed or reuse one size's database, time every case, write the results as JSON."""
+    contacts = args.contacts[0]
+    name = prepare_database(args.database_url, contacts)
 
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
     from django.test.utils import override_settings
 
-    from crm.models import Contact, Phone
+    from crm.models import Contact
+    from crm.queries import contacts as contact_queries
 
     user, _ = get_user_model().objects.get_or_create(username="bench")
     client = Client()
     client.force_login(user)
-
     total = Contact.objects.count()
-    pages = max(1, -(-total // args.per_page))
-    people = Contact.objects.exclude(family_name="").order_by("pk")
-    surname = people[total // 3].family_name
-    us_phones = Phone.objects.filter(e164__startswith="+1").order_by("pk")
-    phone = us_phones[us_phones.count() // 2]
-    # The area code and exchange of a US phone, punctuated otherwise: fills a page.
-    phone_query = f"({phone.digits[-10:-7]}) {phone.digits[-7:-4]}"
-    cases = [
-        ("first page", {"page": 1}),
-        ("middle page", {"page": pages // 2 or 1}),
-        ("last page", {"page": pages}),
-        (f"search {surname!r}", {"q": surname}),
-        (f"search {phone_query!r}", {"q": phone_query}),
-    ]
-    versions = [
-        ("ours", "/contacts/"),
-        ("prefetch", "/bench/prefetch/"),
-        ("naive", "/bench/naive/"),
-    ]
-    requests = {
-        (label, version): (url, {**params, "per_page": args.per_page})
-        for label, params in cases
-        for version, url in versions
-    }
+    cases, chosen = list_cases(args, total)
+    per_page = {"per_page": args.per_page}
+    requests = {}
+    for label, kind, params in cases:
+        if params is None:
+            continue
+        requests[label, "ours"] = ("/contacts/", {**params, **per_page})
+        if label == "first page" or kind == "search":
+            for version in ("prefetch", "naive"):
+                requests[label, version] = (f"/bench/{version}/", {**params, **per_page})
     requests["floor", "bare"] = ("/bench/bare/", {})
-    requests["floor", "first page"] = ("/bench/floor/", {"per_page": args.per_page})
-    with override_settings(ROOT_URLCONF=build_urlconf()):
-        results = measure(client, requests, args.runs)
+    if hasattr(contact_queries, "ContactPaginator"):
+        requests["floor", "first page"] = ("/bench/floor/", per_page)
 
+    load = [os.getloadavg()[0]]
+    with override_settings(ROOT_URLCONF=build_urlconf()):
+        tried = {key: try_once(client, *request) for key, request in requests.items()}
+        working = {key: request for key, request in requests.items() if tried[key][0] is None}
+        results = measure(client, working, args.runs)
+    load.append(os.getloadavg()[0])
+
+    queries, plans = {}, {}
+    for label, _, params in cases:
+        if params is None or tried[label, "ours"][0] is not None:
+            continue
+        ours = [sql for sql in tried[label, "ours"][1] if reads_contacts(sql)]
+        queries[label] = {
+            "data": sum(not is_count(sql) for sql in ours),
+            "count": sum(is_count(sql) for sql in ours),
+        }
+        if connection.vendor == "postgresql":
+            plans[label] = [["count" if is_count(sql) else "data", plan_lines(sql)] for sql in ours]
+    report = {
+        "contacts": contacts,
+        "total": total,
+        "database": name,
+        "vendor": connection.vendor,
+        "load": load,
+        "chosen": chosen,
+        "cases": cases,
+        "results": {"|".join(key): value for key, value in results.items()},
+        "errors": {"|".join(key): error for key, (error, _) in tried.items() if error},
+        "queries": queries,
+        "plans": plans,
+    }
+    Path(args.worker).write_text(json.dumps(report))
+
+
+# The parent: a worker per size, then the tables.
+
+
+def run_sizes(args):
+    """Run a worker per size, smallest first; return their reports."""
+    reports, chosen = [], {"tag": args.tag, "phone": args.phone}
+    for contacts in sorted(set(args.contacts)):
+        with tempfile.NamedTemporaryFile(suffix=".json") as output:
+            command = [
+                sys.executable,
+                __file__,
+                f"--worker={output.name}",
+                f"--contacts={contacts}",
+                f"--runs={args.runs}",
+                f"--per-page={args.per_page}",
+                f"--database-url={args.database_url}",
+                f"--surname={args.surname}",
+                f"--given={args.given}",
+                # The first size's choices, so every size runs the same requests.
+                f"--tag={chosen['tag']}",
+                f"--phone={chosen['phone']}",
+            ]
+            subprocess.run(command, check=True)
+            report = json.loads(Path(output.name).read_text())
+        chosen = report["chosen"]
+        reports.append(report)
+    return reports
+
+
+def timing(report, label, version="ours"):
+    """Return (ms, queries, database ms) of a case, or None with why in ``cell()``."""
+    return report["results"].get(f"{label}|{version}")
+
+
+def cell(report, label, version="ours", width=16):
+    result = timing(report, label, version)
+    if result is None:
+        error = report["errors"].get(f"{label}|{version}")
+        return f"{'error' if error else 'n/a':>{width}}{'':>4}"
+    ms, count, db = result
+    return f"{f'{ms:.1f} ({db:.1f})':>{width}}{count:>4}"
+
+
+def verdict(ok):
+    return "ok" if ok else "MISSED"
+
+
+# Long on purpose: the tables, in the order they print, read top to bottom.
+def print_report(args, reports):
+    small, large = reports[0], reports[-1]
+    cases = small["cases"]
     print()
     print(
-        f"Contact list, {total:,} contacts on {connection.vendor} ({name}), "
-        f"{args.per_page} rows a page, median of {args.runs} runs: ms per request "
-        "(of which in the database), queries per request"
+        f"Contact list on {small['vendor']}, {args.per_page} rows a page, median of "
+        f"{args.runs} runs: ms per request (in brackets, in the database).\n"
+        "q: SQL queries a request; data: those reading contacts, the count apart (the\n"
+        "others are the session, the user, the count and the filter form's tags)."
     )
-    header = f"{'case':<22}{'ours':>14}{'q':>4}{'prefetch':>14}{'q':>4}{'naive':>15}{'q':>5}"
+    for report in reports:
+        first, last = report["load"]
+        print(
+            f"  {report['total']:,} contacts in {report['database']}; load average "
+            f"{first:.1f} before the timing, {last:.1f} after"
+        )
+    print()
+    header = f"{'case':<26}" + "".join(
+        f"{report['total']:>16,}{'q':>4}{'data':>5}" for report in reports
+    )
+    growth = len(reports) > 1
+    if growth:
+        header += f"{'growth':>9}  target"
+    print(header)
+    print("-" * len(header))
+    worst = {"page": (0.0, ""), "search": (0.0, "")}
+    most_data, missing = (0, ""), []
+    for label, kind, params in cases:
+        if params is None:
+            print(f"{label:<26}{NOT_AVAILABLE}")
+            missing.append(label)
+            continue
+        line = f"{label:<26}"
+        for report in reports:
+            data = report["queries"].get(label, {}).get("data")
+            line += cell(report, label) + f"{'' if data is None else data:>5}"
+            if data is not None and data > most_data[0]:
+                most_data = (data, f"{label}, {report['total']:,}")
+        both = timing(small, label), timing(large, label)
+        if growth and None not in both:
+            ratio, target = both[1][0] / both[0][0], GROWTH_TARGETS[kind]
+            worst[kind] = max(worst[kind], (ratio, label))
+            line += f"{ratio:>8.2f}x  <= {target}x {verdict(ratio <= target)}"
+        print(line)
+
+    for report in reports:
+        print_references(report, cases)
+
+    print("\nRequests (GET /contacts/ with these parameters and per_page):")
+    for index, (label, _, params) in enumerate(cases):
+        if params is None:
+            continue
+        shown = [
+            " ".join(f"{key}={shorten(value)}" for key, value in report["cases"][index][2].items())
+            or "(none)"
+            for report in reports
+        ]
+        if len(set(shown)) > 1:
+            sizes = [f"{report['total']:,}" for report in reports]
+            shown = [f"{size}: {each}" for size, each in zip(sizes, shown, strict=True)]
+        print(f"  {label:<24}{'; '.join(dict.fromkeys(shown))}")
+    for report in reports:
+        for key, error in report["errors"].items():
+            print(f"  {report['total']:,}, {key.replace('|', ', ')}: {error}")
+
+    print("\nTargets")
+    if growth:
+        for kind, what in [("page", "pages, sorts and filters"), ("search", "searches")]:
+            ratio, label = worst[kind]
+            target = GROWTH_TARGETS[kind]
+            print(
+                f"  {what + ': largest/smallest':<44}worst {ratio:6.2f}x ({label})"
+                f"   target <= {target}x   {verdict(ratio <= target)}"
+            )
+    data, where = most_data
+    print(
+        f"  {'data queries a page':<44}most  {data:6d}  ({where})"
+        f"   target <= {MAX_DATA_QUERIES}   {verdict(data <= MAX_DATA_QUERIES)}"
+    )
+    ratio, where = max(
+        (
+            (ours[0] / prefetch[0], f"{label}, {report['total']:,}")
+            for report in reports
+            for label, _, _ in cases
+            if (ours := timing(report, label)) and (prefetch := timing(report, label, "prefetch"))
+        ),
+        default=(0.0, ""),
+    )
+    print(
+        f"  {'ours/prefetch':<44}worst {ratio:6.2f}x ({where})"
+        f"   target <= {OURS_TO_PREFETCH}x   {verdict(ratio <= OURS_TO_PREFETCH)}"
+    )
+    if missing:
+        print(f"  not measured, the site lacks them: {', '.join(missing)}")
+
+    for report in reports:
+        bare, floor = timing(report, "floor", "bare"), timing(report, "floor", "first page")
+        if bare and floor:
+            print(
+                f"\n{report['total']:,}: a login-required request doing nothing: {bare[0]:.1f} ms; "
+                f"the first page without reading its rows (the exact count and the "
+                f"template): {floor[0]:.1f} ms."
+            )
+
+    print_plans(reports, cases)
+
+
+def print_references(report, cases):
+    print(f"\nReferences at {report['total']:,} contacts")
+    header = f"{'case':<26}{'ours':>16}{'q':>4}{'prefetch':>16}{'q':>4}{'naive':>16}{'q':>4}"
     header += f"{'ours/prefetch':>15}{'ours/naive':>12}"
     print(header)
     print("-" * len(header))
-    worst = {"ours/prefetch": 0.0, "ours/naive": 0.0}
-    for label, _ in cases:
-        ours, prefetch, naive = (results[label, v] for v, _ in versions)
-        to_prefetch, to_naive = ours[0] / prefetch[0], ours[0] / naive[0]
-        worst["ours/prefetch"] = max(worst["ours/prefetch"], to_prefetch)
-        worst["ours/naive"] = max(worst["ours/naive"], to_naive)
-        cells = "".join(
-            f"{f'{ms:.1f} ({db:.1f})':>{width}}{count:>{qwidth}}"
-            for (ms, count, db), width, qwidth in [(ours, 14, 4), (prefetch, 14, 4), (naive, 15, 5)]
-        )
-        print(f"{label:<22}{cells}{to_prefetch:>14.2f}x{to_naive:>11.2f}x")
-    worst["last/first"] = results["last page", "ours"][0] / results["first page", "ours"][0]
-    print()
-    for key, value in worst.items():
-        verdict = "ok" if value <= TARGETS[key] else "MISSED"
-        print(f"{key:<14} worst {value:5.2f}x   target <= {TARGETS[key]}x   {verdict}")
+    for label, _, _ in cases:
+        ours, prefetch, naive = (timing(report, label, v) for v in ("ours", "prefetch", "naive"))
+        if not (ours and prefetch and naive):
+            continue
+        cells = "".join(cell(report, label, v) for v in ("ours", "prefetch", "naive"))
+        print(f"{label:<26}{cells}{ours[0] / prefetch[0]:>14.2f}x{ours[0] / naive[0]:>11.2f}x")
 
-    bare, floor = results["floor", "bare"][0], results["floor", "first page"][0]
-    naive_first = results["first page", "naive"][0]
-    print(
-        f"\nA login-required request doing nothing: {bare:.1f} ms. The first page without "
-        f"reading its rows (the exact count and the template, shared by all three): "
-        f"{floor:.1f} ms, {floor / naive_first:.2f}x the naive first page."
-    )
 
-    if connection.vendor == "postgresql":
-        for query in (surname, phone_query):
-            print(f"\nEXPLAIN of the search {query!r} (ids of the first page):")
-            plan = Contact.objects.search(query).order_by("sort_name", "pk").values("pk")[:50]
-            print(plan.explain(analyze=True))
+def print_plans(reports, cases):
+    if reports[0]["vendor"] != "postgresql":
+        print("\nEXPLAIN: on PostgreSQL only.")
+        return
+    print("\nEXPLAIN (ANALYZE, BUFFERS) of each query our page ran on contacts: its scans")
+    for label, _, _ in cases:
+        for report in reports:
+            for kind, lines in report["plans"].get(label, []):
+                print(f"\n{label}, {report['total']:,} contacts, {kind} query:")
+                for line in lines:
+                    print(f"    {line}")
+
+
+def shorten(value, width=28):
+    value = str(value)
+    return value if len(value) <= width else f"{value[: width - 1]}…"
+
+
+def main():
+    args = parse_args()
+    if args.worker:
+        run_worker(args)
+    else:
+        print_report(args, run_sizes(args))
 
 
 if __name__ == "__main__":
