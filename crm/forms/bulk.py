@@ -92,7 +92,13 @@ class BulkActionForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if not cleaned.get("all") and not cleaned.get("ids") and "ids" not in self.errors:
+        if cleaned.get("all"):
+            # Never act on more than the list meant because a filter was dropped.
+            if not self.list_form.is_valid():
+                raise forms.ValidationError(
+                    "The list's search or filters are not valid: correct them first."
+                )
+        elif not cleaned.get("ids") and "ids" not in self.errors:
             raise forms.ValidationError("Select at least one contact first.")
         if cleaned.get("action") in ("tag", "untag") and not cleaned.get("tag_name"):
             self.add_error("tag_name", "Type the name of a tag.")
