@@ -21,24 +21,29 @@ def _contacts(count):
     return f"{number_format(count, force_grouping=True)} contact{'s' if count != 1 else ''}"
 
 
+def _back(request, form, *, done, nothing):
+    """Go back to the list saying ``done``, or ``nothing`` when ``done`` is empty."""
+    if done:
+        messages.success(request, done)
+    else:
+        messages.info(request, nothing)
+    return redirect(form.list_url)
+
+
 def _tag(request, form):
     name = form.cleaned_data["tag_name"]
     count = contacts_tag(contacts=form.contacts(), tag=name)
-    if count:
-        messages.success(request, f"Tagged {_contacts(count)} with “{name}”.")
-    else:
-        messages.error(request, "No contact was tagged: the selected contacts no longer exist.")
-    return redirect(form.list_url)
+    done = count and f"Tagged {_contacts(count)} with “{name}”."
+    nothing = "No contact was tagged: the selected contacts no longer exist."
+    return _back(request, form, done=done, nothing=nothing)
 
 
 def _untag(request, form):
     name = form.cleaned_data["tag_name"]
     count = contacts_untag(contacts=form.contacts(), tag=name)
-    if count:
-        messages.success(request, f"Removed “{name}” from {_contacts(count)}.")
-    else:
-        messages.info(request, f"None of the selected contacts is tagged “{name}”.")
-    return redirect(form.list_url)
+    done = count and f"Removed “{name}” from {_contacts(count)}."
+    nothing = f"None of the selected contacts is tagged “{name}”."
+    return _back(request, form, done=done, nothing=nothing)
 
 
 def _export(request, form, *, render_rows, content_type, extension):
@@ -62,11 +67,9 @@ def _delete(request, form):
         context = {"form": form, "count": count, "names": names, "more": count - len(names)}
         return render(request, "crm/contact_bulk_confirm_delete.html", context)
     count = contacts_delete(contacts=contacts)
-    if count:
-        messages.success(request, f"Deleted {_contacts(count)}.")
-    else:
-        messages.info(request, "Nothing was deleted: the selected contacts were deleted already.")
-    return redirect(form.list_url)
+    done = count and f"Deleted {_contacts(count)}."
+    nothing = "Nothing was deleted: the selected contacts were deleted already."
+    return _back(request, form, done=done, nothing=nothing)
 
 
 def _merge(request, form):
@@ -78,24 +81,22 @@ def _merge(request, form):
     return redirect("crm:contact_merge", *pks)
 
 
+def _exporter(render_rows, *, content_type, extension):
+    return downloads_not_stored(
+        functools.partial(
+            _export, render_rows=render_rows, content_type=content_type, extension=extension
+        )
+    )
+
+
 ACTIONS = {
     "tag": _tag,
     "untag": _untag,
-    "export_csv": downloads_not_stored(
-        functools.partial(
-            _export,
-            render_rows=exports.csv_lines,
-            content_type="text/csv; charset=utf-8",
-            extension="csv",
-        )
+    "export_csv": _exporter(
+        exports.csv_lines, content_type="text/csv; charset=utf-8", extension="csv"
     ),
-    "export_vcf": downloads_not_stored(
-        functools.partial(
-            _export,
-            render_rows=exports.vcards,
-            content_type="text/vcard; charset=utf-8",
-            extension="vcf",
-        )
+    "export_vcf": _exporter(
+        exports.vcards, content_type="text/vcard; charset=utf-8", extension="vcf"
     ),
     "delete": _delete,
     "merge": _merge,
