@@ -90,6 +90,14 @@ class BulkActionForm(forms.Form):
         super().__init__(data)
         self.list_form = ContactListForm(data)
 
+    def clean_tag_name(self):
+        """Return the tag's name with spaces collapsed, as a contact's form saves it."""
+        name = " ".join(self.cleaned_data["tag_name"].split())
+        if "," in name:
+            # A contact's form reads a comma as two tags.
+            raise forms.ValidationError("A tag's name cannot contain a comma.")
+        return name
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("all"):

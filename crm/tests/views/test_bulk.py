@@ -46,6 +46,12 @@ def test_tagging_again_keeps_one_tag_found_ignoring_case(logged_in_client):
     assert tag_names(ada) == ["VIP"]
 
 
+def test_a_tag_name_is_spaced_as_a_contact_form_saves_it(logged_in_client):
+    ada = make_contact("Ada")
+    post(logged_in_client, "tag", [ada], tag_name="  Very   Important ")
+    assert tag_names(ada) == ["Very Important"]
+
+
 def test_untag_selected_contacts(logged_in_client, shown):
     ada, bob, cy = (make_contact(name) for name in ["Ada", "Bob", "Cy"])
     vip = tag_get_or_create(name="VIP")
@@ -163,6 +169,8 @@ def test_merge_needs_exactly_two(logged_in_client, shown, count):
         ({"action": "tag", "tag_name": "VIP"}, "Select at least one contact first."),
         ({"action": "explode", "ids": ["1"]}, "Select a valid choice."),
         ({"action": "tag", "ids": ["1"]}, "Type the name of a tag."),
+        ({"action": "tag", "ids": ["1"], "tag_name": "VIP, Press"}, "cannot contain a comma"),
+        ({"action": "tag", "ids": ["1"], "tag_name": "V" * 101}, "at most 100 characters"),
         ({"action": "tag", "ids": ["1", "x"], "tag_name": "V"}, "not a list of contacts"),
         ({"action": "tag", "ids": ["1e3"], "tag_name": "V"}, "not a list of contacts"),
         ({"action": "tag", "ids": ["9" * 5000], "tag_name": "V"}, "not a list of contacts"),
