@@ -64,6 +64,8 @@ def _search_text_refresh(pks: Sequence[int]) -> None:
     SEARCH HOOK, wired at merge: call the search helper's service here,
     ``contact_search_refresh(ids=batch)`` for each batch of ``pks``.
     """
+    # MERGE (issue 13): from .search import contact_search_refresh
+    #     for batch in _batches(pks): contact_search_refresh(ids=batch)
 
 
 def _tag_links_insert(*, tag: Tag, pks: Sequence[int]) -> None:
