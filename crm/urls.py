@@ -5,11 +5,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from .site import views as site
-from .views import contacts, duplicates, relationships, tags
+from .views import bulk, contacts, duplicates, relationships, tags
 
 contact_book = [
     path("contacts/", contacts.contact_list, name="contact_list"),
     path("contacts/new/", contacts.contact_create, name="contact_create"),
+    path("contacts/bulk/", bulk.contact_bulk, name="contact_bulk"),
     path("contacts/export.csv", contacts.contact_export_csv, name="contact_export_csv"),
     path("contacts/export.vcf", contacts.contact_export_vcf, name="contact_export_vcf"),
     path("contacts/<id:pk>/", contacts.contact_detail, name="contact_detail"),

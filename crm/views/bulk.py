@@ -1,0 +1,120 @@
+"""The contact list's bulk actions: tag, untag, export, delete or merge the selected contacts."""
+
+import functools
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.formats import number_format
+from django.views.decorators.http import require_POST
+
+from .. import exports
+from ..exceptions import ContactBookError
+from ..forms.bulk import BulkActionForm
+from ..services.bulk import contacts_delete, contacts_tag, contacts_untag
+from .contacts import _download, downloads_not_stored
+
+# Names the delete confirmation lists before "and N more".
+NAMED = 5
+
+
+def _contacts(count):
+    return f"{number_format(count, force_grouping=True)} contact{'s' if count != 1 else ''}"
+
+
+def _back(request, form, *, done, nothing):
+    """Go back to the list saying ``done``, or ``nothing`` when ``done`` is empty."""
+    if done:
+        messages.success(request, done)
+    else:
+        messages.info(request, nothing)
+    return redirect(form.list_url)
+
+
+def _tag(request, form):
+    name = form.cleaned_data["tag_name"]
+    count = contacts_tag(contacts=form.contacts(), tag=name)
+    done = count and f"Tagged {_contacts(count)} with “{name}”."
+    nothing = "No contact was tagged: the selected contacts no longer exist."
+    return _back(request, form, done=done, nothing=nothing)
+
+
+def _untag(request, form):
+    name = form.cleaned_data["tag_name"]
+    count = contacts_untag(contacts=form.contacts(), tag=name)
+    done = count and f"Removed “{name}” from {_contacts(count)}."
+    nothing = f"None of the selected contacts is tagged “{name}”."
+    return _back(request, form, done=done, nothing=nothing)
+
+
+def _export(request, form, *, render_rows, content_type, extension):
+    contacts = form.contacts()
+    if not contacts.exists():
+        messages.error(request, "Nothing to export: the selected contacts no longer exist.")
+        return redirect(form.list_url)
+    return _download(
+        render_rows(contacts), content_type=content_type, filename=f"contacts.{extension}"
+    )
+
+
+def _delete(request, form):
+    contacts = form.contacts()
+    if "confirmed" not in request.POST:
+        count = contacts.count()
+        if not count:
+            messages.error(request, "Nothing to delete: the selected contacts no longer exist.")
+            return redirect(form.list_url)
+        names = contacts.order_by("sort_name", "pk").values_list("name", flat=True)[:NAMED]
+        context = {"form": form, "count": count, "names": names, "more": count - len(names)}
+        return render(request, "crm/contact_bulk_confirm_delete.html", context)
+    count = contacts_delete(contacts=contacts)
+    done = count and f"Deleted {_contacts(count)}."
+    nothing = "Nothing was deleted: the selected contacts were deleted already."
+    return _back(request, form, done=done, nothing=nothing)
+
+
+def _merge(request, form):
+    pks = list(form.contacts().order_by("pk").values_list("pk", flat=True)[:3])
+    if len(pks) != 2:
+        messages.error(request, "Select exactly two contacts to merge them.")
+        return redirect(form.list_url)
+    # The older contact is kept by default; the merge page lets one choose every value.
+    return redirect("crm:contact_merge", *pks)
+
+
+def _exporter(render_rows, *, content_type, extension):
+    return downloads_not_stored(
+        functools.partial(
+            _export, render_rows=render_rows, content_type=content_type, extension=extension
+        )
+    )
+
+
+ACTIONS = {
+    "tag": _tag,
+    "untag": _untag,
+    "export_csv": _exporter(
+        exports.csv_lines, content_type="text/csv; charset=utf-8", extension="csv"
+    ),
+    "export_vcf": _exporter(
+        exports.vcards, content_type="text/vcard; charset=utf-8", extension="vcf"
+    ),
+    "delete": _delete,
+    "merge": _merge,
+}
+
+
+@require_POST
+def contact_bulk(request):
+    """
+    Act on the contacts selected on the list, or on all those it matches,
+    then go back to the list as it was. Delete asks for confirmation first.
+    """
+    form = BulkActionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.error_message())
+        return redirect(form.list_url)
+    try:
+        return ACTIONS[form.cleaned_data["action"]](request, form)
+    except ContactBookError as exc:
+        messages.error(request, str(exc))
+        return redirect(form.list_url)
