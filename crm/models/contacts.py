@@ -68,13 +68,21 @@ class Contact(models.Model):
         ordering = ["sort_name", "id"]
         indexes = [
             # Serve the list's sorts and keyset pages, both directions (crm.queries.pages):
-            # by name, by organisation (those without one last), created, updated.
+            # by name, by organisation, created, updated.
             models.Index(fields=["sort_name", "id"], name="crm_contact_sort"),
+            # Those without an organisation last both ways: two keys, "is it empty?"
+            # ascending and "is it filled?" descending, each read one way.
             models.Index(
                 ExpressionWrapper(Q(organization=""), output_field=models.BooleanField()),
                 "organization",
                 "id",
                 name="crm_contact_organization_sort",
+            ),
+            models.Index(
+                ExpressionWrapper(~Q(organization=""), output_field=models.BooleanField()),
+                "organization",
+                "id",
+                name="crm_contact_organization_desc",
             ),
             # Also the list's created range, the admin's date hierarchy and "created" filter.
             models.Index(fields=["created", "id"], name="crm_contact_created_sort"),

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import connection, models
-from django.db.models import ExpressionWrapper, F, Func, Q, Value
+from django.db.models import BooleanField, ExpressionWrapper, F, Func, Q, Value
 from django.db.models.lookups import GreaterThan, LessThan
 
 from ..models import Contact
@@ -43,21 +43,24 @@ class Sort:
     equal values keep one order and a cursor names one place.
 
     With ``empty_last``, the rows whose field is empty ("" for a contact
-    without an organisation) come after all others, as PostgreSQL places
-    NULL: the key starts with "is it empty?", so the descending order is
-    exactly the ascending one reversed and one index serves both.
+    without an organisation) come after all others in both directions: the
+    key starts with "is it empty?" ascending, "is it filled?" descending,
+    so each direction is one index read one way, every column alike.
     """
 
     label: str
     field: str
     empty_last: bool = False
 
-    def expressions(self):
-        """Return the expressions of the order, ascending."""
+    def expressions(self, *, descending=False):
+        """Return the expressions of the order, each ascending or each ``descending``."""
         keys = [F(self.field), F("pk")]
         if self.empty_last:
-            empty = ExpressionWrapper(Q(**{self.field: ""}), output_field=models.BooleanField())
-            keys.insert(0, empty)
+            empty = Q(**{self.field: ""})
+            keys.insert(
+                0,
+                ExpressionWrapper(~empty if descending else empty, output_field=BooleanField()),
+            )
         return keys
 
     def values(self, contact):
@@ -67,7 +70,7 @@ class Sort:
             value = value.isoformat()
         return [value, contact.pk]
 
-    def key_values(self, values):
+    def key_values(self, values, *, descending=False):
         """
         Return the SQL values of a cursor's ``values`` in the order of ``expressions()``.
 
@@ -87,7 +90,7 @@ class Sort:
             raise ValueError(str(exc)) from None
         keys = [Value(value, output_field=model_field), Value(pk)]
         if self.empty_last:
-            keys.insert(0, Value(value == ""))
+            keys.insert(0, Value((value != "") if descending else (value == "")))
         return keys
 
 
@@ -108,8 +111,8 @@ def sort_of(key):
 def ordering(key, *, reverse=False):
     """Return the ``order_by()`` arguments of the sort ``key`` (``"-created"``…), or its reverse."""
     sort, descending = sort_of(key)
-    descending ^= reverse
-    return tuple(e.desc() if descending else e.asc() for e in sort.expressions())
+    expressions = sort.expressions(descending=descending)
+    return tuple(e.asc() if descending == reverse else e.desc() for e in expressions)
 
 
 def cursor_for(contact, sort):
@@ -124,7 +127,8 @@ def _read(cursor, sort):
         return None
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        return SORTS[sort.removeprefix("-")].key_values(json.loads(text))
+        sort, descending = sort_of(sort)
+        return sort.key_values(json.loads(text), descending=descending)
     except (binascii.Error, ValueError):  # JSON and Unicode errors are ValueErrors.
         return None
 
@@ -172,8 +176,9 @@ def contact_page(contacts, *, sort=DEFAULT_SORT, per_page, after="", before="", 
     ids = contacts.order_by(*order)
     if values is not None:
         sort_obj, descending = sort_of(sort)
-        beyond = LessThan if descending ^ backward else GreaterThan
-        ids = ids.filter(beyond(Row(*sort_obj.expressions()), Row(*values)))
+        beyond = LessThan if descending != backward else GreaterThan
+        keys = sort_obj.expressions(descending=descending)
+        ids = ids.filter(beyond(Row(*keys), Row(*values)))
     rows = contacts.model._default_manager.filter(pk__in=ids.values("pk")[: per_page + 1])
     rows = list(rows.for_list(sort_of(sort)[0].field).order_by(*order))
     more, rows = len(rows) > per_page, rows[:per_page]
