@@ -63,7 +63,7 @@ def contact_list(request):
     """
     form = ContactListForm(request.GET)
     context = contact_page(request, form.contacts(), sort=form.sort_key, filtered=form.filtered)
-    state = list_state(request.GET)
+    state, chips = list_state(request.GET), form.chips(request.GET)
     return render(
         request,
         "crm/contact_list.html",
@@ -71,7 +71,9 @@ def contact_list(request):
             **context,
             "form": form,
             "query": form.query,
-            "chips": form.chips(request.GET),
+            "chips": chips,
+            # The panel opens on what it holds: a filter in force, or an error.
+            "filters_open": bool(form.errors) or len(chips) > bool(form.query),
             # Each contact's link carries the list's state for its "back to the list".
             "detail_query": urlencode({"list": state}) if state else "",
             # The exports take what the list shows, whatever its page.
