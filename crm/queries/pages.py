@@ -20,7 +20,7 @@ import json
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import connection, models
+from django.db import connections, models
 from django.db.models import BooleanField, ExpressionWrapper, F, Func, Q, Value
 from django.db.models.lookups import GreaterThan, LessThan
 
@@ -169,18 +169,18 @@ def contact_page(contacts, *, sort=DEFAULT_SORT, per_page, after="", before="", 
     only for the rows shown; one more row than the page tells whether there
     is another page.
     """
+    sort_obj, descending = sort_of(sort)
     cursor = before or after
     values = _read(cursor, sort) if cursor else None
     backward = last or (values is not None and bool(before))
     order = ordering(sort, reverse=backward)
     ids = contacts.order_by(*order)
     if values is not None:
-        sort_obj, descending = sort_of(sort)
         beyond = LessThan if descending != backward else GreaterThan
         keys = sort_obj.expressions(descending=descending)
         ids = ids.filter(beyond(Row(*keys), Row(*values)))
     rows = contacts.model._default_manager.filter(pk__in=ids.values("pk")[: per_page + 1])
-    rows = list(rows.for_list(sort_of(sort)[0].field).order_by(*order))
+    rows = list(rows.for_list(sort_obj.field).order_by(*order))
     more, rows = len(rows) > per_page, rows[:per_page]
     if not rows and values is not None:
         # The rows past the cursor went (deleted, or the cursor was edited):
@@ -215,18 +215,19 @@ def contact_count(contacts, *, filtered=True, cap=None):
     count at all.
     """
     cap = COUNT_CAP if cap is None else cap
-    if not filtered and connection.vendor == "postgresql":
-        estimate = _estimated_rows(contacts.model)
+    if not filtered and connections[contacts.db].vendor == "postgresql":
+        estimate = _estimated_rows(contacts)
         if estimate > cap:
             return Count(_rounded(estimate), exact=False, estimate=True)
     number = contacts.order_by().values("pk")[: cap + 1].count()
     return Count(min(number, cap), exact=number <= cap)
 
 
-def _estimated_rows(model):
-    with connection.cursor() as cursor:
+def _estimated_rows(contacts):
+    with connections[contacts.db].cursor() as cursor:
         cursor.execute(
-            "SELECT reltuples FROM pg_class WHERE oid = to_regclass(%s)", [model._meta.db_table]
+            "SELECT reltuples FROM pg_class WHERE oid = to_regclass(%s)",
+            [contacts.model._meta.db_table],
         )
         row = cursor.fetchone()
     return int(row[0]) if row else -1

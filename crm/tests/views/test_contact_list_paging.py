@@ -193,7 +193,7 @@ def _last_link(response):
 def test_the_whole_book_past_the_cap_is_estimated_without_counting(
     logged_in_client, book, monkeypatch
 ):
-    monkeypatch.setattr(pages, "_estimated_rows", lambda model: 1_234_567)
+    monkeypatch.setattr(pages, "_estimated_rows", lambda contacts: 1_234_567)
     with CaptureQueriesContext(connection) as captured:
         page = logged_in_client.get(LIST).content.decode()
     assert "About 1,200,000 contacts" in page
