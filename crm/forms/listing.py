@@ -9,24 +9,24 @@ import datetime
 
 from django import forms
 from django.db.models import Exists, OuterRef
+from django.http import QueryDict
+from django.urls import reverse
 from django.utils import timezone
 
 from ..models import Contact, Tag
+from ..queries import pages
+from ..queries.pages import DEFAULT_SORT, SORTS
 
-# What a row can be sorted by: the URL's name, then the model fields of the
-# order (the id last, so rows with equal values keep one order).
-SORTS = {
-    "name": ("Name", ("sort_name", "pk")),
-    "organization": ("Organisation", ("organization", "pk")),
-    "created": ("Created", ("created", "pk")),
-    "updated": ("Updated", ("updated", "pk")),
-}
 SORT_CHOICES = [
-    (f"{prefix}{key}", f"{label} {arrow}")
-    for key, (label, _) in SORTS.items()
+    (f"{prefix}{key}", f"{sort.label} {arrow}")
+    for key, sort in SORTS.items()
     for prefix, arrow in [("", "↑"), ("-", "↓")]
 ]
-DEFAULT_SORT = "name"
+# Where the list is in its pages: dropped whenever the search, a filter or the sort changes.
+PAGING = ("after", "before", "page")
+# Everything the list's URL may carry; the "back to the list" link keeps nothing else.
+LIST_PARAMETERS = ("q", "sort", "tag", "has", "created_from", "created_to", "per_page", *PAGING)
+FILTERS = ("q", "tag", "has", "created_from", "created_to")
 
 
 def _has(relation):
@@ -68,8 +68,12 @@ class ContactListForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         label="Only contacts that",
     )
-    created_from = forms.DateField(required=False, label="Created from")
-    created_to = forms.DateField(required=False, label="Created until")
+    created_from = forms.DateField(
+        required=False, label="Created from", widget=forms.DateInput({"type": "date"}, "%Y-%m-%d")
+    )
+    created_to = forms.DateField(
+        required=False, label="Created until", widget=forms.DateInput({"type": "date"}, "%Y-%m-%d")
+    )
 
     def clean(self):
         cleaned = super().clean()
@@ -97,11 +101,40 @@ class ContactListForm(forms.Form):
     @property
     def ordering(self):
         """The ``order_by()`` arguments of the sort, the id last."""
-        key = self.sort_key.removeprefix("-")
-        fields = SORTS[key][1]
-        if self.sort_key.startswith("-"):
-            return tuple(f"-{field}" for field in fields)
-        return fields
+        return pages.ordering(self.sort_key)
+
+    @property
+    def filtered(self):
+        """Whether the search or a filter leaves some contacts out."""
+        return bool(self.query) or any(self.value(name) for name in FILTERS if name != "q")
+
+    def chips(self, params):
+        """
+        Return the search and each filter in force (each tag, each "has"):
+        its label, its value and the URL of the list without it (``params``
+        are the list's, ``request.GET``).
+        """
+        chips = []
+        for name in FILTERS:
+            for param, shown in self._in_force(name):
+                kept = params.copy()
+                kept.setlist(name, [v for v in kept.getlist(name) if param and v != param])
+                for paging in PAGING:
+                    kept.pop(paging, None)
+                label = self.fields[name].label
+                chips.append({"label": label, "value": shown, "remove_url": _url(kept)})
+        return chips
+
+    def _in_force(self, name):
+        """Yield the URL value (None: the field's only one) and the shown value of ``name``."""
+        if name == "q":
+            yield from [(None, self.query)] if self.query else []
+        elif name == "tag":
+            yield from ((tag.slug, tag.name) for tag in self.value("tag", ()))
+        elif name == "has":
+            yield from ((key, HAS[key][0]) for key in self.value("has", ()))
+        elif day := self.value(name):
+            yield None, day.isoformat()
 
     def contacts(self, contacts=None):
         """Return ``contacts`` (all by default) that match, unordered and unpaged."""
@@ -115,3 +148,31 @@ class ContactListForm(forms.Form):
         if end := self.value("created_to"):
             contacts = contacts.filter(created__lt=_start_of(end + datetime.timedelta(days=1)))
         return contacts
+
+
+def _url(params):
+    url, query = reverse("crm:contact_list"), params.urlencode()
+    return f"{url}?{query}" if query else url
+
+
+def list_state(params, names=LIST_PARAMETERS):
+    """
+    Return the query string of the list's parameters ``names`` in ``params``
+    (a ``QueryDict`` or a query string), everything else dropped.
+    """
+    if isinstance(params, str):
+        params = QueryDict(params)
+    kept = QueryDict(mutable=True)
+    for name in names:
+        values = [value for value in params.getlist(name) if value]
+        if values:
+            kept.setlist(name, values)
+    return kept.urlencode()
+
+
+def list_url(state):
+    """
+    Return the URL of the list in the ``state`` a contact's ``?list=`` carried:
+    always the list's own path, with only its own parameters.
+    """
+    return _url(QueryDict(list_state(state)))

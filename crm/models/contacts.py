@@ -5,7 +5,7 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import ExpressionWrapper, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 
@@ -67,12 +67,28 @@ class Contact(models.Model):
     class Meta:
         ordering = ["sort_name", "id"]
         indexes = [
-            # Serves the list's ordering and keyset paging on (sort_name, id).
+            # Serve the list's sorts and keyset pages, both directions (crm.queries.pages):
+            # by name, by organisation, created, updated.
             models.Index(fields=["sort_name", "id"], name="crm_contact_sort"),
+            # Those without an organisation last both ways: two keys, "is it empty?"
+            # ascending and "is it filled?" descending, each read one way.
+            models.Index(
+                ExpressionWrapper(Q(organization=""), output_field=models.BooleanField()),
+                "organization",
+                "id",
+                name="crm_contact_organization_sort",
+            ),
+            models.Index(
+                ExpressionWrapper(~Q(organization=""), output_field=models.BooleanField()),
+                "organization",
+                "id",
+                name="crm_contact_organization_desc",
+            ),
+            # Also the list's created range, the admin's date hierarchy and "created" filter.
+            models.Index(fields=["created", "id"], name="crm_contact_created_sort"),
+            models.Index(fields=["updated", "id"], name="crm_contact_updated_sort"),
             # Serves the duplicate warning and the duplicates page, by name.
             models.Index(fields=["name_key"], name="crm_contact_name_key"),
-            # Serves the admin's date hierarchy and "created" filter.
-            models.Index(fields=["created"], name="crm_contact_created"),
         ]
         constraints = [
             models.CheckConstraint(

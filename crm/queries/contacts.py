@@ -185,14 +185,15 @@ class ContactQuerySet(models.QuerySet):
         )
         return self.annotate(city=Coalesce(Subquery(first), Value("")))
 
-    def for_list(self):
+    def for_list(self, *fields):
         """
         Return the contacts with what a list row shows, and no more: name,
         organisation and title, the primary email, phones and the first city
-        (the whole addresses are for the contact's page and the exports).
+        (the whole addresses are for the contact's page and the exports);
+        and ``fields`` (the page's sort, for its cursors).
         """
         return (
-            self.only("name", "organization", "job_title")
+            self.only("name", "organization", "job_title", *fields)
             .with_primary_email()
             .with_phones()
             .with_city()

@@ -5,7 +5,6 @@ import functools
 from django.contrib import messages
 from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.text import slugify
 from django.views.decorators.cache import cache_control
@@ -14,8 +13,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from .. import exports
 from ..exceptions import ContactBookError
 from ..forms.contacts import ContactEditor
+from ..forms.listing import FILTERS, ContactListForm, list_state, list_url
 from ..models import Contact
-from ..queries.contacts import ContactPaginator
+from ..queries import pages
+from ..queries.pages import DEFAULT_SORT
 from ..services.contacts import contact_delete
 
 PER_PAGE = 50
@@ -31,29 +32,54 @@ def _per_page(request):
     return min(max(per_page, 1), MAX_PER_PAGE)
 
 
-def _query(request):
-    return " ".join(request.GET.get("q", "").split())
-
-
-def contact_page(request, contacts):
-    """Return the context of one page of ``contacts`` as the list shows them (``?page=``)."""
+def contact_page(request, contacts, *, sort=DEFAULT_SORT, filtered=True):
+    """
+    Return the context of one page of ``contacts`` in ``sort`` as the list
+    shows them: ``?after=`` or ``?before=`` a cursor, or ``?page=last``;
+    and their count, capped.
+    """
     per_page = _per_page(request)
-    paginator = ContactPaginator(contacts, per_page)
-    page = paginator.get_page(request.GET.get("page"))
+    page = pages.contact_page(
+        contacts,
+        sort=sort,
+        per_page=per_page,
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+        last=request.GET.get("page") == "last",
+    )
     return {
-        "page_obj": page,
-        "contacts": page.object_list,
+        "page": page,
+        "contacts": page.contacts,
+        "count": pages.contact_count(contacts, filtered=filtered),
         "per_page": per_page,
         "per_page_choices": PER_PAGE_CHOICES,
-        "elided_pages": paginator.get_elided_page_range(page.number, on_each_side=2),
     }
 
 
 def contact_list(request):
-    """List contacts by name, with every phone, a page at a time; search with ``?q=``."""
-    query = _query(request)
-    context = contact_page(request, Contact.objects.search(query))
-    return render(request, "crm/contact_list.html", {**context, "query": query})
+    """
+    List contacts a page at a time, with every phone: searched with ``?q=``,
+    filtered, sorted (``crm.forms.listing``), every choice in the URL.
+    """
+    form = ContactListForm(request.GET)
+    context = contact_page(request, form.contacts(), sort=form.sort_key, filtered=form.filtered)
+    state, chips = list_state(request.GET), form.chips(request.GET)
+    return render(
+        request,
+        "crm/contact_list.html",
+        {
+            **context,
+            "form": form,
+            "query": form.query,
+            "chips": chips,
+            # The panel opens on what it holds: a filter in force, or an error.
+            "filters_open": bool(form.errors) or len(chips) > bool(form.query),
+            # Each contact's link carries the list's state for its "back to the list".
+            "detail_query": urlencode({"list": state}) if state else "",
+            # The exports take what the list shows, whatever its page.
+            "export_query": list_state(request.GET, FILTERS),
+        },
+    )
 
 
 def _detail_or_404(pk):
@@ -65,8 +91,9 @@ def _detail_or_404(pk):
 
 def contact_detail(request, pk):
     """Show one contact: its names, emails, web addresses, dates, phones, addresses, tags,
-    relationships and notes."""
-    return render(request, "crm/contact_detail.html", {"contact": _detail_or_404(pk)})
+    relationships and notes; ``?list=`` is the state of the list it was opened from."""
+    context = {"contact": _detail_or_404(pk), "list_url": list_url(request.GET.get("list", ""))}
+    return render(request, "crm/contact_detail.html", context)
 
 
 def _edit(request, contact=None):
@@ -151,12 +178,11 @@ def _download(content, *, content_type, filename):
 
 
 def _export(request, render_rows, *, content_type, extension):
-    query = _query(request)
-    contacts = Contact.objects.search(query)
+    form = ContactListForm(request.GET)
+    query, contacts = form.query, form.contacts()
     if not contacts.exists():
         messages.error(request, "Nothing to export: no contact matches.")
-        url = reverse("crm:contact_list")
-        return redirect(f"{url}?{urlencode({'q': query})}" if query else url)
+        return redirect(list_url(request.GET))
     return _download(
         render_rows(contacts),
         content_type=content_type,
@@ -166,7 +192,7 @@ def _export(request, render_rows, *, content_type, extension):
 
 @downloads_not_stored
 def contact_export_csv(request):
-    """Download every contact matching ``?q=`` as CSV, every field, streamed."""
+    """Download every contact the list shows (search and filters) as CSV, every field, streamed."""
     return _export(
         request, exports.csv_lines, content_type="text/csv; charset=utf-8", extension="csv"
     )
@@ -174,7 +200,8 @@ def contact_export_csv(request):
 
 @downloads_not_stored
 def contact_export_vcf(request):
-    """Download every contact matching ``?q=`` as vCard 4.0 (3.0 with ``?version=3.0``)."""
+    """Download every contact the list shows (search, filters) as vCard 4.0 (3.0 with
+    ``?version=3.0``)."""
     version = request.GET.get("version", "4.0")
     if version not in exports.VCARD_VERSIONS:
         return HttpResponseBadRequest("version must be 3.0 or 4.0", content_type="text/plain")

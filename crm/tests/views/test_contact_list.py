@@ -1,5 +1,8 @@
 """The contact list: pages, search and their query budget."""
 
+import html
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -14,6 +17,12 @@ LIST = reverse("crm:contact_list")
 
 def names(response):
     return [contact.name for contact in response.context["contacts"]]
+
+
+def link(response, rel):
+    """Return the URL of the page's ``rel="next"`` (or "prev") link, or None."""
+    found = re.search(f'rel="{rel}" href="([^"]+)"', response.content.decode())
+    return html.unescape(found[1]) if found else None
 
 
 # "555 0" searches phones; the names match it too, so that contacts without
@@ -81,7 +90,7 @@ def test_a_page_shows_every_phone_and_city_and_contacts_without_any(logged_in_cl
     response = logged_in_client.get(LIST)
     assert names(response) == ["Ada Lovelace", "Charles Babbage"]
     page = response.content.decode()
-    assert page.count("Ada Lovelace") == 1 + page.count("<title>Ada")
+    assert page.count(">Ada Lovelace<") == 1
     for i in range(5):
         assert f"555 010{i}" in page
     assert "London" in page
@@ -107,12 +116,12 @@ def test_the_home_page_is_the_contact_list(logged_in_client):
 
 def test_pages_follow_each_other_without_gaps(logged_in_client):
     make_contacts(25, phones_each=2)
-    seen = []
-    for number in (1, 2, 3):
-        response = logged_in_client.get(f"{LIST}?per_page=10&page={number}")
+    seen, url = [], f"{LIST}?per_page=10"
+    while url:
+        response = logged_in_client.get(url)
         seen += names(response)
+        url = link(response, "next")
     assert seen == [f"Person {i:04d}" for i in range(25)]
-    assert names(logged_in_client.get(f"{LIST}?per_page=10&page=2"))[0] == "Person 0010"
 
 
 def test_page_size_is_bounded_and_bad_input_is_tolerated(logged_in_client):
@@ -120,7 +129,10 @@ def test_page_size_is_bounded_and_bad_input_is_tolerated(logged_in_client):
     assert len(names(logged_in_client.get(f"{LIST}?per_page=0"))) == 1
     assert logged_in_client.get(f"{LIST}?per_page=999").context["per_page"] == 200
     assert len(names(logged_in_client.get(f"{LIST}?per_page=x&page=x"))) == 3
-    assert logged_in_client.get(f"{LIST}?page=99&per_page=2").context["page_obj"].number == 2
+    assert names(logged_in_client.get(f"{LIST}?page=99&per_page=2")) == [
+        "Person 0000",
+        "Person 0001",
+    ]
 
 
 def test_empty_book_says_so(logged_in_client):
@@ -189,16 +201,16 @@ def test_search_without_matches_says_so_and_escapes_the_query(logged_in_client):
 
 def test_page_links_keep_the_search(logged_in_client):
     make_contacts(30)
-    page = logged_in_client.get(LIST, {"q": "person", "per_page": 10}).content.decode()
-    assert "?q=person&amp;per_page=10&amp;page=2" in page
+    response = logged_in_client.get(LIST, {"q": "person", "per_page": 10})
+    assert link(response, "next").startswith("?q=person&per_page=10&after=")
 
 
-def test_last_pages_read_backward_are_in_order(logged_in_client):
+def test_the_last_page_is_in_order(logged_in_client):
     make_contacts(23)
-    response = logged_in_client.get(f"{LIST}?per_page=10&page=3")
-    assert names(response) == [f"Person {i:04d}" for i in range(20, 23)]
-    response = logged_in_client.get(f"{LIST}?per_page=5&page=4")
-    assert names(response) == [f"Person {i:04d}" for i in range(15, 20)]
+    response = logged_in_client.get(f"{LIST}?per_page=10&page=last")
+    assert names(response) == [f"Person {i:04d}" for i in range(13, 23)]
+    response = logged_in_client.get(link(response, "prev"))
+    assert names(response) == [f"Person {i:04d}" for i in range(3, 13)]
 
 
 @pytest.mark.parametrize("url", [LIST, "/contacts/export.csv", "/contacts/export.vcf"])

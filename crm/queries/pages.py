@@ -1,0 +1,244 @@
+"""
+Pages of the contact list, read by keyset, and a count that stops at a cap.
+
+A page is found from the row before it (``after``) or after it
+(``before``), named by an opaque cursor, never by its number: an
+``OFFSET`` reads and throws away every row before the page, so the middle
+of a million contacts would cost what reading half the book does. Here
+every page costs what the first does: one row comparison on the sort's
+index, ``(key, id) > (cursor's key, cursor's id)``, then a page's worth
+of rows. The last page is the first page of the reverse order.
+
+An exact ``COUNT(*)`` reads every matching row on every view; the list
+counts up to ``COUNT_CAP`` and says "more than" past it.
+"""
+
+import base64
+import binascii
+import datetime
+import json
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import connections, models
+from django.db.models import BooleanField, ExpressionWrapper, F, Func, Q, Value
+from django.db.models.lookups import GreaterThan, LessThan
+
+from ..models import Contact
+from .contacts import decorate
+
+# The exact count stops here: past it the list says "more than 1,000". A
+# count reads every matching row up to the cap, so its cost grows with the
+# cap on a common search (crm/README.md: the list at a million).
+COUNT_CAP = 1000
+
+# Longer than any cursor this module writes (a 200-character name, escaped).
+MAX_CURSOR_LENGTH = 2000
+
+
+@dataclass(frozen=True)
+class Sort:
+    """
+    An order of the list: a model field, then the id, so that rows with
+    equal values keep one order and a cursor names one place.
+
+    With ``empty_last``, the rows whose field is empty ("" for a contact
+    without an organisation) come after all others in both directions: the
+    key starts with "is it empty?" ascending, "is it filled?" descending,
+    so each direction is one index read one way, every column alike.
+    """
+
+    label: str
+    field: str
+    empty_last: bool = False
+
+    def expressions(self, *, descending=False):
+        """Return the expressions of the order, each ascending or each ``descending``."""
+        keys = [F(self.field), F("pk")]
+        if self.empty_last:
+            empty = Q(**{self.field: ""})
+            keys.insert(
+                0,
+                ExpressionWrapper(~empty if descending else empty, output_field=BooleanField()),
+            )
+        return keys
+
+    def values(self, contact):
+        """Return the cursor's values for ``contact``: its field, its id."""
+        value = getattr(contact, self.field)
+        if isinstance(value, datetime.datetime):
+            value = value.isoformat()
+        return [value, contact.pk]
+
+    def key_values(self, values, *, descending=False):
+        """
+        Return the SQL values of a cursor's ``values`` in the order of ``expressions()``.
+
+        Raise ``ValueError`` when they are not what ``values()`` writes.
+        """
+        if not isinstance(values, list) or len(values) != 2:
+            raise ValueError("A cursor holds a value and an id.")
+        value, pk = values
+        if not isinstance(value, str) or "\x00" in value:
+            raise ValueError("A cursor's value is text without NUL.")
+        if not isinstance(pk, int) or isinstance(pk, bool) or not 0 < pk < 2**63:
+            raise ValueError("A cursor's id is a positive integer.")
+        model_field = Contact._meta.get_field(self.field)
+        try:
+            value = model_field.to_python(value)
+        except ValidationError as exc:
+            raise ValueError(str(exc)) from None
+        keys = [Value(value, output_field=model_field), Value(pk)]
+        if self.empty_last:
+            keys.insert(0, Value((value != "") if descending else (value == "")))
+        return keys
+
+
+SORTS = {
+    "name": Sort("Name", "sort_name"),
+    "organization": Sort("Organisation", "organization", empty_last=True),
+    "created": Sort("Created", "created"),
+    "updated": Sort("Updated", "updated"),
+}
+DEFAULT_SORT = "name"
+
+
+def sort_of(key):
+    """Return the ``Sort`` of ``key`` (``"-created"``…) and whether it descends."""
+    return SORTS[key.removeprefix("-")], key.startswith("-")
+
+
+def ordering(key, *, reverse=False):
+    """Return the ``order_by()`` arguments of the sort ``key`` (``"-created"``…), or its reverse."""
+    sort, descending = sort_of(key)
+    expressions = sort.expressions(descending=descending)
+    return tuple(e.asc() if descending == reverse else e.desc() for e in expressions)
+
+
+def cursor_for(contact, sort):
+    """Return the opaque, URL-safe cursor that names ``contact``'s place in ``sort``."""
+    text = json.dumps(SORTS[sort.removeprefix("-")].values(contact), separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _read(cursor, sort):
+    """Return the SQL values of ``cursor`` in ``sort``, or None when it is not a cursor."""
+    if not cursor or len(cursor) > MAX_CURSOR_LENGTH:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        sort, descending = sort_of(sort)
+        return sort.key_values(json.loads(text), descending=descending)
+    except (binascii.Error, ValueError):  # JSON and Unicode errors are ValueErrors.
+        return None
+
+
+class Row(Func):
+    """A row value, ``(a, b, c)``: compared as a whole, it bounds a scan of an index on them."""
+
+    function = ""
+    output_field = models.Field()
+
+
+@dataclass
+class ContactPage:
+    """A page of list rows, in list order, and whether there are pages either side."""
+
+    contacts: list
+    sort: str
+    has_next: bool
+    has_previous: bool
+
+    @property
+    def next_cursor(self):
+        return cursor_for(self.contacts[-1], self.sort) if self.has_next else ""
+
+    @property
+    def previous_cursor(self):
+        return cursor_for(self.contacts[0], self.sort) if self.has_previous else ""
+
+
+def contact_page(contacts, *, sort=DEFAULT_SORT, per_page, after="", before="", last=False):
+    """
+    Return the ``ContactPage`` of ``contacts`` in ``sort``: the first page,
+    the one after the cursor ``after``, the one before the cursor ``before``,
+    or the ``last``, in one query (and a second when the cursor's page is empty).
+
+    An invalid cursor gives the first page. The page's ids are picked by a
+    narrow subquery on the sort's index, so phones and cities are collected
+    only for the rows shown; one more row than the page tells whether there
+    is another page.
+    """
+    sort_obj, descending = sort_of(sort)
+    cursor = before or after
+    values = _read(cursor, sort) if cursor else None
+    backward = last or (values is not None and bool(before))
+    order = ordering(sort, reverse=backward)
+    ids = contacts.order_by(*order)
+    if values is not None:
+        beyond = LessThan if descending != backward else GreaterThan
+        keys = sort_obj.expressions(descending=descending)
+        ids = ids.filter(beyond(Row(*keys), Row(*values)))
+    rows = contacts.model._default_manager.filter(pk__in=ids.values("pk")[: per_page + 1])
+    rows = list(rows.for_list(sort_obj.field).order_by(*order))
+    more, rows = len(rows) > per_page, rows[:per_page]
+    if not rows and values is not None:
+        # The rows past the cursor went (deleted, or the cursor was edited):
+        # the nearest page that exists is the last one, or the first.
+        return contact_page(contacts, sort=sort, per_page=per_page, last=not before)
+    if backward:
+        rows.reverse()
+    rows = [decorate(row) for row in rows]
+    if values is None:
+        has_previous, has_next = (more, False) if last else (False, more)
+    else:
+        has_previous, has_next = (more, True) if backward else (True, more)
+    return ContactPage(rows, sort, has_next=has_next, has_previous=has_previous)
+
+
+@dataclass(frozen=True)
+class Count:
+    """How many contacts match: ``number`` exactly, or more than it, or about it."""
+
+    number: int
+    exact: bool = True
+    estimate: bool = False
+
+    @property
+    def capped(self):
+        """Whether more than ``number`` match (counted up to the cap, or estimated)."""
+        return not self.exact
+
+
+def contact_count(contacts, *, filtered=True, cap=None):
+    """
+    Return the ``Count`` of ``contacts``: exact up to ``cap`` (``COUNT_CAP``),
+    "more than" past it.
+
+    The whole book (not ``filtered``) on PostgreSQL is first estimated from
+    the planner's statistics: past the cap, "about" that many, with no
+    count at all.
+    """
+    cap = COUNT_CAP if cap is None else cap
+    if not filtered and connections[contacts.db].vendor == "postgresql":
+        estimate = _estimated_rows(contacts)
+        if estimate > cap:
+            return Count(_rounded(estimate), exact=False, estimate=True)
+    number = contacts.order_by().values("pk")[: cap + 1].count()
+    return Count(min(number, cap), exact=number <= cap)
+
+
+def _estimated_rows(contacts):
+    with connections[contacts.db].cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE oid = to_regclass(%s)",
+            [contacts.model._meta.db_table],
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row else -1
+
+
+def _rounded(number):
+    # "about 1,234,567" claims a precision the statistics do not have.
+    digits = max(len(str(number)) - 2, 0)
+    return round(number, -digits)
