@@ -59,7 +59,6 @@ LETTERS = str.maketrans(
         "’": "'",
         "‘": "'",
         "ʼ": "'",
-        "`": "'",
     }
 )
 
@@ -90,9 +89,20 @@ def fold(text):
 _fold_character = functools.lru_cache(maxsize=4096)(fold)
 
 
+# Words repeat (given names, cities, tags): fold each once.
+_fold_word = functools.lru_cache(maxsize=65536)(fold)
+
+
 def words(values: Iterable[str]) -> str:
     """Return the distinct folded words of ``values``, sorted, separated by spaces."""
-    return " ".join(sorted(set(fold(" ".join(v for v in values if v)).split())))
+    found = {
+        folded
+        for value in values
+        if value
+        for word in value.split()
+        for folded in _fold_word(word).split()
+    }
+    return " ".join(sorted(found))
 
 
 def phone_words(number: str, key: str) -> tuple[str, str]:
