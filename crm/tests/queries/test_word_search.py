@@ -222,3 +222,18 @@ def test_a_word_search_can_be_served_by_the_trigram_index():
     for query in ["04321", "person 0432", "Person 04321"]:
         plan = Contact.objects.search(query).order_by().explain()
         assert "Bitmap Index Scan on crm_contact_search_trgm" in plan, plan
+
+
+@pytest.mark.parametrize("found_up_to", [0, 25_000])
+def test_pages_of_a_search_are_the_same_walked_or_sorted(monkeypatch, found_up_to):
+    """Whether a page is picked from the sorted matches or by walking the index."""
+    monkeypatch.setattr("crm.queries.contacts.SORT_FOUND_UP_TO", found_up_to)
+    for i in range(23):
+        Contact.objects.create(given_name=f"Ada{i % 4}", family_name=f"Costa {i:02d}")
+    Contact.objects.create(name="Zed Nobody")
+    contacts = Contact.objects.search("costa ada")
+    total = contacts.count()
+    pages = [contacts.window(start, start + 5, total=total) for start in range(0, total, 5)]
+    assert [c.name for page in pages for c in page] == [
+        f"Ada{i % 4} Costa {i:02d}" for i in range(23)
+    ]
