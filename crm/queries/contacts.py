@@ -48,8 +48,8 @@ def _json_list(through, owner, **fields):
     )
 
 
-# Up to this many rows, a page is picked from the rows found, sorted, rather
-# than by walking the sort index (see ``window()``): a bounded cost.
+# Up to this many rows found by a filter, a page is picked from them, sorted,
+# rather than by walking the sort index (see ``window()``): a bounded cost.
 SORT_FOUND_UP_TO = 25_000
 
 
@@ -202,7 +202,7 @@ class ContactQuerySet(models.QuerySet):
             return []
         ordering = ("sort_name", "pk")
         key = F("sort_name")
-        if total is not None and total <= SORT_FOUND_UP_TO:
+        if self.query.where and total is not None and total <= SORT_FOUND_UP_TO:
             # A few rows found (a search, a small tag) are sorted by themselves:
             # walking the index until a page of them turns up reads most of the
             # table when they cluster in it, as a common family name does. The
