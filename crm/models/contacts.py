@@ -10,7 +10,8 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 
 from ..queries.contacts import ContactQuerySet
-from .names import NAME_PARTS, display_name, list_key, sort_key
+from ..search import with_own_words
+from .names import NAME_FIELDS, NAME_PARTS, display_name, list_key, sort_key
 from .relationships import RelatedContactsField
 from .shared import Address, Phone
 from .tags import Tag
@@ -46,6 +47,14 @@ class Contact(models.Model):
     notes = models.TextField(blank=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
+    # Trigram-indexed on PostgreSQL by migration crm.0012 (not declared here:
+    # SQLite has no such index), so that every word of a search is an index scan.
+    search_text = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="What search compares, folded (crm.search): the words of the contact's "
+        "own fields, then of its emails, phones, addresses and tags.",
+    )
 
     phones = models.ManyToManyField(
         Phone, through="ContactPhone", blank=True, related_name="contacts"
@@ -60,9 +69,11 @@ class Contact(models.Model):
 
     objects = ContactQuerySet.as_manager()
 
+    # The contact's own fields that search finds it by (crm.search).
+    SEARCHED_FIELDS = (*NAME_FIELDS, "organization", "job_title")
     # Fields save() derives, and the fields they are derived from.
-    DERIVED = {"name", "name_key", "sort_name"}
-    DERIVED_FROM = {*NAME_PARTS, "honorific_suffix", "nickname", "organization", "name"}
+    DERIVED = {"name", "name_key", "sort_name", "search_text"}
+    DERIVED_FROM = {*NAME_PARTS, *SEARCHED_FIELDS}
 
     class Meta:
         ordering = ["sort_name", "id"]
@@ -119,10 +130,16 @@ class Contact(models.Model):
         super().validate_constraints(exclude=exclude)
 
     def derive(self):
-        """Fill the display name when empty, and the keys the list and duplicates use."""
+        """
+        Fill the display name when empty, the keys the list and duplicates
+        use, and the words of the search text that come from the contact's
+        own fields (those of its rows are ``contact_search_refresh()``'s).
+        """
         self.name = " ".join(self.name.split()) or display_name(vars(self))
         self.name_key = sort_key(self.name)
         self.sort_name = list_key(vars(self))
+        own = [getattr(self, field) for field in self.SEARCHED_FIELDS]
+        self.search_text = with_own_words(self.search_text, own)
 
 
 class Email(models.Model):

@@ -11,18 +11,15 @@ addresses the same way.
 """
 
 import functools
+import operator
 
 from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce, JSONObject
+from django.db.models import F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Concat, JSONObject
 
-from ..phones import PHONE_CHARACTERS, international, phone_digits, phone_key, tel_uri
-
-# Fewer digits than this would match most phone numbers: search text fields only.
-PHONE_QUERY_MIN_DIGITS = 3
-# A trigram index serves substring search from three characters on.
-TRIGRAM = 3
+from ..phones import international, tel_uri
+from ..search import search_terms
 
 
 class JSONList(models.Aggregate):
@@ -51,6 +48,16 @@ def _json_list(through, owner, **fields):
     )
 
 
+# Up to this many rows found by a filter, a page is picked from them, sorted,
+# rather than by walking the sort index (see ``window()``): a bounded cost.
+SORT_FOUND_UP_TO = 25_000
+
+
+def _containing(texts):
+    """Return a filter of the contacts whose search text contains any of ``texts``."""
+    return functools.reduce(operator.or_, (Q(search_text__contains=text) for text in texts))
+
+
 def _rows(items):
     # In the order they were added to the contact: the order typed in the form.
     return sorted(items or (), key=lambda item: item["row"])
@@ -59,42 +66,26 @@ def _rows(items):
 class ContactQuerySet(models.QuerySet):
     def search(self, query):
         """
-        Return the contacts whose name, email, city or phone number contains
-        ``query``, ignoring case; a phone matches on its digits whatever the
-        punctuation, so "555 0123" finds "(555) 01-23", and on its key too, so
-        a number typed in national form ("06 12 34 56 78" in France) finds it
-        stored in international form ("+33 6 12 34 56 78").
+        Return the contacts that have every word of ``query``, in any order,
+        ignoring case and accents, in a name part, the nickname, the
+        organisation or title, an email, a phone number, an address or a tag
+        ("costa ada" finds "Ada Costa"; "muller" finds "Müller"); see
+        ``crm.search`` for the rules, phone numbers in any format included.
+
+        A query without a letter or a digit finds nothing; one of more than
+        ``MAX_WORDS`` words searches the first ones (``search_terms()``
+        tells which, for the page to say so).
         """
-        # PostgreSQL refuses NUL in a string literal; it never matches anyway.
-        query = " ".join((query or "").replace("\x00", " ").split())
-        if not query:
+        terms = search_terms(query)
+        if not terms.query:
             return self
-        Contact = self.model
-        Email = Contact.emails.field.model
-        by_name = Q(name__icontains=query)
-        sources = [
-            Email.objects.filter(address__icontains=query),
-            Contact.addresses.through.objects.filter(address__city__icontains=query),
-        ]
-        # A query that is nothing but phone punctuation and digits is (also) a phone number.
-        digits = phone_digits(query)
-        if PHONE_CHARACTERS.fullmatch(query) and len(digits) >= PHONE_QUERY_MIN_DIGITS:
-            # Both in one filter of one index: a partial number is found by its
-            # digits, a whole one in national form by its key.
-            keys = Q(phone__digits__contains=digits) | Q(phone__digits__contains=phone_key(query))
-            sources.append(Contact.phones.through.objects.filter(keys))
-        if len(query) < TRIGRAM:
-            # Too short for a trigram index: every table is scanned anyway, and
-            # one filter lets the list stop at the first page's worth of matches.
-            found = by_name
-            for source in sources:
-                found |= Q(pk__in=source.values("contact_id"))
-            return self.filter(found)
-        # A union of the ids each index finds: PostgreSQL serves every branch
-        # from its trigram index, where one OR across tables scans all contacts.
-        ids = Contact._default_manager.filter(by_name).order_by().values("pk")
-        ids = ids.union(*(source.order_by().values("contact_id") for source in sources))
-        return self.filter(pk__in=ids)
+        if not terms:
+            return self.none()
+        # One column, one trigram index on PostgreSQL: each word is an index
+        # scan, and the list still costs a count and one query.
+        if terms.phone:
+            return self.filter(_containing(terms.phone))
+        return self.filter(*(_containing(word.alternatives) for word in terms.words))
 
     def with_phones(self):
         """Annotate ``phone_list``: the contact's phones as JSON, in one subquery."""
@@ -211,9 +202,16 @@ class ContactQuerySet(models.QuerySet):
         if stop <= start:
             return []
         ordering = ("sort_name", "pk")
-        ids = self.order_by(*ordering)
+        key = F("sort_name")
+        if self.query.where and total is not None and total <= SORT_FOUND_UP_TO:
+            # A few rows found (a search, a small tag) are sorted by themselves:
+            # walking the index until a page of them turns up reads most of the
+            # table when they cluster in it, as a common family name does. The
+            # same key, as an expression no index has, keeps the planner off it.
+            key = Concat("sort_name", Value(""), output_field=models.CharField())
+        ids = self.order_by(key.asc(), "pk")
         if total is not None and start > total - stop:
-            ids = self.order_by(*(f"-{field}" for field in ordering))
+            ids = self.order_by(key.desc(), "-pk")
             start, stop = max(total - stop, 0), total - start
         page = self.model._default_manager.filter(pk__in=ids.values("pk")[start:stop])
         return [decorate(contact) for contact in page.for_list().order_by(*ordering)]

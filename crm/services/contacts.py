@@ -10,6 +10,7 @@ from django.utils.text import slugify
 from ..models import ADDRESS_FIELDS, Address, Contact, ContactAddress, Email, Phone, Tag
 from ..phones import phone_key
 from .locks import concurrent_change_guard, lock_contacts, phones_locked
+from .search import contact_search_refresh
 
 
 @phones_locked
@@ -122,7 +123,9 @@ def contact_save(
     this contact's own, on its links. A phone only this contact uses takes
     the number as typed; a shared one keeps its number. With ``tags`` (names),
     the contact has exactly those tags, missing ones created (ignoring case).
-    Return the phones newly linked that other contacts have too.
+    The search text of the contact, and of every contact sharing an address
+    it changed, is recomputed. Return the phones newly linked that other
+    contacts have too.
     """
     is_new = contact.pk is None
     if not is_new:
@@ -135,7 +138,7 @@ def contact_save(
 
     with phones_locked:  # once for the whole save: link, then drop the unused
         shared = _save_phones(contact, phones, old_phones)
-    _save_addresses(contact, addresses, old_addresses)
+    changed = _save_addresses(contact, addresses, old_addresses)
     if tags is not None:
         contact.tags.set([tag_get_or_create(name=name) for name in tags])
     if emails is not None:
@@ -146,6 +149,9 @@ def contact_save(
     ]:
         if rows is not None:
             _replace(related, [{field: row.get(field) for field in fields} for row in rows])
+    # No query when no address changed: an empty IN finds nothing unasked.
+    sharing = ContactAddress.objects.filter(address__in=changed).values_list("contact", flat=True)
+    contact_search_refresh(ids={contact.pk, *sharing})
     return shared
 
 
@@ -182,9 +188,12 @@ def _save_phones(contact, phones, old_phones) -> list[Phone]:
     return sorted(shared, key=lambda phone: phone.digits)
 
 
-def _save_addresses(contact, addresses, old_addresses) -> None:
-    """Link exactly ``addresses`` to ``contact``, changing or adding rows as typed."""
-    kept = {}
+def _save_addresses(contact, addresses, old_addresses) -> set[int]:
+    """
+    Link exactly ``addresses`` to ``contact``, changing or adding rows as
+    typed; return the ids of the addresses changed.
+    """
+    kept, changed = {}, set()
     for row in addresses:
         values = {field: row.get(field) or "" for field in ADDRESS_FIELDS}
         address = old_addresses.get(row.get("id"))
@@ -196,9 +205,11 @@ def _save_addresses(contact, addresses, old_addresses) -> None:
             for field, value in values.items():
                 setattr(address, field, value)
             address.save()
+            changed.add(address.pk)
         kept[address.pk] = row.get("label") or ContactAddress.label.field.default
     _set_links(contact.address_links, "address_id", kept)
     _delete_unused(Address, set(old_addresses) - set(kept))
+    return changed
 
 
 @concurrent_change_guard

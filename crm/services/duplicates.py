@@ -17,6 +17,7 @@ from ..exceptions import ConcurrentChange, SelfRelationship
 from ..models import NAME_PARTS, Contact, ContactDate
 from .locks import concurrent_change_guard, lock_contacts
 from .relationships import both_rows, rows_by_other, set_types
+from .search import contact_search_refresh
 
 # The values of which a merged contact has one: where both contacts have a
 # different one, the user chooses (the merge screen asks).
@@ -81,6 +82,7 @@ def contact_merge(
     # relationships now held by keep, its links to phones and addresses, and
     # the emails, URLs and dates keep had already.
     duplicate.delete()
+    contact_search_refresh(ids=[keep.pk])
     return keep
 
 

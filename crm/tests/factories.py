@@ -2,6 +2,7 @@
 
 from crm.models import Address, Contact, Phone, RelationshipType, sort_key
 from crm.phones import phone_key
+from crm.services.search import contact_search_refresh
 
 
 def make_contact(name="Ada Lovelace", *, phones=(), addresses=(), email="", emails=(), **fields):
@@ -29,6 +30,7 @@ def make_contact(name="Ada Lovelace", *, phones=(), addresses=(), email="", emai
         if not isinstance(address, Address):
             address = Address.objects.create(city=address, street="1 Main Street")
         contact.addresses.add(address, through_defaults={"label": label})
+    contact_search_refresh(ids=[contact.pk])
     return contact
 
 
@@ -55,4 +57,5 @@ def make_contacts(count, *, phones_each=0, prefix="Person"):
             for i, contact in enumerate(contacts)
             for j in range(phones_each)
         )
+    contact_search_refresh(ids=[contact.pk for contact in contacts])
     return contacts

@@ -2,7 +2,6 @@
 
 import calendar
 import random
-import sys
 import time
 import unicodedata
 from dataclasses import dataclass, field
@@ -11,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from crm.models import (
+    ADDRESS_LINE,
     Address,
     Contact,
     ContactAddress,
@@ -22,6 +22,7 @@ from crm.models import (
     RelationshipType,
     Url,
 )
+from crm.search import address_words, phone_words, search_text
 from crm.services.contacts import tag_get_or_create
 
 from ._demo_data import (
@@ -39,6 +40,7 @@ from ._demo_data import (
     TRADES,
     Country,
 )
+from ._progress import show_progress
 
 BATCH = 2000
 
@@ -115,22 +117,12 @@ class Command(BaseCommand):
             with transaction.atomic():
                 self.create_batch(size)
             done += size
-            self.progress(done, contacts)
+            show_progress(self.stdout, done, contacts)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Created {contacts} demo contacts in {time.monotonic() - started:.1f}s."
             )
         )
-
-    def progress(self, done, total):
-        width = 30
-        filled = width * done // max(total, 1)
-        bar = f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total} contacts"
-        if sys.stdout.isatty():
-            self.stdout.write(f"\r{bar}", ending="" if done < total else "\n")
-            self.stdout.flush()
-        else:
-            self.stdout.write(bar)
 
     def country(self):
         return self.random.choices(COUNTRIES, [c.weight for c in COUNTRIES])[0]
@@ -179,6 +171,11 @@ class Command(BaseCommand):
     def create_batch(self, size):
         """Create ``size`` contacts with all they hold, a few queries per table."""
         drafts = [self.draw() for _ in range(size)]
+        typed = self.type_phones(drafts)
+        for draft in drafts:
+            # Written with the rows, as contact_search_refresh() would read them
+            # back, without reading them back.
+            draft.contact.search_text = self.search_text(draft, typed)
         Contact.objects.bulk_create([draft.contact for draft in drafts])
         for model, attribute in [(Email, "emails"), (Url, "urls"), (ContactDate, "dates")]:
             rows = []
@@ -192,7 +189,7 @@ class Command(BaseCommand):
             [TagLink(contact_id=d.contact.pk, tag_id=tag.pk) for d in drafts for tag in d.tags],
             batch_size=1000,
         )
-        self.add_phones(drafts)
+        self.add_phones(drafts, typed)
         self.add_addresses(drafts)
         self.add_relationships([draft.contact for draft in drafts])
 
@@ -315,13 +312,28 @@ class Command(BaseCommand):
             label = rnd.choices(["home", "work", "other"], [75, 15, 10])[0]
             draft.addresses.append((self.address(home), label))
 
-    def add_phones(self, drafts):
-        """Link the drafted numbers, each parsed and inserted once, shared ones linked."""
+    def type_phones(self, drafts):
+        """Return the drafted numbers, each parsed once: {number: unsaved Phone}."""
         typed = {}
         for draft in drafts:
             for number, _ in draft.phones:
                 if number not in typed:
                     typed[number] = Phone.typed(number)
+        return typed
+
+    def search_text(self, draft, typed):
+        """Return the search text of ``draft``'s contact with all it holds."""
+        contact = draft.contact
+        rows = [email.address for email in draft.emails]
+        for number, _ in draft.phones:
+            rows.extend(phone_words(number, typed[number].digits))
+        for address, _ in draft.addresses:
+            rows.extend(address_words({part: getattr(address, part) for part in ADDRESS_LINE}))
+        rows.extend(tag.name for tag in draft.tags)
+        return search_text([getattr(contact, field) for field in Contact.SEARCHED_FIELDS], rows)
+
+    def add_phones(self, drafts, typed):
+        """Link the drafted numbers (``typed``), each inserted once, shared ones linked."""
         by_key = {phone.digits: phone for phone in typed.values()}
         # Numbers that exist already (a second run, an office line) are linked,
         # not copied: on conflict the row is "updated" to itself, which returns
