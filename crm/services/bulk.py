@@ -20,6 +20,7 @@ from django.db.models.functions import Lower
 from ..models import Address, Contact, Phone, Tag
 from .contacts import _delete_unused, tag_get_or_create
 from .locks import concurrent_change_guard, phones_locked
+from .search import contact_search_refresh
 
 # Contacts deleted a batch at a time: Django's deletion reads their
 # relationships first, and a list of ids stays well under SQLite's 32,766
@@ -57,17 +58,6 @@ def _batches(pks: Sequence[int]) -> Iterator[Sequence[int]]:
         yield pks[start : start + BATCH]
 
 
-def _search_text_refresh(pks: Sequence[int]) -> None:
-    """
-    Refresh the search text of the contacts ``pks``, whose tags changed.
-
-    SEARCH HOOK, wired at merge: call the search helper's service here,
-    ``contact_search_refresh(ids=batch)`` for each batch of ``pks``.
-    """
-    # MERGE (issue 13): from .search import contact_search_refresh
-    #     for batch in _batches(pks): contact_search_refresh(ids=batch)
-
-
 def _tag_links_insert(*, tag: Tag, pks: Sequence[int]) -> None:
     """
     Link ``tag`` to the contacts ``pks`` that do not have it yet, in one
@@ -102,7 +92,7 @@ def contacts_tag(*, contacts: QuerySet, tag: str) -> int:
     # After the contact locks, as a contact's save finds its tags.
     tag = tag_get_or_create(name=tag)
     _tag_links_insert(tag=tag, pks=pks)
-    _search_text_refresh(pks)
+    contact_search_refresh(ids=pks)
     return len(pks)
 
 
@@ -119,7 +109,7 @@ def contacts_untag(*, contacts: QuerySet, tag: str) -> int:
         return 0
     links = Contact.tags.through.objects.filter(tag=tag, contact_id__in=_ids(pks))
     untagged, _ = links.delete()
-    _search_text_refresh(pks)
+    contact_search_refresh(ids=pks)
     return untagged
 
 

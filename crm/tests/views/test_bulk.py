@@ -270,7 +270,6 @@ def test_query_count_of_deleting_does_not_grow_with_the_contacts(logged_in_clien
     assert counts[300] < counts[3] + 30 < 300, counts
 
 
-@pytest.mark.xfail(strict=False, reason="the search text refresh is wired at merge (issue 13)")
 def test_tags_added_in_bulk_are_found_by_search(logged_in_client):
     ada = make_contact("Ada")
     post(logged_in_client, "tag", [ada], tag_name="Zanzibar")
