@@ -57,7 +57,8 @@ class ContactListForm(forms.Form):
     shown: a hand-edited URL never makes the list fail.
     """
 
-    q = forms.CharField(required=False, max_length=1000, label="Search")
+    # Long enough for a pasted paragraph: only its first words are searched (crm.search).
+    q = forms.CharField(required=False, max_length=20_000, label="Search")
     sort = forms.ChoiceField(required=False, choices=SORT_CHOICES, label="Sort by")
     tag = forms.ModelMultipleChoiceField(
         required=False, queryset=Tag.objects.all(), to_field_name="slug", label="Tags"

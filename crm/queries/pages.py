@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import connections, models
 from django.db.models import BooleanField, ExpressionWrapper, F, Func, Q, Value
+from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThan, LessThan
 
 from ..models import Contact
@@ -52,9 +53,16 @@ class Sort:
     field: str
     empty_last: bool = False
 
-    def expressions(self, *, descending=False):
-        """Return the expressions of the order, each ascending or each ``descending``."""
-        keys = [F(self.field), F("pk")]
+    def expressions(self, *, descending=False, indexed=True):
+        """
+        Return the expressions of the order, each ascending or each ``descending``.
+
+        Not ``indexed``, the field is wrapped in an expression no index has
+        (``COALESCE(field, field)``, the same value), which keeps the
+        planner from walking the sort's index: see ``contact_page()``.
+        """
+        field = F(self.field) if indexed else Coalesce(self.field, self.field)
+        keys = [field, F("pk")]
         if self.empty_last:
             empty = Q(**{self.field: ""})
             keys.insert(
@@ -108,10 +116,10 @@ def sort_of(key):
     return SORTS[key.removeprefix("-")], key.startswith("-")
 
 
-def ordering(key, *, reverse=False):
+def ordering(key, *, reverse=False, indexed=True):
     """Return the ``order_by()`` arguments of the sort ``key`` (``"-created"``…), or its reverse."""
     sort, descending = sort_of(key)
-    expressions = sort.expressions(descending=descending)
+    expressions = sort.expressions(descending=descending, indexed=indexed)
     return tuple(e.asc() if descending == reverse else e.desc() for e in expressions)
 
 
@@ -158,7 +166,9 @@ class ContactPage:
         return cursor_for(self.contacts[0], self.sort) if self.has_previous else ""
 
 
-def contact_page(contacts, *, sort=DEFAULT_SORT, per_page, after="", before="", last=False):
+def contact_page(
+    contacts, *, sort=DEFAULT_SORT, per_page, after="", before="", last=False, few=False
+):
     """
     Return the ``ContactPage`` of ``contacts`` in ``sort``: the first page,
     the one after the cursor ``after``, the one before the cursor ``before``,
@@ -167,17 +177,21 @@ def contact_page(contacts, *, sort=DEFAULT_SORT, per_page, after="", before="", 
     An invalid cursor gives the first page. The page's ids are picked by a
     narrow subquery on the sort's index, so phones and cities are collected
     only for the rows shown; one more row than the page tells whether there
-    is another page.
+    is another page. When the caller knows ``contacts`` are ``few`` (a
+    filter that counted at most ``COUNT_CAP``), they are sorted by
+    themselves instead: walking the index until a page of them turns up
+    reads most of the table when they cluster in it, as the contacts of one
+    family name do in the order by name.
     """
     sort_obj, descending = sort_of(sort)
     cursor = before or after
     values = _read(cursor, sort) if cursor else None
     backward = last or (values is not None and bool(before))
+    ids = contacts.order_by(*ordering(sort, reverse=backward, indexed=not few))
     order = ordering(sort, reverse=backward)
-    ids = contacts.order_by(*order)
     if values is not None:
         beyond = LessThan if descending != backward else GreaterThan
-        keys = sort_obj.expressions(descending=descending)
+        keys = sort_obj.expressions(descending=descending, indexed=not few)
         ids = ids.filter(beyond(Row(*keys), Row(*values)))
     rows = contacts.model._default_manager.filter(pk__in=ids.values("pk")[: per_page + 1])
     rows = list(rows.for_list(sort_obj.field).order_by(*order))
@@ -185,7 +199,7 @@ def contact_page(contacts, *, sort=DEFAULT_SORT, per_page, after="", before="", 
     if not rows and values is not None:
         # The rows past the cursor went (deleted, or the cursor was edited):
         # the nearest page that exists is the last one, or the first.
-        return contact_page(contacts, sort=sort, per_page=per_page, last=not before)
+        return contact_page(contacts, sort=sort, per_page=per_page, last=not before, few=few)
     if backward:
         rows.reverse()
     rows = [decorate(row) for row in rows]

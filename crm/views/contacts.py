@@ -39,6 +39,7 @@ def contact_page(request, contacts, *, sort=DEFAULT_SORT, filtered=True):
     and their count, capped.
     """
     per_page = _per_page(request)
+    count = pages.contact_count(contacts, filtered=filtered)
     page = pages.contact_page(
         contacts,
         sort=sort,
@@ -46,11 +47,13 @@ def contact_page(request, contacts, *, sort=DEFAULT_SORT, filtered=True):
         after=request.GET.get("after", ""),
         before=request.GET.get("before", ""),
         last=request.GET.get("page") == "last",
+        # A filter that counted few rows sorts them by themselves.
+        few=filtered and count.exact,
     )
     return {
         "page": page,
         "contacts": page.contacts,
-        "count": pages.contact_count(contacts, filtered=filtered),
+        "count": count,
         "per_page": per_page,
         "per_page_choices": PER_PAGE_CHOICES,
     }
