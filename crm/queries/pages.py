@@ -229,17 +229,20 @@ def contact_count(contacts, *, filtered=True, cap=None):
     Return the ``Count`` of ``contacts``: exact up to ``cap`` (``COUNT_CAP``),
     "more than" past it.
 
-    The whole book (not ``filtered``) on PostgreSQL is first estimated from
-    the planner's statistics: past the cap, "about" that many, with no
-    count at all.
+    The whole book (not ``filtered``) past the cap on PostgreSQL is "about"
+    what the planner's statistics say. They are only a hint (stale until the
+    next ANALYZE: a book just emptied may still be "about 3,000"), so the
+    capped count always runs first and the estimate only words what is past it.
     """
     cap = COUNT_CAP if cap is None else cap
+    number = contacts.order_by().values("pk")[: cap + 1].count()
+    if number <= cap:
+        return Count(number)
     if not filtered and connections[contacts.db].vendor == "postgresql":
         estimate = _estimated_rows(contacts)
         if estimate > cap:
             return Count(_rounded(estimate), exact=False, estimate=True)
-    number = contacts.order_by().values("pk")[: cap + 1].count()
-    return Count(min(number, cap), exact=number <= cap)
+    return Count(cap, exact=False)
 
 
 def _estimated_rows(contacts):

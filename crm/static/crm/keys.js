@@ -24,9 +24,11 @@
     return tag === "INPUT" && NOT_TYPED.indexOf(element.type) === -1;
   }
 
-  // A field changed and not saved: "n" must not throw the edit away.
+  // A field changed and not saved: "n" must not throw the edit away. Only
+  // forms that post can hold an edit; the list's search, sort and filters
+  // (GET) are in its URL.
   function hasUnsavedInput() {
-    var fields = document.querySelectorAll("form:not([role=search]) :is(input, textarea, select)");
+    var fields = document.querySelectorAll("form[method=post] :is(input, textarea, select)");
     return Array.prototype.some.call(fields, function (field) {
       if (field.type === "hidden") return false;
       if (field.tagName === "SELECT") {
