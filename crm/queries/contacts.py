@@ -13,10 +13,9 @@ addresses the same way.
 import functools
 import operator
 
-from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import F, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce, Concat, JSONObject
+from django.db.models import OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, JSONObject
 
 from ..phones import international, tel_uri
 from ..search import search_terms
@@ -46,11 +45,6 @@ def _json_list(through, owner, **fields):
         .annotate(items=JSONList(JSONObject(row="pk", **fields)))
         .values("items")
     )
-
-
-# Up to this many rows found by a filter, a page is picked from them, sorted,
-# rather than by walking the sort index (see ``window()``): a bounded cost.
-SORT_FOUND_UP_TO = 25_000
 
 
 def _containing(texts):
@@ -190,32 +184,6 @@ class ContactQuerySet(models.QuerySet):
             .with_city()
         )
 
-    def window(self, start, stop, *, total=None):
-        """
-        Return the list rows from ``start`` to ``stop`` (in list order) in one query.
-
-        The page's ids are picked by a narrow subquery on the (sort_name, id)
-        index, so phones and cities are collected only for the rows shown.
-        Pages in the second half are read backward from the end (given
-        ``total``), so the last page costs what the first does.
-        """
-        if stop <= start:
-            return []
-        ordering = ("sort_name", "pk")
-        key = F("sort_name")
-        if self.query.where and total is not None and total <= SORT_FOUND_UP_TO:
-            # A few rows found (a search, a small tag) are sorted by themselves:
-            # walking the index until a page of them turns up reads most of the
-            # table when they cluster in it, as a common family name does. The
-            # same key, as an expression no index has, keeps the planner off it.
-            key = Concat("sort_name", Value(""), output_field=models.CharField())
-        ids = self.order_by(key.asc(), "pk")
-        if total is not None and start > total - stop:
-            ids = self.order_by(key.desc(), "-pk")
-            start, stop = max(total - stop, 0), total - start
-        page = self.model._default_manager.filter(pk__in=ids.values("pk")[start:stop])
-        return [decorate(contact) for contact in page.for_list().order_by(*ordering)]
-
     def detail(self, pk):
         """
         Return the contact ``pk`` with what its page shows, in a fixed number of
@@ -297,16 +265,3 @@ def decorate(contact):
         contact.address_rows = _labelled(contact.address_list, model.addresses.through)
         contact.city = next((a["city"] for a in contact.address_rows if a["city"]), "")
     return contact
-
-
-class ContactPaginator(Paginator):
-    """Paginate a contact QuerySet by contact, one query per page plus the count."""
-
-    def page(self, number):
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = bottom + self.per_page
-        if top + self.orphans >= self.count:
-            top = self.count
-        rows = self.object_list.window(bottom, top, total=self.count)
-        return self._get_page(rows, number, self)

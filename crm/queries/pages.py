@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import connections, models
 from django.db.models import BooleanField, ExpressionWrapper, F, Func, Q, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThan, LessThan
 
@@ -167,7 +168,15 @@ class ContactPage:
 
 
 def contact_page(
-    contacts, *, sort=DEFAULT_SORT, per_page, after="", before="", last=False, few=False
+    contacts,
+    *,
+    sort=DEFAULT_SORT,
+    per_page,
+    after="",
+    before="",
+    last=False,
+    few=False,
+    filtered=False,
 ):
     """
     Return the ``ContactPage`` of ``contacts`` in ``sort``: the first page,
@@ -181,25 +190,39 @@ def contact_page(
     filter that counted at most ``COUNT_CAP``), they are sorted by
     themselves instead: walking the index until a page of them turns up
     reads most of the table when they cluster in it, as the contacts of one
-    family name do in the order by name.
+    family name do in the order by name. Many ``filtered`` contacts are
+    looked for near the cursor first (see ``_candidates()``).
     """
     sort_obj, descending = sort_of(sort)
     cursor = before or after
     values = _read(cursor, sort) if cursor else None
     backward = last or (values is not None and bool(before))
-    ids = contacts.order_by(*ordering(sort, reverse=backward, indexed=not few))
-    order = ordering(sort, reverse=backward)
-    if values is not None:
+
+    def past_cursor(rows, *, indexed=True):
+        """``rows`` past the cursor in the page's direction, in that direction's order."""
+        rows = rows.order_by(*ordering(sort, reverse=backward, indexed=indexed))
+        if values is None:
+            return rows
         beyond = LessThan if descending != backward else GreaterThan
-        keys = sort_obj.expressions(descending=descending, indexed=not few)
-        ids = ids.filter(beyond(Row(*keys), Row(*values)))
-    rows = contacts.model._default_manager.filter(pk__in=ids.values("pk")[: per_page + 1])
-    rows = list(rows.for_list(sort_obj.field).order_by(*order))
+        keys = sort_obj.expressions(descending=descending, indexed=indexed)
+        return rows.filter(beyond(Row(*keys), Row(*values)))
+
+    if few:
+        ids = past_cursor(contacts, indexed=False).values("pk")[: per_page + 1]
+    elif filtered and connections[contacts.db].vendor == "postgresql":
+        ids = _candidates(contacts, past_cursor, per_page)
+    else:
+        ids = past_cursor(contacts).values("pk")[: per_page + 1]
+    order = ordering(sort, reverse=backward)
+    rows = contacts.model._default_manager.filter(pk__in=ids)
+    rows = list(rows.for_list(sort_obj.field).order_by(*order)[: per_page + 1])
     more, rows = len(rows) > per_page, rows[:per_page]
     if not rows and values is not None:
         # The rows past the cursor went (deleted, or the cursor was edited):
         # the nearest page that exists is the last one, or the first.
-        return contact_page(contacts, sort=sort, per_page=per_page, last=not before, few=few)
+        return contact_page(
+            contacts, sort=sort, per_page=per_page, last=not before, few=few, filtered=filtered
+        )
     if backward:
         rows.reverse()
     rows = [decorate(row) for row in rows]
@@ -208,6 +231,49 @@ def contact_page(
     else:
         has_previous, has_next = (more, True) if backward else (True, more)
     return ContactPage(rows, sort, has_next=has_next, has_previous=has_previous)
+
+
+# How many rows of the sort's index a filtered page reads before it sorts the
+# matches by themselves (see ``_candidates()``).
+WINDOW = 1000
+
+
+def _candidates(contacts, past_cursor, per_page):
+    """
+    Return the ids among which the page of many filtered ``contacts`` is,
+    for a cost that does not grow with the book, as SQL (PostgreSQL's).
+
+    Walking the sort's index until a page of matches turns up costs little
+    when they are spread through the order ("example", a tag), and reads
+    most of the book when they cluster in it: a family name in the order
+    by name, a date range in the order by date. Sorting the matches by
+    themselves costs what there are of them, as much for a word in every
+    third contact. So the page is looked for among the next ``WINDOW`` rows
+    of the index first (``near``); only when fewer than a page of them
+    match are the matches past the window sorted by themselves (``far``):
+    PostgreSQL evaluates the gate on ``near``'s count once, before ``far``
+    would start, so a page found near costs nothing more. ``near`` is a
+    materialised CTE: read once for the page and for the gate, and its
+    reference keeps ``far`` out of parallel workers, whose start alone
+    costs more than a page. The page's rows are the first of both, sorted.
+    """
+    book = contacts.model._default_manager.all()
+    window = past_cursor(book).values("pk")[:WINDOW]
+    near = _sql(past_cursor(contacts.filter(pk__in=window)).values("pk")[: per_page + 1])
+    far = _sql(
+        past_cursor(contacts.exclude(pk__in=window), indexed=False).values("pk")[: per_page + 1]
+    )
+    # Both parts are compiled by Django, every value a parameter.
+    sql = (
+        f"WITH near AS MATERIALIZED ({near[0]}) SELECT pk FROM near UNION ALL "  # noqa: S608
+        f"SELECT pk FROM ({far[0]}) far WHERE (SELECT COUNT(*) FROM near) <= %s"
+    )
+    return RawSQL(sql, (*near[1], *far[1], per_page))  # noqa: S611
+
+
+def _sql(queryset):
+    """Return the SQL and the parameters of ``queryset``."""
+    return queryset.query.get_compiler(using=queryset.db).as_sql()
 
 
 @dataclass(frozen=True)

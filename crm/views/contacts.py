@@ -49,6 +49,7 @@ def contact_page(request, contacts, *, sort=DEFAULT_SORT, filtered=True):
         last=request.GET.get("page") == "last",
         # A filter that counted few rows sorts them by themselves.
         few=filtered and count.exact,
+        filtered=filtered,
     )
     return {
         "page": page,

@@ -82,6 +82,31 @@ def test_paging_forward_then_backward_returns_the_same_rows(logged_in_client, bo
     assert backward[::-1] == forward[:-1]
 
 
+@pytest.mark.parametrize("sort", SORTS)
+@pytest.mark.parametrize("query", ["zed", "person"])
+def test_many_matches_page_alike_near_the_cursor_and_past_the_window(
+    logged_in_client, book, monkeypatch, sort, query
+):
+    # "zed" clusters at the end of the order by name (none of the first
+    # rows of the index match: the page is sorted from past the window);
+    # "person" is spread (the window holds a page). Past the count's cap,
+    # so the list does not sort them by themselves from the start.
+    for contact in make_contacts(9, prefix="Zed"):
+        Contact.objects.filter(pk=contact.pk).update(
+            organization=ORGANIZATIONS[contact.pk % len(ORGANIZATIONS)],
+            created=START + datetime.timedelta(days=contact.pk % 3),
+        )
+    monkeypatch.setattr(pages, "COUNT_CAP", 3)
+    monkeypatch.setattr(pages, "WINDOW", 4)
+    expected = [name for name in in_order(sort) if query in name.lower()]
+    forward, end = walk(logged_in_client, f"{LIST}?q={query}&sort={sort}&per_page=3", "next")
+    assert [name for page in forward for name in page] == expected
+    backward, _ = walk(logged_in_client, link(end, "prev"), "prev")
+    assert backward[::-1] == forward[:-1]
+    last, _ = walk(logged_in_client, f"{LIST}?q={query}&sort={sort}&per_page=3&page=last", "prev")
+    assert [name for page in last[::-1] for name in page] == expected
+
+
 @pytest.mark.parametrize("sort", ["name", "-organization", "created", "-updated"])
 def test_the_last_page_is_the_first_of_the_reverse_order(logged_in_client, book, sort):
     backward, start = walk(logged_in_client, f"{LIST}?sort={sort}&per_page=5&page=last", "prev")
