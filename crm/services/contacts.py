@@ -130,8 +130,11 @@ def contact_save(
     is_new = contact.pk is None
     if not is_new:
         # Lock the row, as relationship writes and merges do: saving a contact
-        # merged or deleted meanwhile would otherwise insert it again.
-        lock_contacts(contact)
+        # merged or deleted meanwhile would otherwise insert it again. With it,
+        # in id order, the contacts sharing its addresses, whose search text
+        # an address changed here rewrites: two colleagues saved at once would
+        # otherwise each hold their own row and wait for the other's.
+        lock_contacts(contact, others=_sharing_addresses_with(contact))
     contact.save()
     old_phones = set() if is_new else set(contact.phones.values_list("pk", flat=True))
     old_addresses = {} if is_new else {a.pk: a for a in contact.addresses.all()}
@@ -153,6 +156,13 @@ def contact_save(
     sharing = ContactAddress.objects.filter(address__in=changed).values_list("contact", flat=True)
     contact_search_refresh(ids={contact.pk, *sharing})
     return shared
+
+
+def _sharing_addresses_with(contact: Contact) -> list[int]:
+    """Return the ids of the other contacts linked to one of ``contact``'s addresses."""
+    mine = ContactAddress.objects.filter(contact=contact).values("address")
+    others = ContactAddress.objects.filter(address__in=mine).exclude(contact=contact)
+    return list(others.values_list("contact", flat=True).distinct())
 
 
 def _replace(related, rows) -> None:

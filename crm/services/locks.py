@@ -9,8 +9,9 @@ crm/README.md has the table of every write path and its lock.
 """
 
 import functools
+from collections.abc import Iterable
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 
 from locking import require_lock
 
@@ -20,10 +21,13 @@ from ..models import Contact, Phone
 
 def concurrent_change_guard(func):
     """
-    Run ``func`` in a transaction; turn an IntegrityError, even at commit, into ConcurrentChange.
+    Run ``func`` in a transaction; turn an IntegrityError, even at commit,
+    or a deadlock PostgreSQL broke, into ConcurrentChange.
 
     The constraints are the last word: what a race still gets past the locks
-    is reported to the user as "try again", never as a 500.
+    is reported to the user as "try again", never as a 500. The locks are
+    taken in one order (contacts by id, then the phone table), so a deadlock
+    means a path that does not yet; its transaction is rolled back whole.
     """
 
     @functools.wraps(func)
@@ -31,7 +35,9 @@ def concurrent_change_guard(func):
         try:
             with transaction.atomic():
                 return func(*args, **kwargs)
-        except IntegrityError as exc:
+        except (IntegrityError, OperationalError) as exc:
+            if isinstance(exc, OperationalError) and not _deadlock(exc):
+                raise
             raise ConcurrentChange(
                 "Someone changed these contacts at the same moment; nothing was saved. "
                 "Please try again."
@@ -40,17 +46,26 @@ def concurrent_change_guard(func):
     return guarded
 
 
-def lock_contacts(*contacts: Contact) -> None:
-    """Lock the rows of ``contacts`` until the transaction ends; fail if one is gone."""
-    pks = sorted({contact.pk for contact in contacts})
-    locked = list(
+def _deadlock(error):
+    """Whether ``error`` is PostgreSQL breaking a deadlock (SQLSTATE 40P01)."""
+    return getattr(error.__cause__, "pgcode", None) == "40P01"
+
+
+def lock_contacts(*contacts: Contact, others: Iterable[int] = ()) -> None:
+    """
+    Lock the rows of ``contacts`` until the transaction ends; fail if one is gone.
+
+    The contacts of the ids ``others`` are locked with them, in one id
+    order, when they still exist.
+    """
+    pks = {contact.pk for contact in contacts}
+    locked = set(
         Contact.objects.select_for_update()
-        .filter(pk__in=pks)
+        .filter(pk__in=sorted(pks | set(others)))
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    if locked != pks:
-        gone = [contact for contact in contacts if contact.pk not in locked]
+    if gone := [contact for contact in contacts if contact.pk not in locked]:
         raise ContactGone(f"{gone[0].name} no longer exists: it was deleted or merged meanwhile.")
 
 
