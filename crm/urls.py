@@ -11,6 +11,7 @@ contact_book = [
     path("contacts/", contacts.contact_list, name="contact_list"),
     path("contacts/new/", contacts.contact_create, name="contact_create"),
     path("contacts/bulk/", bulk.contact_bulk, name="contact_bulk"),
+    path("contacts/bulk/<id:pk>/", bulk.bulk_job, name="bulk_job"),
     path("contacts/export.csv", contacts.contact_export_csv, name="contact_export_csv"),
     path("contacts/export.vcf", contacts.contact_export_vcf, name="contact_export_vcf"),
     path("contacts/<id:pk>/", contacts.contact_detail, name="contact_detail"),

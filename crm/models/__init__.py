@@ -4,6 +4,7 @@ The contact book's models: contacts and what they hold, the rows they share
 """
 
 from .contacts import Contact, ContactDate, Email, Url
+from .jobs import BulkJob
 from .names import NAME_FIELDS, NAME_PARTS, display_name, list_key, sort_key
 from .relationships import ContactRelationship, RelatedContactsField, RelationshipType
 from .shared import (
@@ -23,6 +24,7 @@ __all__ = [
     "NAME_FIELDS",
     "NAME_PARTS",
     "Address",
+    "BulkJob",
     "Contact",
     "ContactAddress",
     "ContactDate",

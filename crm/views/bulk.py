@@ -3,14 +3,17 @@
 import functools
 
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import number_format
 from django.views.decorators.http import require_POST
 
 from .. import exports
 from ..exceptions import ContactBookError
-from ..forms.bulk import BulkActionForm
+from ..forms.bulk import BulkActionForm, list_filters
+from ..models import BulkJob
 from ..services.bulk import contacts_delete, contacts_tag, contacts_untag
+from ..services.jobs import INLINE_MAX, bulk_job_queue
 from .contacts import _download, downloads_not_stored
 
 # Names the delete confirmation lists before "and N more".
@@ -30,7 +33,35 @@ def _back(request, form, *, done, nothing):
     return redirect(form.list_url)
 
 
+def _many(form):
+    """
+    Return how many "all matching" contacts there are past ``INLINE_MAX``,
+    or 0 when they are few enough (or ticked) for the request to act on.
+    """
+    if not form.cleaned_data["all"]:
+        return 0
+    contacts = form.contacts().order_by().values("pk")
+    if contacts[: INLINE_MAX + 1].count() <= INLINE_MAX:
+        return 0
+    return contacts.count()
+
+
+def _queue(request, form, matched):
+    """Leave the action on ``matched`` contacts to the worker; show its page."""
+    job = bulk_job_queue(
+        author=request.user,
+        action=form.cleaned_data["action"],
+        tag_name=form.cleaned_data["tag_name"],
+        filters=list_filters(form.data),
+        list_url=form.list_url,
+        matched=matched,
+    )
+    return redirect(job)
+
+
 def _tag(request, form):
+    if matched := _many(form):
+        return _queue(request, form, matched)
     name = form.cleaned_data["tag_name"]
     count = contacts_tag(contacts=form.contacts(), tag=name)
     done = count and f"Tagged {_contacts(count)} with “{name}”."
@@ -39,6 +70,8 @@ def _tag(request, form):
 
 
 def _untag(request, form):
+    if matched := _many(form):
+        return _queue(request, form, matched)
     name = form.cleaned_data["tag_name"]
     count = contacts_untag(contacts=form.contacts(), tag=name)
     done = count and f"Removed “{name}” from {_contacts(count)}."
@@ -66,6 +99,8 @@ def _delete(request, form):
         names = contacts.order_by("sort_name", "pk").values_list("name", flat=True)[:NAMED]
         context = {"form": form, "count": count, "names": names, "more": count - len(names)}
         return render(request, "crm/contact_bulk_confirm_delete.html", context)
+    if matched := _many(form):
+        return _queue(request, form, matched)
     count = contacts_delete(contacts=contacts)
     done = count and f"Deleted {_contacts(count)}."
     nothing = "Nothing was deleted: the selected contacts were deleted already."
@@ -118,3 +153,14 @@ def contact_bulk(request):
     except ContactBookError as exc:
         messages.error(request, str(exc))
         return redirect(form.list_url)
+
+
+def bulk_job(request, pk):
+    """
+    Show a bulk action left to the worker: waiting, running, or what it did.
+    Only its author (or staff) sees it; the page reloads itself while it works.
+    """
+    job = get_object_or_404(BulkJob, pk=pk)
+    if job.author_id != request.user.pk and not request.user.is_staff:
+        raise Http404("No such job.")
+    return render(request, "crm/bulk_job.html", {"job": job, "matched": _contacts(job.matched)})
