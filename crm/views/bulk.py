@@ -155,12 +155,12 @@ def contact_bulk(request):
         return redirect(form.list_url)
 
 
-def bulk_job(request, pk):
+def bulk_job(request, job_id):
     """
     Show a bulk action left to the worker: waiting, running, or what it did.
     Only its author (or staff) sees it; the page reloads itself while it works.
     """
-    job = get_object_or_404(BulkJob, pk=pk)
+    job = get_object_or_404(BulkJob, pk=job_id)
     if job.author_id != request.user.pk and not request.user.is_staff:
         raise Http404("No such job.")
     return render(request, "crm/bulk_job.html", {"job": job, "matched": _contacts(job.matched)})

@@ -69,6 +69,7 @@ ARGUMENTS = {
     "app_slug": "app",
     "slug": "vip",
     "group_id": "1",
+    "job_id": "1",
 }
 
 

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.models import RelationshipType, Tag
+from crm.models import BulkJob, RelationshipType, Tag
 from crm.services.relationships import relationship_add
 from crm.tests.factories import make_contact
 from remotelog.models import Application, LogGroup
@@ -33,7 +33,7 @@ def policy(response):
 
 
 @pytest.fixture
-def rows():
+def rows(admin_user):
     """Return a row of every kind the site and the admin show, by URL argument name."""
     ada = make_contact("Ada Lovelace", phones=["555 0100"], addresses=["London"])
     charles = make_contact("Charles Babbage", phones=[ada.phones.get()])
@@ -54,8 +54,17 @@ def rows():
         first_seen=now,
         last_seen=now,
     )
+    job = BulkJob.objects.create(
+        author=admin_user,
+        action="tag",
+        tag_name="VIP",
+        filters=[["q", "ada"]],
+        list_url="/contacts/?q=ada",
+        matched=1,
+    )
     return {
         "pk": ada.pk,
+        "job_id": job.pk,
         "other_pk": charles.pk,
         "keep_pk": ada.pk,
         "duplicate_pk": charles.pk,
