@@ -13,7 +13,7 @@ from django.core.checks import run_checks
 
 from crm.imports.readers import CHUNK, ImportFileError, inspect, read_records
 
-from .readers import GeneratedFile, read
+from .files import GeneratedFile, read
 
 ROWS = [
     ["Name", "E-mail", "Mobile", "City"],
