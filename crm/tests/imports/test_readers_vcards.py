@@ -209,4 +209,6 @@ def test_a_card_cut_short_or_with_a_line_that_does_not_read():
     assert (ada.full_name, ada.notes, ada.phones) == ("Ada", "", [("+44 20 7946 0000", "mobile")])
     assert ada.warnings == ["A NOTE line could not be read and was left out."]
     assert (cut.line, cut.full_name, cut.phones) == (2, "Cut Short", [("112", "other")])
+    # No N: the parts are the full name, split.
+    assert (cut.given_name, cut.family_name) == ("Cut", "Short")
     assert cut.warnings == ["The file ends inside this card (it has no END:VCARD)."]
