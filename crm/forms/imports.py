@@ -1,0 +1,178 @@
+"""
+The import pages' forms: the upload (announced for the chunked upload, or
+posted whole without JavaScript), and the options of a preview (how rows
+match, what a match does, and a CSV's column mapping).
+"""
+
+from django import forms
+
+from ..imports.layouts import FIELDS
+from ..imports.readers import MAX_IMPORT_BYTES
+from ..models import Import, ImportRow
+
+MiB = 1024 * 1024
+# imports.js sends the file in pieces this size: the deployed servers refuse
+# a request body over 2 MiB, and a piece must fit one with room to spare.
+CHUNK_BYTES = 1 * MiB
+# Without JavaScript the whole file is one request body: it must fit too.
+PLAIN_UPLOAD_MAX_BYTES = 3 * MiB // 2
+ACCEPTED = ".csv,.vcf,.vcard,.txt"
+
+# Fields of which a record holds a list: several columns may fill them (a
+# spreadsheet's "Email 1", "Email 2" both work emails). Any other field takes
+# one column, since two would have to overwrite or be glued together.
+REPEATABLE_PREFIXES = ("email.", "phone.", "url.")
+REPEATABLE = {"tags"}
+
+IGNORE = ""
+
+
+def repeatable(field: str) -> bool:
+    """Return whether several columns may be mapped to ``field``."""
+    return field in REPEATABLE or field.startswith(REPEATABLE_PREFIXES)
+
+
+def _size_text(size: int) -> str:
+    return f"{size / MiB:.1f} MiB" if size >= MiB else f"{max(1, size // 1024)} KiB"
+
+
+def limit_text() -> str:
+    """Return the largest file an import takes, as users read it ("50 MiB")."""
+    return f"{MAX_IMPORT_BYTES / MiB:g} MiB"
+
+
+class StartForm(forms.Form):
+    """The file imports.js is about to send in chunks: its name and size."""
+
+    name = forms.CharField(max_length=1000)
+    size = forms.IntegerField(min_value=0)
+
+    def clean_name(self):
+        # Browsers send the base name; a path typed by hand keeps its last part.
+        name = self.cleaned_data["name"].replace("\\", "/").rsplit("/", 1)[-1].strip()
+        if not name:
+            raise forms.ValidationError("The file has no name.")
+        return name[-255:]
+
+    def clean_size(self):
+        size = self.cleaned_data["size"]
+        if size == 0:
+            raise forms.ValidationError("The file is empty.")
+        if size > MAX_IMPORT_BYTES:
+            raise forms.ValidationError(
+                f"The file is {_size_text(size)}: an import takes files up to {limit_text()}."
+            )
+        return size
+
+    def error_message(self) -> str:
+        return " ".join(error for errors in self.errors.values() for error in errors)
+
+
+class UploadForm(forms.Form):
+    """The whole file in one request: the form as it works without JavaScript."""
+
+    file = forms.FileField(
+        label="File",
+        help_text=(
+            "A CSV file (Google Contacts, Outlook, this site's export or any spreadsheet) "
+            "or a vCard file (.vcf) from a phone or another address book."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPTED}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > PLAIN_UPLOAD_MAX_BYTES:
+            raise forms.ValidationError(
+                f"The file is {_size_text(upload.size)}. Without JavaScript this page "
+                f"takes files up to {_size_text(PLAIN_UPLOAD_MAX_BYTES)}: turn JavaScript on "
+                f"to upload files up to {limit_text()}."
+            )
+        return upload
+
+
+class OptionsForm(forms.Form):
+    """
+    How the rows of ``import_run`` match existing contacts, what a match
+    does, and, for a CSV, the field each column fills (``column_<n>``).
+    """
+
+    match = forms.ChoiceField(
+        label="Find an existing contact by",
+        choices=Import.Match.choices,
+        widget=forms.RadioSelect,
+    )
+    on_match = forms.ChoiceField(
+        label="When a row matches a contact",
+        choices=Import.OnMatch.choices,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, data=None, *, import_run: Import):
+        initial = {"match": import_run.match, "on_match": import_run.on_match}
+        super().__init__(data, initial=initial)
+        self.import_run = import_run
+        self.columns = []
+        if import_run.format != "csv":
+            return
+        choices = [(IGNORE, "Ignore this column"), *FIELDS.items()]
+        samples = import_run.samples or []
+        for i, heading in enumerate(import_run.header or []):
+            name = f"column_{i}"
+            mapped = (import_run.mapping or [])[i : i + 1]
+            self.fields[name] = forms.ChoiceField(
+                label=heading or f"Column {i + 1}", choices=choices, required=False
+            )
+            self.initial[name] = mapped[0] if mapped and mapped[0] in FIELDS else IGNORE
+            column_samples = samples[i] if i < len(samples) else []
+            self.columns.append((self[name], heading, column_samples))
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.columns:
+            return cleaned
+        chosen = {}
+        for i, _ in enumerate(self.columns):
+            name = f"column_{i}"
+            field = cleaned.get(name, IGNORE)
+            if field and not repeatable(field):
+                chosen.setdefault(field, []).append(name)
+        for field, names in chosen.items():
+            for name in names[1:]:
+                first = self.fields[names[0]].label
+                self.add_error(
+                    name, f"“{FIELDS[field]}” is already filled by the column “{first}”."
+                )
+        if not any(cleaned.get(f"column_{i}") for i, _ in enumerate(self.columns)):
+            raise forms.ValidationError("Choose a field for at least one column.")
+        return cleaned
+
+    def mapping(self) -> list[str] | None:
+        """Return the field of each column (``""``: ignored), or None for a vCard."""
+        if not self.columns:
+            return None
+        return [self.cleaned_data.get(f"column_{i}", IGNORE) for i, _ in enumerate(self.columns)]
+
+
+class RowFilterForm(forms.Form):
+    """Which rows the preview lists: every row, those of one outcome, or the duplicates."""
+
+    DUPLICATE = "duplicate"
+
+    outcome = forms.ChoiceField(
+        label="Show",
+        required=False,
+        choices=[
+            ("", "All rows"),
+            *ImportRow.Outcome.choices,
+            (DUPLICATE, "Duplicates in the file"),
+        ],
+    )
+
+    def rows(self, import_run: Import):
+        """Return the rows of ``import_run`` chosen, in file order (all when invalid)."""
+        rows = import_run.rows.order_by("line")
+        outcome = self.cleaned_data["outcome"] if self.is_valid() else ""
+        if outcome == self.DUPLICATE:
+            return rows.filter(duplicate_of__isnull=False)
+        return rows.filter(outcome=outcome) if outcome else rows
