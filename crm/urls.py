@@ -14,9 +14,7 @@ contact_book = [
     path("contacts/import/", imports.import_list, name="import_list"),
     path("contacts/import/start/", imports.import_start_view, name="import_start"),
     path("contacts/import/<id:pk>/", imports.import_detail, name="import_detail"),
-    path(
-        "contacts/import/<id:pk>/chunk/<int:number>/", imports.import_chunk, name="import_chunk"
-    ),
+    path("contacts/import/<id:pk>/chunk/<int:number>/", imports.import_chunk, name="import_chunk"),
     path("contacts/import/<id:pk>/inspect/", imports.import_inspect_view, name="import_inspect"),
     path("contacts/import/<id:pk>/progress/", imports.import_progress, name="import_progress"),
     path("contacts/import/<id:pk>/options/", imports.import_options, name="import_options"),

@@ -9,6 +9,8 @@ store the upload, queue a step, and show the import's state, which
 ``crm/static/crm/imports.js`` polls while a step runs.
 """
 
+import contextlib
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
@@ -21,7 +23,6 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ..forms.imports import (
-    CHUNK_BYTES,
     PLAIN_UPLOAD_MAX_BYTES,
     OptionsForm,
     RowFilterForm,
@@ -29,6 +30,7 @@ from ..forms.imports import (
     UploadForm,
 )
 from ..imports.readers import ImportFileError
+from ..imports.storage import CHUNK_BYTES
 from ..models import Import, ImportRow
 from ..models.names import display_name
 from ..services.imports import (
@@ -108,7 +110,9 @@ def _store_upload(request, upload):
     if not name.is_valid():
         messages.error(request, name.error_message())
         return redirect("crm:import_list")
-    import_run = import_start(author=request.user, file_name=name.cleaned_data["name"], size=upload.size)
+    import_run = import_start(
+        author=request.user, file_name=name.cleaned_data["name"], size=upload.size
+    )
     try:
         for number, data in enumerate(upload.chunks(CHUNK_BYTES)):
             import_add_chunk(import_run=import_run, number=number, data=data)
@@ -161,9 +165,7 @@ def import_chunk(request, pk, number):
         length = 0
     # Said before the body is read: a body over the limit is never held in memory.
     if length > CHUNK_BYTES:
-        return _refusal(
-            f"A chunk is at most {CHUNK_BYTES:,} bytes; this one has {length:,}.", 413
-        )
+        return _refusal(f"A chunk is at most {CHUNK_BYTES:,} bytes; this one has {length:,}.", 413)
     data = request.body
     if not data:
         return _refusal("The chunk is empty.", 400)
@@ -200,10 +202,9 @@ def import_inspect_view(request, pk):
                 "Upload the file again.",
                 400,
             )
-        try:
+        # A file that cannot be imported marks the import failed; its page says why.
+        with contextlib.suppress(ImportFileError):
             import_inspect(import_run=import_run)
-        except ImportFileError:
-            pass  # the import is marked failed; its page says why
     return JsonResponse({"url": import_run.get_absolute_url()})
 
 
@@ -226,9 +227,13 @@ def import_progress(request, pk):
 def _rows_page(request, import_run):
     """Return the filter form and the page of rows it chooses, each row with its name."""
     filter_form = RowFilterForm(request.GET)
-    rows = filter_form.rows(import_run).select_related("contact").only(
-        *(f.name for f in ImportRow._meta.concrete_fields if f.name not in ("cells", "before")),
-        "contact__name",
+    rows = (
+        filter_form.rows(import_run)
+        .select_related("contact")
+        .only(
+            *(f.name for f in ImportRow._meta.concrete_fields if f.name not in ("cells", "before")),
+            "contact__name",
+        )
     )
     page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     for row in page.object_list:
@@ -287,7 +292,10 @@ def _options_page(request, import_run, form):
 def import_options(request, pk):
     """Choose how rows match and, for a CSV, what each column is; then queue the preview."""
     import_run = _import_or_404(request, pk)
-    if import_run.status not in (Status.UPLOADED, Status.PREVIEWED):
+    # A preview that failed mid-file (a bad line) may be tried with other options.
+    if import_run.status not in (Status.UPLOADED, Status.PREVIEWED) and not (
+        import_run.status == Status.FAILED and import_run.format
+    ):
         messages.error(request, "The options of this import can no longer be changed.")
         return redirect(import_run)
     form = OptionsForm(request.POST if request.method == "POST" else None, import_run=import_run)

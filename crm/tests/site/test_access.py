@@ -69,6 +69,7 @@ ARGUMENTS = {
     "app_slug": "app",
     "slug": "vip",
     "group_id": "1",
+    "number": "0",
 }
 
 

@@ -1,0 +1,87 @@
+"""
+An import in a real Chromium: upload a Google Contacts CSV in chunks, see
+the preview, commit it, see the contacts, undo it.
+
+The worker is the real one, ``crm.imports.worker.run_pending()``, called by
+the test between the steps rather than looping in a thread: on SQLite the
+live server and a looping worker would contend for the one writer, and a
+step run at a known moment lets the test see the page poll, find the status
+changed and reload by itself (imports.js), on both databases alike.
+"""
+
+import pytest
+from playwright.sync_api import expect
+
+from crm.imports.worker import run_pending
+from crm.models import Contact, Import
+
+from ..views.imports_data import GOOGLE_CSV
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run_worker_once(page):
+    """Run the step the page waits for, once the page shows it waiting."""
+    expect(page.locator("section.import-progress")).to_be_visible()
+    assert run_pending() == 1
+
+
+def test_import_a_google_csv_then_undo_it(logged_in_page, tmp_path):
+    path = tmp_path / "google.csv"
+    path.write_bytes(GOOGLE_CSV)
+    page = logged_in_page
+    errors, chunks = [], []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("request", lambda request: "/chunk/" in request.url and chunks.append(request.url))
+
+    page.goto("/")
+    page.locator(".site-nav").get_by_role("link", name="Import").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Import contacts")
+    page.get_by_label("File").set_input_files(path)
+    page.get_by_role("button", name="Upload").click()
+
+    # imports.js sent the file in chunks and opened the import's page.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Import of google.csv")
+    assert len(chunks) == 1
+    expect(page.locator(".recognised")).to_have_text(
+        "Recognised as a Google Contacts CSV: each column is mapped to its field already."
+    )
+    page.get_by_label("Email").check()
+    page.get_by_label("Skip the row").check()
+    page.get_by_role("button", name="Preview").click()
+
+    run_worker_once(page)
+    # The page polls, sees the preview done, and reloads itself.
+    expect(page.get_by_role("heading", name="What the import will do")).to_be_visible()
+    expect(page.locator(".total-create")).to_have_text("2 To create")
+    expect(page.locator(".total-error")).to_have_text("1 With errors")
+    rows = page.locator("table.import-rows")
+    expect(rows).to_contain_text("Ada Lovelace")
+    expect(rows).to_contain_text("grace@")
+    expect(page.get_by_role("link", name="Download the rows with errors (CSV)")).to_be_visible()
+    assert not Contact.objects.exists()
+
+    page.get_by_role("button", name="Import 2 contacts").click()
+    run_worker_once(page)
+    expect(page.get_by_role("link", name="Undo this import")).to_be_visible()
+    page.locator("table.import-rows").get_by_role("link", name="Ada Lovelace").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ada Lovelace")
+    expect(page.locator("body")).to_contain_text("ada@example.org")
+    page.go_back()
+    page.goto("/contacts/")
+    expect(page.locator("table.list")).to_contain_text("Charles Babbage")
+
+    import_run = Import.objects.get()
+    page.goto(import_run.get_absolute_url())
+    page.get_by_role("link", name="Undo this import").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Undo the import of google.csv?")
+    expect(page.locator(".import-undo")).to_contain_text(
+        "2 contacts the import created will be removed."
+    )
+    page.get_by_role("button", name="Undo the import").click()
+    run_worker_once(page)
+    expect(page.locator(".import-summary")).to_contain_text(
+        "Every contact the import created was removed"
+    )
+    assert not Contact.objects.exists()
+    assert not errors, errors
