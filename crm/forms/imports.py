@@ -16,18 +16,51 @@ MiB = 1024 * 1024
 PLAIN_UPLOAD_MAX_BYTES = 3 * MiB // 2
 ACCEPTED = ".csv,.vcf,.vcard,.txt"
 
-# Fields of which a record holds a list: several columns may fill them (a
-# spreadsheet's "Email 1", "Email 2" both work emails). Any other field takes
-# one column, since two would have to overwrite or be glued together.
-REPEATABLE_PREFIXES = ("email.", "phone.", "url.")
-REPEATABLE = {"tags"}
+# Fields a contact has one of, so one column fills: two columns would be glued
+# together ("Ana" "Ana María" as one given name), which is rarely what was
+# meant and is usually the same field chosen twice by mistake. Every other
+# field may come from several columns: each email, phone, address part, web
+# address or date column is one more of them (its label column too, as the
+# known layouts map them), tags add up, and notes are joined in paragraphs.
+ONE_COLUMN = {
+    "full_name",
+    "honorific_prefix",
+    "given_name",
+    "additional_names",
+    "family_name",
+    "honorific_suffix",
+    "nickname",
+    "organization",
+    "job_title",
+    "birthday",
+    "anniversary",
+}
 
 IGNORE = ""
+# The mapping's <select> groups the fields by kind (keys start with it).
+GROUPS = {
+    "email": "Emails",
+    "phone": "Phone numbers",
+    "address": "Addresses",
+    "url": "Web addresses",
+    "birthday": "Dates",
+    "anniversary": "Dates",
+    "date": "Dates",
+}
+OTHER_GROUP = "Name, work, notes and tags"
+
+
+def field_choices() -> list:
+    """Return the mapping's choices: "ignore", then the fields grouped by kind, in FIELDS order."""
+    groups: dict[str, list] = {}
+    for key, label in FIELDS.items():
+        groups.setdefault(GROUPS.get(key.split(".")[0], OTHER_GROUP), []).append((key, label))
+    return [(IGNORE, "Ignore this column"), *groups.items()]
 
 
 def repeatable(field: str) -> bool:
     """Return whether several columns may be mapped to ``field``."""
-    return field in REPEATABLE or field.startswith(REPEATABLE_PREFIXES)
+    return field not in ONE_COLUMN
 
 
 def _size_text(size: int) -> str:
@@ -113,7 +146,7 @@ class OptionsForm(forms.Form):
         self.columns = []
         if import_run.format != "csv":
             return
-        choices = [(IGNORE, "Ignore this column"), *FIELDS.items()]
+        choices = field_choices()
         samples = import_run.samples or []
         for i, heading in enumerate(import_run.header or []):
             name = f"column_{i}"

@@ -69,7 +69,7 @@ LAYOUTS = {
 
 def _import_or_404(request, pk):
     """Return the import ``pk`` if the user may see it (its author, or staff), else 404."""
-    imports = Import.objects.all()
+    imports = Import.objects.select_related("author")
     if not request.user.is_staff:
         imports = imports.filter(author=request.user)
     return get_object_or_404(imports, pk=pk)
@@ -185,6 +185,9 @@ def import_chunk(request, pk, number):
             import_add_chunk(import_run=import_run, number=number, data=data)
     except ImportFileError as exc:
         return _refusal(str(exc), 413)
+    except ValueError as exc:
+        # The import moved on meanwhile (another tab finished or failed it).
+        return _refusal(str(exc), 409)
     except IntegrityError:
         return _refusal(f"Chunk {number} arrived twice.", 409)
     return JsonResponse({"number": number, "received": size + len(data)})
@@ -202,8 +205,9 @@ def import_inspect_view(request, pk):
                 "Upload the file again.",
                 400,
             )
-        # A file that cannot be imported marks the import failed; its page says why.
-        with contextlib.suppress(ImportFileError):
+        # A file that cannot be imported marks the import failed, and an import
+        # another request moved on is as that one left it: its page says which.
+        with contextlib.suppress(ValueError):
             import_inspect(import_run=import_run)
     return JsonResponse({"url": import_run.get_absolute_url()})
 
