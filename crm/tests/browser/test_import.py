@@ -37,7 +37,7 @@ def test_import_a_google_csv_then_undo_it(logged_in_page, tmp_path):
     page.goto("/")
     page.locator(".site-nav").get_by_role("link", name="Import").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Import contacts")
-    page.get_by_label("File").set_input_files(path)
+    page.get_by_label("File", exact=True).set_input_files(path)
     page.get_by_role("button", name="Upload").click()
 
     # imports.js sent the file in chunks and opened the import's page.
@@ -46,7 +46,7 @@ def test_import_a_google_csv_then_undo_it(logged_in_page, tmp_path):
     expect(page.locator(".recognised")).to_have_text(
         "Recognised as a Google Contacts CSV: each column is mapped to its field already."
     )
-    page.get_by_label("Email").check()
+    page.get_by_label("Email", exact=True).check()
     page.get_by_label("Skip the row").check()
     page.get_by_role("button", name="Preview").click()
 
