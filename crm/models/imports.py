@@ -155,3 +155,25 @@ class ImportRow(models.Model):
 
     def __str__(self):
         return f"Line {self.line} of import #{self.import_run_id}: {self.outcome}"
+
+
+class ImportKey(models.Model):
+    """
+    A match key (an email, a phone key, a name key) of a file's row, and the
+    first line that had it, while the preview reads the file: a file's
+    duplicates are found through this index rather than in memory, which
+    stays bounded however long the file. The preview deletes them at its end.
+    """
+
+    import_run = models.ForeignKey(Import, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=300)
+    line = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            # Also the index each batch's lookup of its keys reads.
+            models.UniqueConstraint(fields=["import_run", "key"], name="crm_importkey_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.key} (line {self.line} of import #{self.import_run_id})"
