@@ -23,6 +23,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from ..models import Import, ImportRow
+from ..models.imports import ImportKey
 from . import readers, storage
 from .commit import ImportConflict, import_commit, import_undo
 from .plan import import_preview
@@ -141,16 +142,16 @@ def _preview(run: Import, meter) -> None:
 
 
 def _commit(run: Import, meter) -> None:
-    meter.total = run.rows.filter(
-        outcome__in=[ImportRow.Outcome.CREATE, ImportRow.Outcome.UPDATE]
-    ).count()
-    # The status changes with the contacts, in their transaction; committed_at
-    # is taken inside it, so an edit waiting on a contact's lock is later.
+    # The commit goes through every row but those with errors.
+    meter.total = run.rows.exclude(outcome=ImportRow.Outcome.ERROR).count()
+    # The status changes with the contacts, in their transaction: nobody sees
+    # the contacts of an import that is not committed yet.
     with transaction.atomic():
         done = import_commit(import_run=run, progress=meter)
         run.counts = {**run.counts, **done}
         run.status = Status.COMMITTED
-        run.committed_at = timezone.now()
+        # The commit's own time (after its last write), which the undo compares.
+        run.committed_at = run.committed_at or timezone.now()
         run.progress_done = run.progress_total = meter.total
         run.save(
             update_fields=["counts", "status", "committed_at", "progress_done", "progress_total"]
@@ -161,7 +162,7 @@ def _commit(run: Import, meter) -> None:
 
 def _undo(run: Import, meter) -> None:
     meter.total = run.rows.filter(
-        outcome__in=[ImportRow.Outcome.CREATE, ImportRow.Outcome.UPDATE]
+        contact__isnull=False, outcome__in=[ImportRow.Outcome.CREATE, ImportRow.Outcome.UPDATE]
     ).count()
     with transaction.atomic():
         report = import_undo(import_run=run, progress=meter)
@@ -184,6 +185,7 @@ def _failed(run: Import, message: str) -> None:
         if run.status == Status.PREVIEWING:
             # The rows a broken preview wrote describe half a file.
             run.rows.all().delete()
+            ImportKey.objects.filter(import_run=run).delete()
     Import.objects.filter(pk=run.pk).update(status=status, error=message)
     run.status, run.error = status, message
 

@@ -235,7 +235,9 @@ class _Line:
 
 
 def _row_name(values: dict) -> str:
-    return values.get("name") or display_name(values) or values.get("full_name") or ""
+    """Return the name of a row's contact, from its values (see crm.imports.normalise)."""
+    own = values.get("contact") or {}
+    return own.get("name") or display_name(own)
 
 
 def import_errors_csv(*, import_run: Import) -> Iterator[str]:

@@ -159,9 +159,7 @@ def test_a_preview_is_queued_with_checked_options(user):
     run.refresh_from_db()
     assert run.status == Status.UPLOADED
 
-    import_request_preview(
-        import_run=run, match="phone", on_match="update", mapping=PEOPLE_MAPPING
-    )
+    import_request_preview(import_run=run, match="phone", on_match="update", mapping=PEOPLE_MAPPING)
     assert (run.status, run.match, run.on_match) == (Status.PREVIEW_QUEUED, "phone", "update")
     run.refresh_from_db()
     assert run.status == Status.PREVIEW_QUEUED
@@ -240,8 +238,7 @@ def test_the_rows_with_errors_download_as_csv_to_fix_and_import_again(user):
     assert lines == [
         "\ufeffFirst name,Last name,Email,Phone,Error\r\n",
         # A cell a spreadsheet would run as a formula is text, as in the exports.
-        "Grace,Hopper,not-an-email@,'=1+1,Email 'not-an-email@' is not a valid email "
-        "address.\r\n",
+        "Grace,Hopper,not-an-email@,'=1+1,Email 'not-an-email@' is not a valid email address.\r\n",
     ]
 
 
@@ -262,7 +259,7 @@ def test_the_cards_with_errors_download_with_their_number_and_name(user):
         import_run=run,
         line=1,
         outcome="error",
-        values={"given_name": "Ada", "family_name": "Lovelace"},
+        values={"contact": {"given_name": "Ada", "family_name": "Lovelace"}},
         errors=["Birthday '1815-13-10' is not a date."],
     )
     assert list(import_errors_csv(import_run=run)) == [
