@@ -27,7 +27,10 @@ def vcard_with_phones(count):
 BAD_FILES = {
     "empty": (b"", "empty"),
     "binary": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 40, "binary"),
-    "100,000 columns": (csv_file([f"Column {i}" for i in range(100_000)], ["x"] * 100_000), "columns"),
+    "100,000 columns": (
+        csv_file([f"Column {i}" for i in range(100_000)], ["x"] * 100_000),
+        "columns",
+    ),
     "a 2 MiB line": (
         csv_file(["Name", "Notes"], ["Ada", "a" * (2 * MiB)], ["Charles", "b"]),
         "1 MiB",
@@ -56,7 +59,8 @@ def test_a_bad_file_fails_with_its_reason_and_writes_nothing(user, kind):
 
 def test_a_file_over_the_size_limit_is_refused_before_it_is_stored(user):
     # A 100 MB line is first of all a 100 MB file: over the 50 MiB limit.
-    assert conf.settings.IMPORT_MAX_BYTES == 50 * MiB
+    limit = conf.settings.IMPORT_MAX_BYTES
+    assert limit == 50 * MiB
     with pytest.raises(ImportFileError, match="larger than 50 MiB"):
         import_start(author=user, file_name="huge.csv", size=100 * 1000 * 1000)
     assert not Import.objects.exists()
