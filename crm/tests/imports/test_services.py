@@ -51,7 +51,7 @@ def test_the_stream_seeks_and_reads_one_chunk_at_a_time(user):
     run = started(user, data)
     for number, start in enumerate(range(0, len(data), 400)):
         import_add_chunk(import_run=run, number=number, data=data[start : start + 400])
-    stream = storage.ChunkedFile(run)
+    stream = storage.open_file(run)
     # A read across the chunks' boundary, a seek back, a seek from the end.
     stream.seek(395)
     assert stream.read(10) == data[395:405]
@@ -59,13 +59,12 @@ def test_the_stream_seeks_and_reads_one_chunk_at_a_time(user):
     stream.seek(-5, io.SEEK_END)
     assert stream.read() == data[-5:]
     assert stream.read() == b""
-    stream.seek(0)
-    # Reading it all fetches each of the 4 chunks once: one in memory at a time.
-    with CaptureQueriesContext(connection) as queries:
-        assert b"".join(iter(lambda: stream.read(100), b"")) == data
-    assert len(queries) == 4
     with pytest.raises(ValueError, match="negative"):
         stream.seek(-1)
+    # Reading it all fetches each of the 4 chunks once: one in memory at a time.
+    with storage.open_file(run) as stream, CaptureQueriesContext(connection) as queries:
+        assert b"".join(iter(lambda: stream.read(100), b"")) == data
+    assert len(queries) == 4
 
 
 def test_a_file_over_the_limit_is_refused_when_announced(user, settings):
