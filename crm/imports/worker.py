@@ -17,9 +17,11 @@ on PostgreSQL. SQLite has one writer at a time: there, a commit's progress
 shows only when it is done.
 """
 
+import datetime
 import logging
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ..models import Import, ImportRow
@@ -38,6 +40,10 @@ RUNNING = {
     Status.COMMIT_QUEUED: Status.COMMITTING,
     Status.UNDO_QUEUED: Status.UNDOING,
 }
+# A running step saves its progress every batch, a few seconds apart; one
+# silent this long lost its worker. (A commit on SQLite saves none until it
+# ends, but holds the database's write lock: no other worker can claim meanwhile.)
+STALE_AFTER = datetime.timedelta(minutes=15)
 STEP_NAMES = {
     Status.PREVIEWING: "previewing",
     Status.COMMITTING: "importing",
@@ -63,21 +69,34 @@ def claim(import_run: Import | None = None) -> Import | None:
     """
     Take the oldest queued import (or ``import_run``, if it is still queued)
     and mark its step running; return it, or None when there is none to take.
+
+    A step whose worker has saved no progress for ``STALE_AFTER`` lost it (a
+    crash, SIGKILL): its transaction was rolled back, and it is taken again.
     """
-    queued = Import.objects.filter(status__in=RUNNING).order_by("id")
+    now = timezone.now()
+    waiting = Q(status__in=RUNNING) | Q(
+        status__in=RUNNING.values(), worked_at__lt=now - STALE_AFTER
+    )
+    candidates = Import.objects.filter(waiting).order_by("id")
     if import_run is not None:
-        queued = queued.filter(pk=import_run.pk)
+        candidates = candidates.filter(pk=import_run.pk, status__in=RUNNING)
     skip_locked = connection.features.has_select_for_update_skip_locked
     while True:
         with transaction.atomic():
-            run = queued.select_for_update(skip_locked=skip_locked).first()
+            run = candidates.select_for_update(skip_locked=skip_locked).first()
             if run is None:
                 return None
-            # Only one worker moves the status on, even where nothing was locked.
-            taken = Import.objects.filter(pk=run.pk, status=run.status).update(
-                status=RUNNING[run.status], progress_done=0, error=""
-            )
+            # Only one worker moves it on, even where nothing was locked.
+            taken = Import.objects.filter(
+                pk=run.pk, status=run.status, worked_at=run.worked_at
+            ).update(status=RUNNING.get(run.status, run.status), worked_at=now, progress_done=0)
         if taken:
+            if run.status not in RUNNING:
+                logger.warning(
+                    "Import #%s: its worker stopped while %s; running the step again",
+                    run.pk,
+                    STEP_NAMES[run.status],
+                )
             run.refresh_from_db()
             return run
 
@@ -209,7 +228,7 @@ class Progress:
             self.report(done, self.total)
         if not connection.in_atomic_block:
             Import.objects.filter(pk=self.run.pk).update(
-                progress_done=done, progress_total=self.total
+                progress_done=done, progress_total=self.total, worked_at=timezone.now()
             )
         elif connection.vendor == "postgresql":
             self._save_aside(done)
@@ -221,9 +240,9 @@ class Progress:
         table = connection.ops.quote_name(Import._meta.db_table)
         with self._side.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} SET progress_done = %s, progress_total = %s "  # noqa: S608
+                f"UPDATE {table} SET progress_done = %s, progress_total = %s, worked_at = %s "  # noqa: S608
                 f"WHERE id = (SELECT id FROM {table} WHERE id = %s FOR UPDATE SKIP LOCKED)",
-                [done, self.total, self.run.pk],
+                [done, self.total, timezone.now(), self.run.pk],
             )
 
     def close(self) -> None:

@@ -1,8 +1,10 @@
 """The import worker: queued previews, commits and undos run by ``run_pending``, and failures."""
 
+import datetime
 import logging
 
 import pytest
+from django.utils import timezone
 
 from crm.imports import commit, worker
 from crm.imports.commit import ImportConflict
@@ -226,3 +228,19 @@ def test_two_workers_at_once_take_two_imports(make_user):
     assert sorted(taken) == sorted(run.pk for run in runs)
     assert set(Import.objects.values_list("status", flat=True)) == {Status.PREVIEWED}
     assert ImportRow.objects.count() == 6
+
+
+def test_a_step_whose_worker_died_is_taken_again_once_silent_long_enough(user):
+    run = previewed(user)
+    import_request_commit(import_run=run)
+    # A worker claimed the commit, then was killed: its transaction rolled back.
+    lost = claim()
+    assert lost.status == Status.COMMITTING
+    assert run_pending() == 0  # still within its time: it may be working
+    silent_since = timezone.now() - worker.STALE_AFTER - datetime.timedelta(seconds=1)
+    Import.objects.filter(pk=run.pk).update(worked_at=silent_since)
+    assert run_pending() == 1
+    run.refresh_from_db()
+    assert run.status == Status.COMMITTED, run.error
+    assert names() == ["Ada Lovelace", "Charles Babbage"]
+    assert run_pending() == 0
