@@ -41,8 +41,10 @@ RUNNING = {
     Status.UNDO_QUEUED: Status.UNDOING,
 }
 # A running step saves its progress every batch, a few seconds apart; one
-# silent this long lost its worker. (A commit on SQLite saves none until it
-# ends, but holds the database's write lock: no other worker can claim meanwhile.)
+# silent this long lost its worker. A commit or undo waiting for the
+# contacts' locks saves none, but says it is alive: on PostgreSQL by an
+# advisory lock (STEP_LOCK), on SQLite by the write lock it holds, which
+# keeps any other worker from claiming meanwhile.
 STALE_AFTER = datetime.timedelta(minutes=15)
 STEP_NAMES = {
     Status.PREVIEWING: "previewing",
@@ -81,11 +83,15 @@ def claim(import_run: Import | None = None) -> Import | None:
     if import_run is not None:
         candidates = candidates.filter(pk=import_run.pk, status__in=RUNNING)
     skip_locked = connection.features.has_select_for_update_skip_locked
+    busy = set()
     while True:
         with transaction.atomic():
-            run = candidates.select_for_update(skip_locked=skip_locked).first()
+            run = candidates.exclude(pk__in=busy).select_for_update(skip_locked=skip_locked).first()
             if run is None:
                 return None
+            if run.status not in RUNNING and _step_running(run):
+                busy.add(run.pk)  # silent, but alive: waiting for a lock, say
+                continue
             # Only one worker moves it on, even where nothing was locked.
             taken = Import.objects.filter(
                 pk=run.pk, status=run.status, worked_at=run.worked_at
@@ -99,6 +105,30 @@ def claim(import_run: Import | None = None) -> Import | None:
                 )
             run.refresh_from_db()
             return run
+
+
+# PostgreSQL advisory locks of the form (STEP_LOCK, import id): held by a
+# commit's or an undo's transaction while it runs, which saves no progress
+# while it waits for the contacts' locks. Transaction-level, so pgbouncer's
+# transaction pooling keeps them.
+STEP_LOCK = 14
+
+
+def _hold_step(run: Import) -> None:
+    """Until the transaction ends, let other workers see that this step runs (PostgreSQL)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [STEP_LOCK, run.pk])
+
+
+def _step_running(run: Import) -> bool:
+    """Return whether a worker's transaction holds ``run``'s step (PostgreSQL; else False)."""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        # Taken only until the claim's transaction ends.
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [STEP_LOCK, run.pk])
+        return not cursor.fetchone()[0]
 
 
 def process(run: Import, *, report=None) -> None:
@@ -166,6 +196,7 @@ def _commit(run: Import, meter) -> None:
     # The status changes with the contacts, in their transaction: nobody sees
     # the contacts of an import that is not committed yet.
     with transaction.atomic():
+        _hold_step(run)
         done = import_commit(import_run=run, progress=meter)
         run.counts = {**run.counts, **done}
         run.status = Status.COMMITTED
@@ -184,6 +215,7 @@ def _undo(run: Import, meter) -> None:
         contact__isnull=False, outcome__in=[ImportRow.Outcome.CREATE, ImportRow.Outcome.UPDATE]
     ).count()
     with transaction.atomic():
+        _hold_step(run)
         report = import_undo(import_run=run, progress=meter)
         run.undo_report = report
         run.status = Status.UNDONE

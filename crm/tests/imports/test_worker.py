@@ -2,8 +2,10 @@
 
 import datetime
 import logging
+import threading
 
 import pytest
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from crm.imports import commit, worker
@@ -244,3 +246,34 @@ def test_a_step_whose_worker_died_is_taken_again_once_silent_long_enough(user):
     assert run.status == Status.COMMITTED, run.error
     assert names() == ["Ada Lovelace", "Charles Babbage"]
     assert run_pending() == 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="an advisory lock of PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_a_silent_commit_still_running_is_not_taken_again(make_user):
+    run = committed(make_user())
+    import_request_undo(import_run=run)
+    running = claim()
+    silent_since = timezone.now() - worker.STALE_AFTER - datetime.timedelta(seconds=1)
+    Import.objects.filter(pk=run.pk).update(worked_at=silent_since)
+    holding, release = threading.Event(), threading.Event()
+
+    def undo_waiting_for_locks():
+        # The undo's transaction, waiting: it holds the step's lock, saves no progress.
+        try:
+            with transaction.atomic():
+                worker._hold_step(running)
+                holding.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=undo_waiting_for_locks)
+    thread.start()
+    try:
+        assert holding.wait(30)
+        assert claim() is None
+    finally:
+        release.set()
+        thread.join()
+    assert claim().pk == run.pk
