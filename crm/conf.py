@@ -12,6 +12,9 @@ DEFAULTS = {
     # Region (ISO 3166 two-letter code) of a phone number typed without its
     # country code: "(202) 555-0143" is a US number by default.
     "PHONE_REGION": "US",
+    # The largest file an import accepts, in bytes (crm.imports): 50 MiB holds
+    # some 250,000 contacts of a Google Contacts CSV.
+    "IMPORT_MAX_BYTES": 50 * 1024 * 1024,
 }
 
 
