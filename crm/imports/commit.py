@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from locking import LockNotAvailable
 
+from ..exceptions import ContactBookError
 from ..models import Contact
 from ..models.imports import Import, ImportRow
 from ..services.bulk import contacts_delete
@@ -51,7 +52,7 @@ def _guarded(action: str):
             try:
                 with transaction.atomic():
                     return func(*args, **kwargs)
-            except (IntegrityError, LockNotAvailable) as exc:
+            except (IntegrityError, LockNotAvailable, ContactBookError) as exc:
                 raise ImportConflict(
                     f"The contact book was busy or changed at the same moment; nothing was "
                     f"{action}. Please try again."
@@ -145,12 +146,14 @@ class _Group:
                 updates.append((row, (target, change, current[target])))
             self.counts[outcome] += 1
             self.counts["duplicate"] += row.duplicate_of is not None
-        ids = create_contacts([row.values for row in creates], self.tags)
-        for row, pk in zip(creates, ids, strict=True):
-            row.contact_id = pk
-        befores = update_contacts([update for _, update in updates], self.tags)
-        for (row, _), before in zip(updates, befores, strict=True):
-            row.before = before
+        if creates:
+            ids = create_contacts([row.values for row in creates], self.tags)
+            for row, pk in zip(creates, ids, strict=True):
+                row.contact_id = pk
+        if updates:
+            befores = update_contacts([update for _, update in updates], self.tags)
+            for (row, _), before in zip(updates, befores, strict=True):
+                row.before = before
         ImportRow.objects.bulk_update(
             [row for row, _ in self.rows],
             ["outcome", "contact", "diff", "before"],

@@ -1,11 +1,12 @@
 """Undoing an import: what it created goes, what it changed comes back, later edits stay."""
 
 import pytest
+from django.forms.models import model_to_dict
 
-from crm.forms.contacts import ContactEditor
 from crm.imports.commit import ImportConflict, import_undo
 from crm.models import Address, Contact, Phone, Tag
 from crm.models.imports import ImportRow
+from crm.services.contacts import contact_save
 from crm.services.search import contact_search_refresh
 from crm.tests.factories import make_contact
 
@@ -14,24 +15,20 @@ from .plans import ada, imported, previewed, record
 pytestmark = pytest.mark.django_db
 
 
-def edit(contact, **changes):
-    """Save ``contact`` through the contact form, as a user does, with ``changes``."""
-    editor = ContactEditor(contact=Contact.objects.detail().get(pk=contact.pk))
-    data = {}
-    for form in [editor.form]:
-        data.update({name: form.initial.get(name, "") or "" for name in form.fields})
-    for rows_ in editor.rows:
-        data[f"{rows_.prefix}-TOTAL_FORMS"] = str(len(rows_.forms))
-        data[f"{rows_.prefix}-INITIAL_FORMS"] = "0"
-        for i, form in enumerate(rows_.forms):
-            for name in form.fields:
-                value = form.initial.get(name)
-                if value not in (None, False):
-                    data[f"{rows_.prefix}-{i}-{name}"] = value
-    data.update(changes)
-    editor = ContactEditor(contact=contact, data=data)
-    assert editor.is_valid(), [editor.form.errors, *[r.errors for r in editor.rows]]
-    editor.save()
+def edit(contact, **fields):
+    """Save ``contact`` with ``fields`` changed as the contact form does, keeping its rows."""
+    contact = Contact.objects.get(pk=contact.pk)
+    for name, value in fields.items():
+        setattr(contact, name, value)
+    links = contact.address_links.select_related("address")
+    contact_save(
+        contact=contact,
+        phones=[(link.phone.number, link.label) for link in contact.phone_links.all()],
+        addresses=[
+            {"id": link.address_id, "label": link.label, **model_to_dict(link.address)}
+            for link in links
+        ],
+    )
 
 
 def test_undo_removes_what_it_created_restores_what_it_changed_and_reports_later_edits(user):
