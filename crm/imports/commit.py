@@ -70,9 +70,17 @@ def _guarded(action: str):
     return decorator
 
 
-def _pages(rows):
-    """Yield ``rows`` (ImportRows) a batch at a time, by line."""
-    last = 0
+def _pages(rows, *, backwards=False):
+    """Yield ``rows`` (ImportRows) a batch at a time, by line, without what is only shown."""
+    rows = rows.defer("cells", "warnings", "errors", "diff")
+    if backwards:
+        # Undo the last update of a contact first, so that its first "before" is what stays.
+        batch = list(rows.order_by("-line")[:BATCH])
+        while batch:
+            yield batch
+            batch = list(rows.filter(line__lt=batch[-1].line).order_by("-line")[:BATCH])
+        return
+    last = -1
     while batch := list(rows.filter(line__gt=last).order_by("line")[:BATCH]):
         yield batch
         last = batch[-1].line
@@ -227,7 +235,7 @@ def import_undo(*, import_run: Import, progress: Callable[[int], None] = lambda 
             contacts_delete(contacts=Contact.objects.filter(pk__in=keep))
             done += len(batch)
             progress(done)
-        for batch in _pages(updated):
+        for batch in _pages(updated, backwards=True):
             restore_contacts(
                 [(row.contact_id, row.before) for row in batch if row.contact_id not in changed]
             )

@@ -239,10 +239,15 @@ def restore_contacts(restores: list[tuple[int, dict]]) -> None:
     TagLink.objects.filter(_pairs(added("tags"), "tag_id")).delete()
     _delete_unused(Phone, {i for _, ids in added("phones") for i in ids})
     _delete_unused(Address, {i for _, ids in added("addresses") for i in ids})
-    ContactDate.objects.bulk_create(
-        ContactDate(contact_id=pk, kind=k, label=lb, year=y, month=m, day=d)
+    # A birthday replaced twice (two rows of the file): the first one replaced comes back.
+    dates = {
+        (pk, k, i if k == ContactDate.Kind.OTHER else 0): (k, lb, y, m, d)
         for pk, before in restores
         if pk in contacts
-        for k, lb, y, m, d in before.get("dates", ())
+        for i, (k, lb, y, m, d) in enumerate(before.get("dates", ()))
+    }
+    ContactDate.objects.bulk_create(
+        ContactDate(contact_id=pk, kind=k, label=lb, year=y, month=m, day=d)
+        for (pk, _, _), (k, lb, y, m, d) in dates.items()
     )
     contact_search_refresh(ids=pks)
