@@ -2,6 +2,19 @@
 
 from dataclasses import dataclass, field
 
+from .values import NAME_KEYS, split_full_name
+
+
+class ImportFileError(ValueError):
+    """
+    A file that cannot be imported: ``str()`` says why, for its user ("Line 12
+    is longer than 1 MiB."), ``line`` where when known.
+    """
+
+    def __init__(self, message: str, *, line: int | None = None):
+        super().__init__(message)
+        self.line = line
+
 
 @dataclass
 class ImportRecord:
@@ -40,3 +53,12 @@ class ImportRecord:
     tags: list[str] = field(default_factory=list)
     # What was left out, for the preview: "Photo skipped: photos are not imported."
     warnings: list[str] = field(default_factory=list)
+
+    def fill_name_parts(self):
+        """Split the full name into the name parts when the file gave none."""
+        if not self.full_name or any(getattr(self, key) for key in NAME_KEYS):
+            return
+        if self.full_name == self.organization:
+            return  # an organisation's card or row: its name is not a person's
+        for key, value in split_full_name(self.full_name).items():
+            setattr(self, key, value)
