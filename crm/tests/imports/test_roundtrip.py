@@ -29,7 +29,7 @@ def export(kind):
 
 
 def without_ids(kind, text):
-    """Return the export ``text`` without ids and times: CSV's last two columns, vCard's UID, REV."""
+    """Return the export ``text`` without ids and times (CSV's last two columns, UID, REV)."""
     if kind == "csv":
         return [row[:-2] for row in csv.reader(io.StringIO(text))]
     return [line for line in text.splitlines() if not line.startswith(("UID:", "REV:"))]
