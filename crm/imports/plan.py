@@ -305,7 +305,7 @@ def _preview_batch(import_run: Import, batch: list[Normalised]) -> list[ImportRo
                 diff=diff,
                 errors=row.errors,
                 warnings=row.warnings,
-                cells=row.cells,
+                cells=row.cells if row.errors else [],  # for the file of rows with errors
                 duplicate_of=roots.get(row.line),
             )
         )
