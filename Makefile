@@ -12,7 +12,7 @@ DEMO_MARKER := $(or $(DJANGO_VAR_DIR),var)/demo-contacts-loaded
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint test-postgres test-sqlite chromium apache postgres bench bench-ingest clean
+.PHONY: help venv run test lint test-postgres test-sqlite chromium apache postgres bench bench-ingest bench-import clean
 
 help: ## List the targets.
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -88,6 +88,9 @@ bench: venv postgres ## Time the contact list at each size against naive and pre
 
 bench-ingest: venv postgres apache ## Time log ingestion against a naive view, grouping on/off, and the purge.
 	$(PY) bench/ingest.py $(BENCH_INGEST_ARGS)
+
+bench-import: venv postgres ## Time importing a generated 100,000-row CSV against crm_demo's seeding; peak memory.
+	$(PY) bench/import.py $(BENCH_IMPORT_ARGS)
 
 clean: ## Remove the virtualenv and var/ (the SQLite database, the dev secret key).
 	rm -rf $(VENV) var
