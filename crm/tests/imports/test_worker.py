@@ -99,7 +99,7 @@ def test_progress_is_told_every_batch(user):
 
 def test_a_file_broken_halfway_fails_the_preview_with_its_reason(user):
     # Valid UTF-8 at the start, where the encoding is guessed; not valid far down.
-    good = [[f"Person{i}", "Test", f"p{i}@example.org", ""] for i in range(60000)]
+    good = [[f"José{i}", "Test", f"p{i}@example.org", ""] for i in range(60000)]
     data = csv_file(["First name", "Last name", "Email", "Phone"], *good)
     data += b"Bad\xff\xfeName,Row,bad@example.org,\r\n"
     run = upload(user, data)
