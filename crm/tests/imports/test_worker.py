@@ -1,10 +1,18 @@
 """The import worker: queued previews, commits and undos run by ``run_pending``, and failures."""
 
 import datetime
+import io
 import logging
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 
 import pytest
+from django.conf import settings
+from django.core.management import call_command
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
@@ -277,3 +285,53 @@ def test_a_silent_commit_still_running_is_not_taken_again(make_user):
         release.set()
         thread.join()
     assert claim().pk == run.pk
+
+
+def test_the_worker_command_once_runs_what_is_queued(user):
+    out = io.StringIO()
+    call_command("crm_worker", once=True, stdout=out)
+    assert out.getvalue() == "0 import step(s) run.\n"
+    runs = [upload(user, PEOPLE) for _ in range(2)]
+    for run in runs:
+        import_request_preview(import_run=run, match="email", on_match="skip")
+    call_command("crm_worker", once=True, stdout=out)
+    assert out.getvalue().endswith("2 import step(s) run.\n")
+    assert set(Import.objects.values_list("status", flat=True)) == {Status.PREVIEWED}
+
+
+def database_url():
+    """Return the URL of the test database, for a command run in another process."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_command_polls_runs_and_stops_on_sigterm(make_user):
+    run = upload(make_user(), PEOPLE)
+    worker_process = subprocess.Popen(
+        [sys.executable, "manage.py", "crm_worker"],
+        cwd=settings.BASE_DIR,
+        env={**os.environ, "DATABASE_URL": database_url()},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        # Queued while the worker polls: it finds it on its own.
+        import_request_preview(import_run=run, match="email", on_match="skip")
+        for _ in range(600):
+            run.refresh_from_db()
+            if run.status not in (Status.PREVIEW_QUEUED, Status.PREVIEWING):
+                break
+            time.sleep(0.1)
+        assert run.status == Status.PREVIEWED, run.error
+        worker_process.send_signal(signal.SIGTERM)
+        _, errors = worker_process.communicate(timeout=60)
+    finally:
+        if worker_process.poll() is None:
+            worker_process.kill()
+            worker_process.communicate()
+    assert worker_process.returncode == 0, errors
+    assert run.counts["create"] == 2
