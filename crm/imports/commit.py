@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from locking import LockNotAvailable
 
+from ..exceptions import ContactBookError
 from ..models import Contact
 from ..models.imports import Import, ImportRow
 from ..services.bulk import contacts_delete
@@ -51,7 +52,7 @@ def _guarded(action: str):
             try:
                 with transaction.atomic():
                     return func(*args, **kwargs)
-            except (IntegrityError, LockNotAvailable) as exc:
+            except (IntegrityError, LockNotAvailable, ContactBookError) as exc:
                 raise ImportConflict(
                     f"The contact book was busy or changed at the same moment; nothing was "
                     f"{action}. Please try again."
@@ -69,9 +70,17 @@ def _guarded(action: str):
     return decorator
 
 
-def _pages(rows):
-    """Yield ``rows`` (ImportRows) a batch at a time, by line."""
-    last = 0
+def _pages(rows, *, backwards=False):
+    """Yield ``rows`` (ImportRows) a batch at a time, by line, without what is only shown."""
+    rows = rows.defer("cells", "warnings", "errors", "diff")
+    if backwards:
+        # Undo the last update of a contact first, so that its first "before" is what stays.
+        batch = list(rows.order_by("-line")[:BATCH])
+        while batch:
+            yield batch
+            batch = list(rows.filter(line__lt=batch[-1].line).order_by("-line")[:BATCH])
+        return
+    last = -1
     while batch := list(rows.filter(line__gt=last).order_by("line")[:BATCH]):
         yield batch
         last = batch[-1].line
@@ -145,12 +154,14 @@ class _Group:
                 updates.append((row, (target, change, current[target])))
             self.counts[outcome] += 1
             self.counts["duplicate"] += row.duplicate_of is not None
-        ids = create_contacts([row.values for row in creates], self.tags)
-        for row, pk in zip(creates, ids, strict=True):
-            row.contact_id = pk
-        befores = update_contacts([update for _, update in updates], self.tags)
-        for (row, _), before in zip(updates, befores, strict=True):
-            row.before = before
+        if creates:
+            ids = create_contacts([row.values for row in creates], self.tags)
+            for row, pk in zip(creates, ids, strict=True):
+                row.contact_id = pk
+        if updates:
+            befores = update_contacts([update for _, update in updates], self.tags)
+            for (row, _), before in zip(updates, befores, strict=True):
+                row.before = before
         ImportRow.objects.bulk_update(
             [row for row, _ in self.rows],
             ["outcome", "contact", "diff", "before"],
@@ -224,7 +235,7 @@ def import_undo(*, import_run: Import, progress: Callable[[int], None] = lambda 
             contacts_delete(contacts=Contact.objects.filter(pk__in=keep))
             done += len(batch)
             progress(done)
-        for batch in _pages(updated):
+        for batch in _pages(updated, backwards=True):
             restore_contacts(
                 [(row.contact_id, row.before) for row in batch if row.contact_id not in changed]
             )

@@ -100,7 +100,7 @@ def normalise(record) -> Normalised:
         limit = Contact._meta.get_field(name).max_length
         if limit and len(text) > limit:
             errors.append(f"{field_label(name)} is longer than {limit} characters.")
-        elif text:
+        if text:
             own[name] = text
     if not display_name(own):
         errors.append(NO_NAME)

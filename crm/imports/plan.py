@@ -258,7 +258,7 @@ def earlier_rows(import_run: Import, batch: list[Normalised], keys: dict) -> dic
             roots[row.line] = root
         for key in row_keys:
             if key not in known:
-                known[key] = root or row.line
+                known[key] = row.line if root is None else root
                 new.append(ImportKey(import_run=import_run, key=key, line=known[key]))
     ImportKey.objects.bulk_create(new, batch_size=BATCH)
     return roots
@@ -305,7 +305,7 @@ def _preview_batch(import_run: Import, batch: list[Normalised]) -> list[ImportRo
                 diff=diff,
                 errors=row.errors,
                 warnings=row.warnings,
-                cells=row.cells,
+                cells=row.cells if row.errors else [],  # for the file of rows with errors
                 duplicate_of=roots.get(row.line),
             )
         )

@@ -17,12 +17,15 @@ on PostgreSQL. SQLite has one writer at a time: there, a commit's progress
 shows only when it is done.
 """
 
+import datetime
 import logging
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ..models import Import, ImportRow
+from ..models.imports import ImportKey
 from . import readers, storage
 from .commit import ImportConflict, import_commit, import_undo
 from .plan import import_preview
@@ -37,6 +40,12 @@ RUNNING = {
     Status.COMMIT_QUEUED: Status.COMMITTING,
     Status.UNDO_QUEUED: Status.UNDOING,
 }
+# A running step saves its progress every batch, a few seconds apart; one
+# silent this long lost its worker. A commit or undo waiting for the
+# contacts' locks saves none, but says it is alive: on PostgreSQL by an
+# advisory lock (STEP_LOCK), on SQLite by the write lock it holds, which
+# keeps any other worker from claiming meanwhile.
+STALE_AFTER = datetime.timedelta(minutes=15)
 STEP_NAMES = {
     Status.PREVIEWING: "previewing",
     Status.COMMITTING: "importing",
@@ -62,23 +71,64 @@ def claim(import_run: Import | None = None) -> Import | None:
     """
     Take the oldest queued import (or ``import_run``, if it is still queued)
     and mark its step running; return it, or None when there is none to take.
+
+    A step whose worker has saved no progress for ``STALE_AFTER`` lost it (a
+    crash, SIGKILL): its transaction was rolled back, and it is taken again.
     """
-    queued = Import.objects.filter(status__in=RUNNING).order_by("id")
+    now = timezone.now()
+    waiting = Q(status__in=RUNNING) | Q(
+        status__in=RUNNING.values(), worked_at__lt=now - STALE_AFTER
+    )
+    candidates = Import.objects.filter(waiting).order_by("id")
     if import_run is not None:
-        queued = queued.filter(pk=import_run.pk)
+        candidates = candidates.filter(pk=import_run.pk, status__in=RUNNING)
     skip_locked = connection.features.has_select_for_update_skip_locked
+    busy = set()
     while True:
         with transaction.atomic():
-            run = queued.select_for_update(skip_locked=skip_locked).first()
+            run = candidates.exclude(pk__in=busy).select_for_update(skip_locked=skip_locked).first()
             if run is None:
                 return None
-            # Only one worker moves the status on, even where nothing was locked.
-            taken = Import.objects.filter(pk=run.pk, status=run.status).update(
-                status=RUNNING[run.status], progress_done=0, error=""
-            )
+            if run.status not in RUNNING and _step_running(run):
+                busy.add(run.pk)  # silent, but alive: waiting for a lock, say
+                continue
+            # Only one worker moves it on, even where nothing was locked.
+            taken = Import.objects.filter(
+                pk=run.pk, status=run.status, worked_at=run.worked_at
+            ).update(status=RUNNING.get(run.status, run.status), worked_at=now, progress_done=0)
         if taken:
+            if run.status not in RUNNING:
+                logger.warning(
+                    "Import #%s: its worker stopped while %s; running the step again",
+                    run.pk,
+                    STEP_NAMES[run.status],
+                )
             run.refresh_from_db()
             return run
+
+
+# PostgreSQL advisory locks of the form (STEP_LOCK, import id): held by a
+# commit's or an undo's transaction while it runs, which saves no progress
+# while it waits for the contacts' locks. Transaction-level, so pgbouncer's
+# transaction pooling keeps them.
+STEP_LOCK = 14
+
+
+def _hold_step(run: Import) -> None:
+    """Until the transaction ends, let other workers see that this step runs (PostgreSQL)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [STEP_LOCK, run.pk])
+
+
+def _step_running(run: Import) -> bool:
+    """Return whether a worker's transaction holds ``run``'s step (PostgreSQL; else False)."""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        # Taken only until the claim's transaction ends.
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [STEP_LOCK, run.pk])
+        return not cursor.fetchone()[0]
 
 
 def process(run: Import, *, report=None) -> None:
@@ -141,16 +191,17 @@ def _preview(run: Import, meter) -> None:
 
 
 def _commit(run: Import, meter) -> None:
-    meter.total = run.rows.filter(
-        outcome__in=[ImportRow.Outcome.CREATE, ImportRow.Outcome.UPDATE]
-    ).count()
-    # The status changes with the contacts, in their transaction; committed_at
-    # is taken inside it, so an edit waiting on a contact's lock is later.
+    # The commit goes through every row but those with errors.
+    meter.total = run.rows.exclude(outcome=ImportRow.Outcome.ERROR).count()
+    # The status changes with the contacts, in their transaction: nobody sees
+    # the contacts of an import that is not committed yet.
     with transaction.atomic():
+        _hold_step(run)
         done = import_commit(import_run=run, progress=meter)
         run.counts = {**run.counts, **done}
         run.status = Status.COMMITTED
-        run.committed_at = timezone.now()
+        # The commit's own time (after its last write), which the undo compares.
+        run.committed_at = run.committed_at or timezone.now()
         run.progress_done = run.progress_total = meter.total
         run.save(
             update_fields=["counts", "status", "committed_at", "progress_done", "progress_total"]
@@ -161,9 +212,10 @@ def _commit(run: Import, meter) -> None:
 
 def _undo(run: Import, meter) -> None:
     meter.total = run.rows.filter(
-        outcome__in=[ImportRow.Outcome.CREATE, ImportRow.Outcome.UPDATE]
+        contact__isnull=False, outcome__in=[ImportRow.Outcome.CREATE, ImportRow.Outcome.UPDATE]
     ).count()
     with transaction.atomic():
+        _hold_step(run)
         report = import_undo(import_run=run, progress=meter)
         run.undo_report = report
         run.status = Status.UNDONE
@@ -184,6 +236,7 @@ def _failed(run: Import, message: str) -> None:
         if run.status == Status.PREVIEWING:
             # The rows a broken preview wrote describe half a file.
             run.rows.all().delete()
+            ImportKey.objects.filter(import_run=run).delete()
     Import.objects.filter(pk=run.pk).update(status=status, error=message)
     run.status, run.error = status, message
 
@@ -207,7 +260,7 @@ class Progress:
             self.report(done, self.total)
         if not connection.in_atomic_block:
             Import.objects.filter(pk=self.run.pk).update(
-                progress_done=done, progress_total=self.total
+                progress_done=done, progress_total=self.total, worked_at=timezone.now()
             )
         elif connection.vendor == "postgresql":
             self._save_aside(done)
@@ -219,9 +272,9 @@ class Progress:
         table = connection.ops.quote_name(Import._meta.db_table)
         with self._side.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} SET progress_done = %s, progress_total = %s "  # noqa: S608
+                f"UPDATE {table} SET progress_done = %s, progress_total = %s, worked_at = %s "  # noqa: S608
                 f"WHERE id = (SELECT id FROM {table} WHERE id = %s FOR UPDATE SKIP LOCKED)",
-                [done, self.total, self.run.pk],
+                [done, self.total, timezone.now(), self.run.pk],
             )
 
     def close(self) -> None:

@@ -18,7 +18,6 @@ are one ``UPDATE`` of the contacts, the inserts of what they gain, and a
 
 from collections.abc import Iterable
 
-from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -202,13 +201,17 @@ def update_contacts(updates: list[tuple[int, dict, dict]], tags: dict[str, Tag])
     return befores
 
 
-def _pairs(rows: list[tuple[int, list[int]]], field: str) -> Q:
-    """Return a filter of the links of each contact to its own list of ``field`` ids."""
-    found = Q(pk__in=[])
-    for pk, ids in rows:
-        if ids:
-            found |= Q(contact_id=pk, **{f"{field}__in": ids})
-    return found
+def _delete_links(model, field: str, rows: list[tuple[int, list[int]]]) -> None:
+    """
+    Delete the links of ``model`` from each contact of ``rows`` to its own
+    list of ``field`` ids: read the candidates, keep the exact pairs, delete
+    them by id (two queries; not one OR a pair, which SQLite's parser caps).
+    """
+    pairs = {(pk, i) for pk, ids in rows for i in ids}
+    candidates = model.objects.filter(
+        contact_id__in={pk for pk, _ in pairs}, **{f"{field}__in": {i for _, i in pairs}}
+    ).values_list("pk", "contact_id", field)
+    model.objects.filter(pk__in=[pk for pk, *pair in candidates if tuple(pair) in pairs]).delete()
 
 
 def restore_contacts(restores: list[tuple[int, dict]]) -> None:
@@ -234,15 +237,20 @@ def restore_contacts(restores: list[tuple[int, dict]]) -> None:
 
     for model, kind in [(Email, "emails"), (Url, "urls"), (ContactDate, "dates")]:
         model.objects.filter(pk__in=[i for _, ids in added(kind) for i in ids]).delete()
-    ContactPhone.objects.filter(_pairs(added("phones"), "phone_id")).delete()
-    ContactAddress.objects.filter(_pairs(added("addresses"), "address_id")).delete()
-    TagLink.objects.filter(_pairs(added("tags"), "tag_id")).delete()
+    _delete_links(ContactPhone, "phone_id", added("phones"))
+    _delete_links(ContactAddress, "address_id", added("addresses"))
+    _delete_links(TagLink, "tag_id", added("tags"))
     _delete_unused(Phone, {i for _, ids in added("phones") for i in ids})
     _delete_unused(Address, {i for _, ids in added("addresses") for i in ids})
-    ContactDate.objects.bulk_create(
-        ContactDate(contact_id=pk, kind=k, label=lb, year=y, month=m, day=d)
+    # A birthday replaced twice (two rows of the file): the first one replaced comes back.
+    dates = {
+        (pk, k, i if k == ContactDate.Kind.OTHER else 0): (k, lb, y, m, d)
         for pk, before in restores
         if pk in contacts
-        for k, lb, y, m, d in before.get("dates", ())
+        for i, (k, lb, y, m, d) in enumerate(before.get("dates", ()))
+    }
+    ContactDate.objects.bulk_create(
+        ContactDate(contact_id=pk, kind=k, label=lb, year=y, month=m, day=d)
+        for (pk, _, _), (k, lb, y, m, d) in dates.items()
     )
     contact_search_refresh(ids=pks)

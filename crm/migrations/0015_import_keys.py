@@ -5,22 +5,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('crm', '0014_imports'),
+        ("crm", "0014_imports"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ImportKey',
+            name="ImportKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=300)),
-                ('line', models.PositiveIntegerField()),
-                ('import_run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='crm.import')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=300)),
+                ("line", models.PositiveIntegerField()),
+                (
+                    "import_run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="crm.import",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('import_run', 'key'), name='crm_importkey_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("import_run", "key"), name="crm_importkey_unique"
+                    )
+                ],
             },
         ),
     ]

@@ -17,7 +17,6 @@ from django.db import transaction
 from django.db.models import Sum
 from django.db.models.functions import Length
 
-from .. import conf
 from ..exports.spreadsheet import BYTE_ORDER_MARK, spreadsheet_text
 from ..imports import layouts, readers, storage
 from ..imports.readers import ImportFileError
@@ -26,13 +25,15 @@ from ..models import Import, ImportChunk, ImportRow, display_name
 Status = Import.Status
 
 
-def _max_bytes() -> int:
-    # Read at each call, as crm.conf does: a changed setting holds at once.
-    return conf.settings.IMPORT_MAX_BYTES
+MiB = 1024 * 1024
 
 
-def _too_big() -> str:
-    return f"The file is larger than {_max_bytes() / 1024 / 1024:g} MiB, the most an import takes."
+def _too_big(size: int | None = None) -> str:
+    """Say that a file of ``size`` bytes (None: a growing upload) is over the limit."""
+    limit = f"{readers.max_import_bytes() / MiB:,.0f} MiB"
+    if size is None:
+        return f"The file is larger than the {limit} an import takes."
+    return f"The file is {size / MiB:,.1f} MiB; an import takes files up to {limit}."
 
 
 @contextlib.contextmanager
@@ -58,8 +59,8 @@ def import_start(*, author, file_name: str, size: int) -> Import:
     """Record the upload of a file of ``size`` bytes by ``author``; its chunks follow."""
     if size < 0:
         raise ValueError("The file's size cannot be negative.")
-    if size > _max_bytes():
-        raise ImportFileError(_too_big())
+    if size > readers.max_import_bytes():
+        raise ImportFileError(_too_big(size))
     name = (file_name or "").replace("\\", "/").rsplit("/", 1)[-1]
     field = Import._meta.get_field("file_name")
     return Import.objects.create(
@@ -83,7 +84,7 @@ def import_add_chunk(*, import_run: Import, number: int, data: bytes) -> None:
     failure = None
     with _locked(import_run, allowed=[Status.UPLOADING], doing="add to the file") as run:
         others = run.chunks.exclude(number=number).aggregate(size=Sum(Length("data")))["size"] or 0
-        if others + len(data) > _max_bytes():
+        if others + len(data) > readers.max_import_bytes():
             failure = ImportFileError(_too_big())
             _fail(run, str(failure))
         else:
@@ -113,8 +114,8 @@ def _check_complete(run: Import) -> int:
             f"The upload is incomplete ({total} of {run.size} bytes arrived). "
             "Please upload the file again."
         )
-    if total > _max_bytes():
-        raise ImportFileError(_too_big())
+    if total > readers.max_import_bytes():
+        raise ImportFileError(_too_big(total))
     return total
 
 
@@ -235,34 +236,36 @@ class _Line:
 
 
 def _row_name(values: dict) -> str:
-    return values.get("name") or display_name(values) or values.get("full_name") or ""
+    """Return the name of a row's contact, from its values (see crm.imports.normalise)."""
+    own = values.get("contact") or {}
+    return own.get("name") or display_name(own)
 
 
 def import_errors_csv(*, import_run: Import) -> Iterator[str]:
     """
     Yield, as CSV lines, the rows the preview found errors in, to fix and
-    import again: a CSV's own header and cells with an "Error" column added;
-    for vCards, the card's number, its name and the errors.
+    import again: a CSV's own header and cells, as the file had them, with
+    an "Error" column added; for vCards, the card's number, its name and the
+    errors.
 
-    Like the exports, the text starts with a byte-order mark and no cell can
-    run as a spreadsheet formula.
+    The text starts with a byte-order mark, as the exports do. The file's
+    cells go back as they came (an export of this site's has its formula
+    guards already, and adding one would change a "+44" number on the way
+    back in); the cells this site writes cannot run as a spreadsheet formula.
     """
     delimiter = import_run.delimiter if import_run.format == "csv" else ","
     writer = csv.writer(_Line(), delimiter=delimiter or ",")
-
-    def line(cells):
-        return writer.writerow([spreadsheet_text(cell) for cell in cells])
-
     rows = (
         ImportRow.objects.filter(import_run=import_run, outcome=ImportRow.Outcome.ERROR)
         .order_by("line")
         .values_list("line", "cells", "values", "errors")
     )
     if import_run.format == "csv":
-        yield BYTE_ORDER_MARK + line([*import_run.header, "Error"])
+        yield BYTE_ORDER_MARK + writer.writerow([*import_run.header, "Error"])
         for _, cells, _, errors in rows.iterator(chunk_size=1000):
-            yield line([*cells, " ".join(errors)])
+            yield writer.writerow([*cells, spreadsheet_text(" ".join(errors))])
     else:
-        yield BYTE_ORDER_MARK + line(["Card", "Name", "Error"])
+        yield BYTE_ORDER_MARK + writer.writerow(["Card", "Name", "Error"])
         for number, _, values, errors in rows.iterator(chunk_size=1000):
-            yield line([number, _row_name(values or {}), " ".join(errors)])
+            name = spreadsheet_text(_row_name(values or {}))
+            yield writer.writerow([number, name, spreadsheet_text(" ".join(errors))])

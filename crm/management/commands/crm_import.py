@@ -188,12 +188,12 @@ class Command(BaseCommand):
 
     def run_step(self, run):
         """Run the step just queued for ``run`` here, or wait for the worker that took it."""
-        shown = []
+        shown = []  # the last (done, total) drawn
 
         def report(done, total):
             if self.verbosity and self.stdout.isatty():
                 show_progress(self.stdout, done, total, "rows")
-                shown.append(done)
+                shown[:] = [done, total]
 
         claimed = claim(run)
         if claimed is not None:
@@ -206,5 +206,6 @@ class Command(BaseCommand):
                 time.sleep(1)
                 run.refresh_from_db()
         run.refresh_from_db()
-        if shown and shown[-1] < run.progress_total:
-            show_progress(self.stdout, run.progress_total, run.progress_total, "rows")
+        if shown and shown[0] < shown[1]:
+            # The estimate of the rows was high, or the step failed: end the bar's line.
+            show_progress(self.stdout, shown[0], shown[0], "rows")
