@@ -8,14 +8,27 @@ from .conf import settings
 
 @register()
 def check_settings(app_configs, **kwargs):
-    """CRM_PHONE_REGION is a region whose numbering plan phonenumbers knows."""
+    """
+    CRM_PHONE_REGION is a region whose numbering plan phonenumbers knows;
+    CRM_IMPORT_MAX_BYTES is a size in bytes.
+    """
+    errors = []
     region = settings.PHONE_REGION
     if region not in phonenumbers.SUPPORTED_REGIONS:
-        return [
+        errors.append(
             Error(
                 f"CRM_PHONE_REGION must be a two-letter region code, not {region!r}.",
                 hint='An ISO 3166 code in capitals that phonenumbers knows, e.g. "US" or "FR".',
                 id="crm.E001",
             )
-        ]
-    return []
+        )
+    size = settings.IMPORT_MAX_BYTES
+    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+        errors.append(
+            Error(
+                f"CRM_IMPORT_MAX_BYTES must be a number of bytes, not {size!r}.",
+                hint="The largest file an import accepts, e.g. 52428800 for 50 MiB.",
+                id="crm.E002",
+            )
+        )
+    return errors

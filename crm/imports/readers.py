@@ -165,15 +165,21 @@ def detect_encoding(stream: BinaryIO) -> str:
         raise ImportFileError("The file is not text (it holds NUL bytes): it is no CSV or vCard.")
     if len(head.translate(None, CONTROL_BYTES)) < len(head) * 0.99:
         raise ImportFileError("The file is not text (control characters): it is no CSV or vCard.")
-    # The first bytes that are not ASCII decide; a file may be ASCII for megabytes first.
-    data, lines_before = head, 0
+    # The first bytes that are not ASCII decide; a file may be ASCII for megabytes
+    # first (on the way, a line too long is refused before the rest is read).
+    data, lines_before, line_length = head, 0, 0
     while data:
         if not data.isascii():
             position = next(i for i, byte in enumerate(data) if byte > 127)
             start = data.rfind(b"\n", 0, position) + 1
             lines_before += data.count(b"\n", 0, start)
-            return _utf8_or_cp1252(data[start:] + stream.read(8), lines_before)
+            return _utf8_or_cp1252(data[start:], lines_before)
+        last = max(data.rfind(b"\n"), data.rfind(b"\r"))
+        line_length = len(data) - last - 1 if last >= 0 else line_length + len(data)
         lines_before += data.count(b"\n")
+        if line_length > MAX_LINE:
+            line = lines_before + 1
+            raise ImportFileError(f"Line {line} is longer than 1 MiB.", line=line)
         data = stream.read(CHUNK)
     return "utf-8"
 

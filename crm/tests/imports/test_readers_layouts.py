@@ -10,7 +10,7 @@ import pytest
 from crm.imports.layouts import FIELDS, guess, recognise
 from crm.imports.records import ImportRecord
 
-from .readers import read
+from .files import read
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

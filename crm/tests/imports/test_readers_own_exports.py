@@ -90,7 +90,7 @@ def test_our_csv_export_gives_back_every_field(ada):
     ]
     # The apostrophe that kept a spreadsheet from running "+44..." is dropped, once.
     assert record.phones[0] == ("+44 20 7946 0000", "office")
-    assert record.cells[record.cells.index("'+44 20 7946 0000")] == "'+44 20 7946 0000"
+    assert "'+44 20 7946 0000" in record.cells
 
 
 @pytest.mark.parametrize(

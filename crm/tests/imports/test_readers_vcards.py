@@ -7,7 +7,7 @@ from pathlib import Path
 
 from crm.imports.records import ImportRecord
 
-from .readers import read
+from .files import read
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
