@@ -85,6 +85,15 @@ class Migration(migrations.Migration):
                 ),
                 ("progress_done", models.PositiveIntegerField(default=0)),
                 ("progress_total", models.PositiveIntegerField(default=0)),
+                (
+                    "worked_at",
+                    models.DateTimeField(
+                        blank=True,
+                        editable=False,
+                        help_text="When a worker last saved the running step's progress: a step silent for long lost its worker, and another takes it again.",
+                        null=True,
+                    ),
+                ),
                 ("counts", models.JSONField(blank=True, default=dict)),
                 ("error", models.TextField(blank=True)),
                 ("previewed_at", models.DateTimeField(blank=True, null=True)),

@@ -63,6 +63,13 @@ class Import(models.Model):
     )
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
+    worked_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When a worker last saved the running step's progress: a step silent "
+        "for long lost its worker, and another takes it again.",
+    )
     counts = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     previewed_at = models.DateTimeField(null=True, blank=True)
