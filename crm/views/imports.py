@@ -29,10 +29,10 @@ from ..forms.imports import (
     StartForm,
     UploadForm,
 )
+from ..imports.normalise import display_name
 from ..imports.readers import ImportFileError
 from ..imports.storage import CHUNK_BYTES
 from ..models import Import, ImportRow
-from ..models.names import display_name
 from ..services.imports import (
     import_add_chunk,
     import_errors_csv,
@@ -242,8 +242,9 @@ def _rows_page(request, import_run):
     page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     for row in page.object_list:
         values = row.values if isinstance(row.values, dict) else {}
-        row.display_name = (
-            values.get("name") or display_name(values) or (row.contact and row.contact.name) or ""
+        # The name the file gives (the plan's values), else the matched contact's.
+        row.display_name = display_name(values.get("contact") or {}) or (
+            row.contact.name if row.contact else ""
         )
     return filter_form, page
 

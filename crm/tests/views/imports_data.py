@@ -54,7 +54,7 @@ def make_rows(import_run, count, *, start=2, outcome=ImportRow.Outcome.CREATE, *
             import_run=import_run,
             line=start + i,
             outcome=outcome,
-            values={"given_name": "Person", "family_name": f"{start + i:05d}"},
+            values={"contact": {"given_name": "Person", "family_name": f"{start + i:05d}"}},
             **fields,
         )
         for i in range(count)

@@ -160,7 +160,7 @@ def previewed(user, **fields):
         import_run=import_run,
         line=4,
         outcome=ImportRow.Outcome.UPDATE,
-        values={"given_name": "Ada", "family_name": "Lovelace"},
+        values={"contact": {"given_name": "Ada", "family_name": "Lovelace"}},
         diff=[{"field": "Job title", "before": "<i>Countess</i>", "after": "Mathematician"}],
         duplicate_of=2,
     )
@@ -168,7 +168,7 @@ def previewed(user, **fields):
         import_run=import_run,
         line=5,
         outcome=ImportRow.Outcome.ERROR,
-        values={"given_name": "Grace"},
+        values={"contact": {"given_name": "Grace"}},
         errors=["Email “grace@” is not a valid email address."],
         cells=["Grace", "grace@", ""],
     )

@@ -245,7 +245,9 @@ def test_options_cannot_change_once_committed(logged_in_client, user, shown):
 def test_a_google_file_previewed_committed_and_undone_by_the_worker(logged_in_client, shown):
     logged_in_client.post(LIST, {"file": upload()})
     import_run = Import.objects.get()
-    url, data = options(import_run)
+    # As the page posts it: each column's select, prefilled with the layout's mapping.
+    columns = {f"column_{i}": key for i, key in enumerate(import_run.mapping)}
+    url, data = options(import_run, **columns)
     assert logged_in_client.post(url, data).status_code == 302
     assert (
         "Waiting for the import worker"
