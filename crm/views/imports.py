@@ -28,6 +28,7 @@ from ..forms.imports import (
     RowFilterForm,
     StartForm,
     UploadForm,
+    limit_text,
 )
 from ..imports.normalise import display_name
 from ..imports.readers import ImportFileError
@@ -49,13 +50,14 @@ IMPORTS_PER_PAGE = 20
 ROWS_PER_PAGE = 50
 # While one of these runs, the page shows its progress and reloads when it ends.
 WORKING = {*Import.QUEUED, *Import.RUNNING}
-# The outcomes a preview counts, in the order the page lists them.
+# The outcomes a preview counts, in the order the page lists them: what the
+# rows will do, then (committed) what they did.
 TOTALS = [
-    ("create", "To create"),
-    ("update", "To update"),
-    ("skip", "To skip"),
-    ("error", "With errors"),
-    ("duplicate", "Duplicates in the file"),
+    ("create", "To create", "Created"),
+    ("update", "To update", "Updated"),
+    ("skip", "To skip", "Skipped"),
+    ("error", "With errors", "With errors"),
+    ("duplicate", "Duplicates in the file", "Duplicates in the file"),
 ]
 
 
@@ -100,6 +102,7 @@ def import_list(request):
             "imports": page.object_list,
             "chunk_bytes": CHUNK_BYTES,
             "plain_max_bytes": PLAIN_UPLOAD_MAX_BYTES,
+            "limit": limit_text(),
         },
     )
 
@@ -250,8 +253,8 @@ def _rows_page(request, import_run):
 
 
 def _totals(import_run):
-    counts = import_run.counts or {}
-    return [(key, label, counts.get(key, 0)) for key, label in TOTALS]
+    counts, done = import_run.counts or {}, import_run.status == Status.COMMITTED
+    return [(key, done and past or label, counts.get(key, 0)) for key, label, past in TOTALS]
 
 
 @require_GET

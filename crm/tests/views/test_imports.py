@@ -76,6 +76,7 @@ def test_the_list_shows_the_users_imports_newest_first(logged_in_client, user, m
     assert 'enctype="multipart/form-data"' in page
     assert f'data-start-url="{reverse("crm:import_start")}"' in page
     assert 'accept=".csv,.vcf,.vcard,.txt"' in page
+    assert "Up to 50 MiB." in page
 
 
 def test_the_menu_and_the_contact_list_link_to_the_import(logged_in_client):
@@ -257,6 +258,8 @@ def test_a_committed_import_links_its_contacts_and_offers_the_undo(logged_in_cli
     assert f'href="{reverse("crm:import_undo", args=[import_run.pk])}">Undo this import' in page
     assert f'href="{ada.get_absolute_url()}">Person 00002</a>' in page
     assert "crm:import_commit" not in page and "Import 3 contacts" not in page
+    # What the rows did, no longer what they will do.
+    assert "<strong>2</strong> Created" in page and "To create" not in page
 
 
 def test_the_undo_asks_first_naming_how_many_contacts(logged_in_client, user, ada, charles):
