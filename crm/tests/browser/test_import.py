@@ -13,9 +13,9 @@ import pytest
 from playwright.sync_api import expect
 
 from crm.imports.worker import run_pending
-from crm.models import Contact, Import
+from crm.models import Contact, Import, ImportRow
 
-from ..views.imports_data import GOOGLE_CSV
+from ..views.imports_data import GOOGLE_CSV, make_import, make_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -85,3 +85,32 @@ def test_import_a_google_csv_then_undo_it(logged_in_page, tmp_path):
     )
     assert not Contact.objects.exists()
     assert not errors, errors
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def test_the_import_pages_fit_a_phone(logged_in_page, user):
+    long = "Wolfeschlegelsteinhausen-Bergerdorff " * 3
+    options = make_import(
+        user,
+        file_name=f"{'very-long-file-name-' * 5}.csv",
+        header=[f"Column {long}", "E-mail 1 - Value", "Town"],
+        samples=[[long], ["aurelia.wolfeschlegelsteinhausen@international.example.org"], []],
+    )
+    preview = make_import(user, status=Import.Status.PREVIEWED, counts={"create": 1, "update": 1})
+    make_rows(preview, 1)
+    make_rows(
+        preview,
+        1,
+        start=3,
+        outcome=ImportRow.Outcome.UPDATE,
+        diff=[{"field": "Organisation", "before": long, "after": long.upper()}],
+        errors=[],
+    )
+    page = logged_in_page
+    page.set_viewport_size(PHONE)
+    for url in ["/contacts/import/", options.get_absolute_url(), preview.get_absolute_url()]:
+        page.goto(url)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], (url, width)
