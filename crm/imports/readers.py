@@ -75,7 +75,7 @@ NOT_TEXT = [
 ]
 # Control characters no CSV or vCard has (tab, line feed, form feed, carriage return excepted).
 CONTROL_BYTES = bytes([*range(0, 9), 11, *range(14, 27), *range(28, 32)])
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)")
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 def max_import_bytes() -> int:
@@ -214,11 +214,13 @@ class _Lines:
                 raise self._not_valid(error) from None
             self.decoded += len(text) - len(pending)
             end = 0
-            for match in _LINE.finditer(text):
-                if match.end() == len(text) and text.endswith("\r") and raw:
+            # Line endings are searched for, not lines: a regular expression of a
+            # whole line would scan a long line again from each of its characters.
+            for match in _LINE_END.finditer(text):
+                if match.end() == len(text) and match.group() == "\r" and raw:
                     break  # "\r" may be the half of a "\r\n" the next chunk ends
+                yield self._counted(text[end : match.end()])
                 end = match.end()
-                yield self._counted(match.group())
             pending = text[end:]
             if len(pending) > MAX_LINE:
                 line = self.number + 1

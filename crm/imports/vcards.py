@@ -165,7 +165,7 @@ def _date(prop):
     text = _unescape(prop.value)
     omitted = prop.params.get("X-APPLE-OMIT-YEAR")
     if omitted and text.startswith(omitted[0]):
-        text = "--" + text[len(omitted[0]) :]
+        text = "--" + text[len(omitted[0]) :].removeprefix("-")
     return text
 
 

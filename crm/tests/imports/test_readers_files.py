@@ -279,3 +279,11 @@ def test_reading_50000_rows_keeps_memory_far_below_the_file(tmp_path):
         [("person49999@example.org", "other")],
     )
     assert peak < size / 10
+
+
+def test_a_long_line_of_accents_is_refused_while_decoding():
+    stream = GeneratedFile(
+        5 * 1024 * 1024, head="Name,Notes\r\nJosé,".encode(), filler="é".encode()
+    )
+    assert refused(stream) == "Line 2 is longer than 1 MiB."
+    assert stream.tell() < 3 * 1024 * 1024  # a MiB of "é" is 2 MiB of UTF-8
