@@ -20,9 +20,10 @@ changed since the commit (``Contact.updated`` after
 """
 
 import functools
+import json
 from collections.abc import Callable
 
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -162,12 +163,46 @@ class _Group:
             befores = update_contacts([update for _, update in updates], self.tags)
             for (row, _), before in zip(updates, befores, strict=True):
                 row.before = before
-        ImportRow.objects.bulk_update(
-            [row for row, _ in self.rows],
-            ["outcome", "contact", "diff", "before"],
-            batch_size=BATCH,
-        )
+        _record([row for row, _ in self.rows])
         self.rows, self.lines, self.updated = [], set(), set()
+
+
+def _record(rows: list[ImportRow]) -> None:
+    """
+    Write what each of ``rows`` did (outcome, contact, diff, before) in one
+    ``UPDATE ... FROM`` a JSON list of them, which the ORM cannot write:
+    ``bulk_update()`` builds a ``CASE`` a row and field, and that was two
+    thirds of a commit's time.
+    """
+    if not rows:
+        return
+    data = json.dumps(
+        [
+            {"id": r.pk, "outcome": r.outcome, "contact": r.contact_id, "diff": r.diff}
+            | {"before": r.before}
+            for r in rows
+        ]
+    )
+    meta, quote = ImportRow._meta, connection.ops.quote_name
+    table = quote(meta.db_table)
+    columns = {name: quote(meta.get_field(name).column) for name in FIELDS}
+    if connection.vendor == "postgresql":
+        types = {"id": "bigint", "outcome": "text", "contact": "bigint"}
+        fields = ", ".join(f"{quote(name)} {types.get(name, 'jsonb')}" for name in FIELDS)
+        source = f"SELECT * FROM jsonb_to_recordset(%s::jsonb) AS v({fields})"  # noqa: S608
+    else:
+        fields = ", ".join(f"json_extract(value, '$.{name}') AS {quote(name)}" for name in FIELDS)
+        source = f"SELECT {fields} FROM json_each(%s)"  # noqa: S608 - our own names
+    assignments = ", ".join(f"{columns[n]} = v.{quote(n)}" for n in FIELDS if n != "id")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {assignments} FROM ({source}) AS v"  # noqa: S608 - names from _meta
+            f" WHERE {table}.{columns['id']} = v.{quote('id')}",
+            [data],
+        )
+
+
+FIELDS = ("id", "outcome", "contact", "diff", "before")
 
 
 def _commit_batch(import_run: Import, batch: list[ImportRow], counts, tags) -> None:

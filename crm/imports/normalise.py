@@ -22,6 +22,7 @@ The values are JSON (an ``ImportRow.values``)::
      "tags": [name, ...]}
 """
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -29,6 +30,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 
+from ..conf import settings
 from ..forms.rows import MAX_ROWS
 from ..models import ADDRESS_FIELDS, Address, Contact, ContactDate, Email, Phone, Tag, Url
 from ..models import display_name as make_display_name
@@ -84,8 +86,19 @@ def field_label(name: str) -> str:
     return str(Contact._meta.get_field(name).verbose_name).capitalize()
 
 
+@functools.cache
+def _labels(labels) -> frozenset[str]:
+    return frozenset(labels.values)
+
+
 def _label(value: str, labels, default: str) -> str:
-    return value if value in labels.values else default
+    return value if value in _labels(labels) else default
+
+
+@functools.lru_cache(maxsize=4096)
+def _normalize(number: str, region: str) -> tuple[str, str | None]:
+    """``crm.phones.normalize()``, once per number and region: office lines repeat in a file."""
+    return normalize(number)
 
 
 def normalise(record) -> Normalised:
@@ -145,11 +158,11 @@ def _phones(phones, errors, warnings):
         except ValidationError as error:
             errors.append(f"Phone “{number}”: {' '.join(error.messages)}")
             continue
-        key, e164 = normalize(number)
+        key, e164 = _normalize(number, settings.PHONE_REGION)
         if key in seen:
             continue
         seen.add(key)
-        if e164 is None and normalize(EXTENSION.sub("", number))[1] is None:
+        if e164 is None and _normalize(EXTENSION.sub("", number), settings.PHONE_REGION)[1] is None:
             warnings.append(
                 f"Phone “{number}” is kept as typed: it is not a whole number with its "
                 "country code (add one to link it with the same number typed another way)."
