@@ -114,3 +114,23 @@ def test_the_import_pages_fit_a_phone(logged_in_page, user):
         page.goto(url)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], (url, width)
+
+
+def test_a_file_of_several_chunks_arrives_whole(logged_in_page, tmp_path):
+    # Past 2 MiB: three requests of at most 1 MiB, where the plain form would be refused.
+    row = "Ada,,Lovelace,,,,,,,,,,,,,,* myContacts,Home,ada@example.org,Mobile,+44 20 7946 0018\n"
+    content = GOOGLE_CSV + row.encode() * (2 * 1024 * 1024 // len(row) + 100)
+    path = tmp_path / "big.csv"
+    path.write_bytes(content)
+    page = logged_in_page
+    chunks = []
+    page.on("request", lambda request: "/chunk/" in request.url and chunks.append(request.url))
+    page.goto("/contacts/import/")
+    page.get_by_label("File", exact=True).set_input_files(path)
+    page.get_by_role("button", name="Upload").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Import of big.csv")
+    assert [url.rsplit("/chunk/", 1)[1] for url in chunks] == ["0/", "1/", "2/"]
+    import_run = Import.objects.get()
+    assert import_run.size == len(content) and import_run.layout == "google"
+    stored = b"".join(bytes(data) for data in import_run.chunks.values_list("data", flat=True))
+    assert stored == content
