@@ -305,3 +305,15 @@ def test_an_unfinished_upload_says_to_upload_again(logged_in_client, user):
     import_run = make_import(user, status=Status.UPLOADING, format="")
     page = logged_in_client.get(import_run.get_absolute_url()).content.decode()
     assert "The upload did not finish" in page
+
+
+def test_the_list_costs_the_same_queries_whatever_the_imports(logged_in_client, user):
+    def queries(count):
+        for _ in range(count):
+            make_import(user, status=Status.COMMITTED, counts={"create": 3})
+        logged_in_client.get(reverse("crm:import_list"))
+        with CaptureQueriesContext(connection) as captured:
+            assert logged_in_client.get(reverse("crm:import_list")).status_code == 200
+        return len(captured)
+
+    assert queries(2) == queries(30)
