@@ -12,7 +12,7 @@ DEMO_MARKER := $(or $(DJANGO_VAR_DIR),var)/demo-contacts-loaded
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint test-postgres test-sqlite chromium apache postgres bench bench-ingest clean
+.PHONY: help venv run test lint test-postgres test-sqlite chromium apache postgres bench bench-ingest bench-import clean
 
 help: ## List the targets.
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -24,13 +24,15 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 venv: $(STAMP) ## Create .venv and install the pinned requirements (only when they changed).
 
-run: venv ## Set up the SQLite database, a demo login and demo data; serve http://127.0.0.1:8000/.
+run: venv ## Set up the SQLite database, a demo login and demo data; serve http://127.0.0.1:8000/ and run the import worker.
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(PY) manage.py crm_demo_login
 	@# Demo contacts on the first run only; the marker keeps later runs fast and the data yours.
 	@test -e $(DEMO_MARKER) || { DJANGO_DEBUG=1 $(PY) manage.py crm_demo --contacts 300 --if-empty \
 	  && touch $(DEMO_MARKER); }
-	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+	@# The import worker beside the server (imports wait for it); Ctrl-C stops both.
+	DJANGO_DEBUG=1 $(PY) manage.py crm_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
+	  DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
 test: venv chromium apache postgres ## Lint, check migrations, run the suite on PostgreSQL and on SQLite.
 	@status=0; \
@@ -86,6 +88,9 @@ bench: venv postgres ## Time the contact list at each size against naive and pre
 
 bench-ingest: venv postgres apache ## Time log ingestion against a naive view, grouping on/off, and the purge.
 	$(PY) bench/ingest.py $(BENCH_INGEST_ARGS)
+
+bench-import: venv postgres ## Time importing a generated 100,000-row CSV against crm_demo's seeding; peak memory.
+	$(PY) bench/import.py $(BENCH_IMPORT_ARGS)
 
 clean: ## Remove the virtualenv and var/ (the SQLite database, the dev secret key).
 	rm -rf $(VENV) var

@@ -17,6 +17,7 @@ from .models import (
     ContactPhone,
     ContactRelationship,
     Email,
+    Import,
     Phone,
     RelationshipType,
     Tag,
@@ -396,4 +397,31 @@ class ContactRelationshipAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Import)
+class ImportAdmin(admin.ModelAdmin):
+    """
+    Browse contact imports: who brought which file in, when, and what it did.
+
+    Read only: an import moves on through its own pages and worker (a status
+    edited here would skip the checks), and its rows are what its undo needs.
+    """
+
+    list_display = ["__str__", "author", "created", "status", "counts", "committed_at"]
+    list_filter = ["status", "created"]
+    search_fields = ["file_name", "author__username"]
+    list_select_related = ["author"]
+    date_hierarchy = "created"
+    show_full_result_count = False
+    exclude = ["samples"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

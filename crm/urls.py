@@ -5,13 +5,23 @@ from django.contrib import admin
 from django.urls import include, path
 
 from .site import views as site
-from .views import bulk, contacts, duplicates, relationships, tags
+from .views import bulk, contacts, duplicates, imports, relationships, tags
 
 contact_book = [
     path("contacts/", contacts.contact_list, name="contact_list"),
     path("contacts/new/", contacts.contact_create, name="contact_create"),
     path("contacts/bulk/", bulk.contact_bulk, name="contact_bulk"),
     path("contacts/bulk/<id:job_id>/", bulk.bulk_job, name="bulk_job"),
+    path("contacts/import/", imports.import_list, name="import_list"),
+    path("contacts/import/start/", imports.import_start_view, name="import_start"),
+    path("contacts/import/<id:pk>/", imports.import_detail, name="import_detail"),
+    path("contacts/import/<id:pk>/chunk/<int:number>/", imports.import_chunk, name="import_chunk"),
+    path("contacts/import/<id:pk>/inspect/", imports.import_inspect_view, name="import_inspect"),
+    path("contacts/import/<id:pk>/progress/", imports.import_progress, name="import_progress"),
+    path("contacts/import/<id:pk>/options/", imports.import_options, name="import_options"),
+    path("contacts/import/<id:pk>/commit/", imports.import_commit, name="import_commit"),
+    path("contacts/import/<id:pk>/undo/", imports.import_undo, name="import_undo"),
+    path("contacts/import/<id:pk>/errors.csv", imports.import_errors, name="import_errors"),
     path("contacts/export.csv", contacts.contact_export_csv, name="contact_export_csv"),
     path("contacts/export.vcf", contacts.contact_export_vcf, name="contact_export_vcf"),
     path("contacts/<id:pk>/", contacts.contact_detail, name="contact_detail"),

@@ -1,9 +1,10 @@
 """
 The contact book's models: contacts and what they hold, the rows they share
-(phones, addresses), tags and relationships. One module per topic.
+(phones, addresses), tags and relationships, and contact imports. One module per topic.
 """
 
 from .contacts import Contact, ContactDate, Email, Url
+from .imports import Import, ImportChunk, ImportRow
 from .jobs import BulkJob
 from .names import NAME_FIELDS, NAME_PARTS, display_name, list_key, sort_key
 from .relationships import ContactRelationship, RelatedContactsField, RelationshipType
@@ -31,6 +32,9 @@ __all__ = [
     "ContactPhone",
     "ContactRelationship",
     "Email",
+    "Import",
+    "ImportChunk",
+    "ImportRow",
     "Phone",
     "RelatedContactsField",
     "RelationshipType",

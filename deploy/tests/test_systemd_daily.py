@@ -1,4 +1,4 @@
-"""deploy/systemd/crm-remotelog-*: the daily partitions and purge, and the alert worker."""
+"""deploy/systemd: the log's daily partitions and purge, its alert worker, the import worker."""
 
 import os
 import shutil
@@ -11,6 +11,7 @@ UNITS = [
     "crm-remotelog-daily.service",
     "crm-remotelog-daily.timer",
     "crm-remotelog-notify.service",
+    "crm-worker.service",
 ]
 APP = "/srv/crm/app"
 
@@ -71,3 +72,11 @@ def test_the_alert_worker_runs_its_passes_with_the_site_settings(units, env_file
     # The unit's command line, for one pass only: the service itself loops.
     output = run_as_systemd([*command, "--once"], env_file)
     assert "0 notification(s) made; 0 sent, 0 to retry, 0 given up." in output
+
+
+def test_the_import_worker_runs_with_the_site_settings(units, env_file):
+    (command,) = exec_starts(units / "crm-worker.service")
+    assert command[-1] == "crm_worker"
+    # One pass only: the service itself polls every second.
+    output = run_as_systemd([*command, "--once"], env_file)
+    assert "0 import step(s) run." in output

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("crm", "0013_contact_search_text"),
+        ("crm", "0015_import_keys"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
