@@ -153,13 +153,13 @@ def _stored(import_run):
 
 
 @require_POST
-def import_chunk(request, pk, number):
+def import_chunk(request, import_id, number):
     """
     Store chunk ``number`` of an upload (the request's body, at most
     ``CHUNK_BYTES``). Chunks come in order, each once: anything else is
     refused with its reason, and the file so far stays as it was.
     """
-    import_run = _import_or_404(request, pk)
+    import_run = _import_or_404(request, import_id)
     if import_run.status != Status.UPLOADING:
         return _refusal("This import has its whole file already: upload the file again.", 409)
     try:
@@ -197,9 +197,9 @@ def import_chunk(request, pk, number):
 
 
 @require_POST
-def import_inspect_view(request, pk):
+def import_inspect_view(request, import_id):
     """Once every chunk is in, read the file's head (format, columns); answer the import's page."""
-    import_run = _import_or_404(request, pk)
+    import_run = _import_or_404(request, import_id)
     if import_run.status == Status.UPLOADING:
         chunks, size = _stored(import_run)
         if size != import_run.size:
@@ -216,9 +216,9 @@ def import_inspect_view(request, pk):
 
 
 @require_GET
-def import_progress(request, pk):
+def import_progress(request, import_id):
     """Answer how far the import's current step is, for imports.js to draw and to reload."""
-    import_run = _import_or_404(request, pk)
+    import_run = _import_or_404(request, import_id)
     return JsonResponse(
         {
             "status": import_run.status,
@@ -258,9 +258,9 @@ def _totals(import_run):
 
 
 @require_GET
-def import_detail(request, pk):
+def import_detail(request, import_id):
     """Show the import as its status has it: options, progress, preview, result or error."""
-    import_run = _import_or_404(request, pk)
+    import_run = _import_or_404(request, import_id)
     status = import_run.status
     if status == Status.UPLOADED:
         return _options_page(request, import_run, OptionsForm(import_run=import_run))
@@ -297,9 +297,9 @@ def _options_page(request, import_run, form):
 
 
 @require_http_methods(["GET", "POST"])
-def import_options(request, pk):
+def import_options(request, import_id):
     """Choose how rows match and, for a CSV, what each column is; then queue the preview."""
-    import_run = _import_or_404(request, pk)
+    import_run = _import_or_404(request, import_id)
     # A preview that failed mid-file (a bad line) may be tried with other options.
     if import_run.status not in (Status.UPLOADED, Status.PREVIEWED) and not (
         import_run.status == Status.FAILED and import_run.format
@@ -325,9 +325,9 @@ def import_options(request, pk):
 
 
 @require_POST
-def import_commit(request, pk):
+def import_commit(request, import_id):
     """Queue the import of the previewed rows into the contact book."""
-    import_run = _import_or_404(request, pk)
+    import_run = _import_or_404(request, import_id)
     try:
         import_request_commit(import_run=import_run)
     except ValueError as exc:
@@ -344,9 +344,9 @@ def _undo_counts(import_run):
 
 
 @require_http_methods(["GET", "POST"])
-def import_undo(request, pk):
+def import_undo(request, import_id):
     """Ask to confirm, then queue the undo: created contacts removed, updated ones restored."""
-    import_run = _import_or_404(request, pk)
+    import_run = _import_or_404(request, import_id)
     if request.method == "POST":
         try:
             import_request_undo(import_run=import_run)
@@ -362,9 +362,9 @@ def import_undo(request, pk):
 
 @require_GET
 @downloads_not_stored
-def import_errors(request, pk):
+def import_errors(request, import_id):
     """Download the rows with errors as CSV, to fix them and import them again."""
-    import_run = _import_or_404(request, pk)
+    import_run = _import_or_404(request, import_id)
     if not import_run.rows.filter(outcome=ImportRow.Outcome.ERROR).exists():
         messages.info(request, "No row of this import has an error.")
         return redirect(import_run)

@@ -70,6 +70,7 @@ ARGUMENTS = {
     "slug": "vip",
     "group_id": "1",
     "job_id": "1",
+    "import_id": "1",
     "number": "0",
 }
 

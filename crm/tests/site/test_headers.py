@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.models import BulkJob, RelationshipType, Tag
+from crm.models import BulkJob, Import, RelationshipType, Tag
 from crm.services.relationships import relationship_add
 from crm.tests.factories import make_contact
 from remotelog.models import Application, LogGroup
@@ -62,9 +62,14 @@ def rows(admin_user):
         list_url="/contacts/?q=ada",
         matched=1,
     )
+    contact_import = Import.objects.create(
+        author=admin_user, file_name="contacts.csv", format="csv", status="previewed"
+    )
     return {
         "pk": ada.pk,
         "job_id": job.pk,
+        "import_id": contact_import.pk,
+        "number": 0,
         "other_pk": charles.pk,
         "keep_pk": ada.pk,
         "duplicate_pk": charles.pk,
@@ -77,7 +82,10 @@ def rows(admin_user):
 def test_every_page_sends_the_policy_and_keeps_out_of_shared_caches(admin_client, rows):
     urls = set(site_urls(arguments=rows))
     downloads = {url for url in urls if url.endswith((".csv", ".vcf"))}
-    assert downloads == DOWNLOADS | {f"/contacts/{rows['pk']}/contact.vcf"}
+    assert downloads == DOWNLOADS | {
+        f"/contacts/{rows['pk']}/contact.vcf",
+        f"/contacts/import/{rows['import_id']}/errors.csv",
+    }
     for url in sorted(urls):
         response = admin_client.get(url)
         # The live tail's feed needs its cursor (?after=): without one, a 400.
