@@ -28,12 +28,16 @@ Status = Import.Status
 MiB = 1024 * 1024
 
 
+def _amount(size: int, *, places: int = 1) -> str:
+    return f"{size / MiB:,.{places}f} MiB" if size >= MiB else f"{size:,} bytes"
+
+
 def _too_big(size: int | None = None) -> str:
     """Say that a file of ``size`` bytes (None: a growing upload) is over the limit."""
-    limit = f"{readers.max_import_bytes() / MiB:,.0f} MiB"
+    limit = _amount(readers.max_import_bytes(), places=0)
     if size is None:
         return f"The file is larger than the {limit} an import takes."
-    return f"The file is {size / MiB:,.1f} MiB; an import takes files up to {limit}."
+    return f"The file is {_amount(size)}; an import takes files up to {limit}."
 
 
 @contextlib.contextmanager
