@@ -79,4 +79,4 @@ def test_the_import_worker_runs_with_the_site_settings(units, env_file):
     assert command[-1] == "crm_worker"
     # One pass only: the service itself polls every second.
     output = run_as_systemd([*command, "--once"], env_file)
-    assert "0 import step(s) run." in output
+    assert "0 import step(s) and 0 bulk job(s) run." in output

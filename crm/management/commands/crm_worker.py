@@ -1,4 +1,4 @@
-"""Run the queued contact imports: ``manage.py crm_worker [--once]``."""
+"""Run the contact book's queued work, imports and bulk jobs: ``manage.py crm_worker [--once]``."""
 
 import logging
 import signal
@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from crm.imports.worker import run_pending
+from crm.services.jobs import bulk_jobs_run_pending
 
 logger = logging.getLogger("crm.imports")
 
@@ -16,19 +17,21 @@ POLL_SECONDS = 1.0
 
 class Command(BaseCommand):
     help = (
-        "Run the contact imports that the web pages queued (preview, import, undo), one at "
-        "a time, looking for new ones every second; with --once, those queued now, then exit."
+        "Run the contact imports (preview, import, undo) and the bulk actions on many "
+        "contacts that the web pages queued, one at a time, looking for new ones every "
+        "second; with --once, those queued now, then exit."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--once", action="store_true", help="Run the imports queued now, then exit."
+            "--once", action="store_true", help="Run what is queued now, then exit."
         )
 
     def handle(self, *args, once, **options):
         if once:
             ran = run_pending(once=False)
-            self.stdout.write(f"{ran} import step(s) run.")
+            jobs = bulk_jobs_run_pending()
+            self.stdout.write(f"{ran} import step(s) and {jobs} bulk job(s) run.")
             return
         stopping = threading.Event()
         # systemd stops the worker with SIGTERM: the import under way ends
@@ -38,10 +41,11 @@ class Command(BaseCommand):
         while not stopping.is_set():
             close_old_connections()
             try:
-                ran = run_pending(once=True)
+                # One of each a pass: a long import does not hold up bulk jobs.
+                ran = run_pending(once=True) + bulk_jobs_run_pending(limit=1)
             except Exception:
                 # The database restarting, say: the next poll tries again.
-                logger.exception("Import worker pass failed")
+                logger.exception("Worker pass failed")
                 ran = 0
             if not ran:
                 stopping.wait(POLL_SECONDS)

@@ -290,12 +290,12 @@ def test_a_silent_commit_still_running_is_not_taken_again(make_user):
 def test_the_worker_command_once_runs_what_is_queued(user):
     out = io.StringIO()
     call_command("crm_worker", once=True, stdout=out)
-    assert out.getvalue() == "0 import step(s) run.\n"
+    assert out.getvalue() == "0 import step(s) and 0 bulk job(s) run.\n"
     runs = [upload(user, PEOPLE) for _ in range(2)]
     for run in runs:
         import_request_preview(import_run=run, match="email", on_match="skip")
     call_command("crm_worker", once=True, stdout=out)
-    assert out.getvalue().endswith("2 import step(s) run.\n")
+    assert out.getvalue().endswith("2 import step(s) and 0 bulk job(s) run.\n")
     assert set(Import.objects.values_list("status", flat=True)) == {Status.PREVIEWED}
 
 

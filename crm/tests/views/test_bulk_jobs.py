@@ -1,6 +1,9 @@
 """Bulk actions on more contacts than a request takes on: queued, run by the worker, followed."""
 
+import io
+
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -102,3 +105,11 @@ def test_only_its_author_or_staff_see_a_job(logged_in_client, book, django_user_
     other.save()
     assert client.get(url).status_code == 200
     assert client.get(reverse("crm:bulk_job", args=[10**9])).status_code == 404
+
+
+def test_the_worker_command_runs_queued_jobs(logged_in_client, book):
+    logged_in_client.post(BULK, {"action": "untag", "all": "1", "q": "person", "tag_name": "x"})
+    out = io.StringIO()
+    call_command("crm_worker", "--once", stdout=out)
+    assert out.getvalue() == "0 import step(s) and 1 bulk job(s) run.\n"
+    assert BulkJob.objects.get().status == "done"
