@@ -76,6 +76,21 @@ def test_a_queued_commit_writes_the_contacts_then_the_undo_takes_them_back(user)
     assert Contact.objects.get() == kept
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statistics")
+@pytest.mark.parametrize("rows_to_analyze", [2, 3])
+def test_a_large_commit_refreshes_the_planners_statistics(user, monkeypatch, rows_to_analyze):
+    # Two rows are committed (the third has an error): "large" from two.
+    monkeypatch.setattr(worker, "ANALYZE_AFTER_ROWS", rows_to_analyze)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE crm_contact")
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'crm_contact'")
+        assert cursor.fetchone()[0] <= 0  # sampled empty (-1 or 0)
+    committed(user)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'crm_contact'")
+        assert (cursor.fetchone()[0] == 2) == (rows_to_analyze == 2)
+
+
 def test_the_worker_runs_one_import_at_a_time_oldest_first(user):
     first = upload(user, PEOPLE)
     second = upload(user, PEOPLE)
