@@ -19,7 +19,8 @@ from django.utils import timezone
 from ..exceptions import ContactBookError
 from ..forms.listing import ContactListForm
 from ..models import BulkJob
-from .bulk import contacts_delete, contacts_tag, contacts_untag
+from .bulk import contacts_tag, contacts_untag
+from .trash import contacts_trash
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ def bulk_job_run(*, job: BulkJob) -> BulkJob:
         elif job.action == BulkJob.Action.UNTAG:
             count = contacts_untag(contacts=contacts, tag=job.tag_name)
         else:
-            count = contacts_delete(contacts=contacts)
+            count = contacts_trash(contacts=contacts, by=job.author)
     except ContactBookError as exc:
         outcome = {"status": BulkJob.Status.FAILED, "error": str(exc)}
     except Exception:
