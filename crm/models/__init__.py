@@ -4,6 +4,7 @@ The contact book's models: contacts and what they hold, the rows they share
 """
 
 from .contacts import Contact, ContactDate, Email, Url
+from .history import Change
 from .imports import Import, ImportChunk, ImportRow
 from .jobs import BulkJob
 from .names import NAME_FIELDS, NAME_PARTS, display_name, list_key, sort_key
@@ -26,6 +27,7 @@ __all__ = [
     "NAME_PARTS",
     "Address",
     "BulkJob",
+    "Change",
     "Contact",
     "ContactAddress",
     "ContactDate",

@@ -16,6 +16,7 @@ from ..exceptions import ContactBookError
 from ..forms.bulk import BulkActionForm, list_filters
 from ..models import BulkJob
 from ..services.bulk import contacts_tag, contacts_untag
+from ..services.history import source
 from ..services.jobs import INLINE_MAX, bulk_job_queue
 from ..services.trash import contacts_trash
 from .contacts import _download, downloads_not_stored
@@ -155,7 +156,8 @@ def contact_bulk(request):
         messages.error(request, form.error_message())
         return redirect(form.list_url)
     try:
-        return ACTIONS[form.cleaned_data["action"]](request, form)
+        with source("bulk"):
+            return ACTIONS[form.cleaned_data["action"]](request, form)
     except ContactBookError as exc:
         messages.error(request, str(exc))
         return redirect(form.list_url)
