@@ -3,10 +3,11 @@
 import datetime
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from crm.exceptions import ContactGone
-from crm.models import Address, Contact, ContactRelationship, Phone, Tag
+from crm.models import Address, Change, Contact, ContactRelationship, Phone, Tag
 from crm.services import trash
 from crm.services.contacts import contact_save
 from crm.services.duplicates import contact_merge
@@ -162,3 +163,38 @@ def test_a_merge_moves_the_duplicate_to_the_trash_holding_nothing(full, friend):
     # A purge deletes it like any contact in the trash; its kept contact stays.
     assert trash_purge(days=0) == 1
     assert set(Contact.all_objects.all()) == {ada, charles}
+
+
+def test_trash_and_restore_are_recorded_in_the_history(logged_in_client, user):
+    ada = make_contact("Ada Lovelace", phones=["555 0100"])
+    logged_in_client.post(reverse("crm:contact_delete", args=[ada.pk]))
+    trashed = Change.objects.get()
+    assert (trashed.kind, trashed.action, trashed.source) == ("contact", "change", "trash")
+    assert trashed.author == user
+    assert trashed.before == {"trashed": None, "trashed_by_id": None}
+    assert trashed.after == {
+        "trashed": Contact.all_objects.get().trashed.isoformat(),
+        "trashed_by_id": user.pk,
+    }
+    logged_in_client.post(reverse("crm:trash_restore", args=[ada.pk]))
+    restored = Change.objects.latest("id")
+    assert (restored.source, restored.author, restored.after) == (
+        "restore",
+        user,
+        {"trashed": None, "trashed_by_id": None},
+    )
+    assert restored.operation != trashed.operation
+    # Deleted for good, the contact takes its history with it.
+    contact_trash(contact=ada)
+    contact_destroy(contact=ada)
+    assert not Change.objects.exists()
+
+
+def test_a_bulk_trash_records_each_contact_once_in_one_operation(logged_in_client, user):
+    contacts = [make_contact(f"Person {i}") for i in range(3)]
+    data = {"action": "delete", "ids": [c.pk for c in contacts], "confirmed": "1", "list": ""}
+    logged_in_client.post(reverse("crm:contact_bulk"), data)
+    rows = Change.objects.all()
+    assert sorted(rows.values_list("contact", flat=True)) == [c.pk for c in contacts]
+    assert {(c.kind, c.source, c.author_id) for c in rows} == {("contact", "trash", user.pk)}
+    assert len({c.operation for c in rows}) == 1
