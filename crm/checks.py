@@ -10,7 +10,7 @@ from .conf import settings
 def check_settings(app_configs, **kwargs):
     """
     CRM_PHONE_REGION is a region whose numbering plan phonenumbers knows;
-    CRM_IMPORT_MAX_BYTES is a size in bytes.
+    CRM_IMPORT_MAX_BYTES is a size in bytes; CRM_TRASH_DAYS a number of days.
     """
     errors = []
     region = settings.PHONE_REGION
@@ -29,6 +29,15 @@ def check_settings(app_configs, **kwargs):
                 f"CRM_IMPORT_MAX_BYTES must be a number of bytes, not {size!r}.",
                 hint="The largest file an import accepts, e.g. 52428800 for 50 MiB.",
                 id="crm.E002",
+            )
+        )
+    days = settings.TRASH_DAYS
+    if not isinstance(days, int) or isinstance(days, bool) or days < 1:
+        errors.append(
+            Error(
+                f"CRM_TRASH_DAYS must be a whole number of days, 1 or more, not {days!r}.",
+                hint="How long a deleted contact stays in the trash, e.g. 30.",
+                id="crm.E003",
             )
         )
     return errors

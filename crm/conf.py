@@ -15,6 +15,9 @@ DEFAULTS = {
     # The largest file an import accepts, in bytes (crm.imports): 50 MiB holds
     # some 250,000 contacts of a Google Contacts CSV.
     "IMPORT_MAX_BYTES": 50 * 1024 * 1024,
+    # Days a deleted contact stays in the trash before ``manage.py
+    # crm_purge_trash`` deletes it for good: Google Contacts keeps them 30.
+    "TRASH_DAYS": 30,
 }
 
 

@@ -276,6 +276,7 @@ AXES_CLIENT_IP_CALLABLE = _client_ip
 # place: crm/conf.py and remotelog/conf.py (their READMEs list them).
 CRM_PHONE_REGION = env.str("CRM_PHONE_REGION", None)
 CRM_IMPORT_MAX_BYTES = env.int("CRM_IMPORT_MAX_BYTES", None)
+CRM_TRASH_DAYS = env.int("CRM_TRASH_DAYS", None)
 REMOTELOG_MAX_BODY = env.int("REMOTELOG_MAX_BODY", None)
 REMOTELOG_BATCH_MAX_RECORDS = env.int("REMOTELOG_BATCH_MAX_RECORDS", None)
 REMOTELOG_BATCH_MAX_BODY = env.int("REMOTELOG_BATCH_MAX_BODY", None)

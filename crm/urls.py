@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from .site import views as site
-from .views import bulk, contacts, duplicates, history, imports, relationships, tags
+from .views import bulk, contacts, duplicates, history, imports, relationships, tags, trash
 
 contact_book = [
     path("contacts/", contacts.contact_list, name="contact_list"),
@@ -80,6 +80,9 @@ contact_book = [
     path("contacts/tags/", tags.tag_list, name="tag_list"),
     path("contacts/tags/<slug:slug>/", tags.tag_detail, name="tag_detail"),
     path("contacts/duplicates/", duplicates.duplicate_list, name="duplicate_list"),
+    path("contacts/trash/", trash.trash_list, name="trash_list"),
+    path("contacts/trash/<id:trashed_id>/restore/", trash.trash_restore, name="trash_restore"),
+    path("contacts/trash/<id:trashed_id>/delete/", trash.trash_delete, name="trash_delete"),
     path(
         "contacts/merge/<id:keep_pk>/<id:duplicate_pk>/",
         duplicates.contact_merge_view,

@@ -67,10 +67,12 @@ def match_contacts(match: str, keys: Iterable[str]) -> dict[str, int]:
     if not keys:
         return {}
     if match == Import.Match.EMAIL:
-        pairs = Email.objects.annotate(key=Lower("address")).filter(key__in=keys)
+        # Contacts in the trash match nothing: they are deleted, as far as users know.
+        emails = Email.objects.filter(contact__trashed=None)
+        pairs = emails.annotate(key=Lower("address")).filter(key__in=keys)
         pairs = pairs.values_list("key", "contact_id")
     elif match == Import.Match.PHONE:
-        links = ContactPhone.objects.exclude(label__in=SHARED_LINES)
+        links = ContactPhone.objects.filter(contact__trashed=None).exclude(label__in=SHARED_LINES)
         pairs = links.filter(phone__digits__in=keys).values_list("phone__digits", "contact_id")
     else:
         pairs = Contact.objects.filter(name_key__in=keys).values_list("name_key", "pk")

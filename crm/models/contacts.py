@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -9,7 +10,7 @@ from django.db.models import ExpressionWrapper, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 
-from ..queries.contacts import ContactQuerySet
+from ..queries.contacts import ContactQuerySet, LiveContactManager
 from ..search import with_own_words
 from .names import NAME_FIELDS, NAME_PARTS, display_name, list_key, sort_key
 from .relationships import RelatedContactsField
@@ -67,7 +68,33 @@ class Contact(models.Model):
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="contacts")
 
-    objects = ContactQuerySet.as_manager()
+    # In the trash since then (crm.services.trash), else None: a trashed
+    # contact keeps every row it holds, for a restore, until it is purged.
+    trashed = models.DateTimeField(null=True, blank=True, editable=False)
+    trashed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="merged_away",
+        help_text="The contact a merge moved this one's rows to, when it trashed this one.",
+    )
+
+    # The first manager is the default one: the site, the related managers
+    # (a tag's contacts, a phone's) and the admin see live contacts only. The
+    # base manager stays unfiltered, so a row's link to a trashed contact
+    # still reads.
+    objects = LiveContactManager()
+    all_objects = ContactQuerySet.as_manager()
 
     # The contact's own fields that search finds it by (crm.search).
     SEARCHED_FIELDS = (*NAME_FIELDS, "organization", "job_title")
@@ -100,6 +127,12 @@ class Contact(models.Model):
             models.Index(fields=["updated", "id"], name="crm_contact_updated_sort"),
             # Serves the duplicate warning and the duplicates page, by name.
             models.Index(fields=["name_key"], name="crm_contact_name_key"),
+            # The trash page, newest first, and the purge: the trashed rows only.
+            models.Index(
+                fields=["trashed", "id"],
+                condition=Q(trashed__isnull=False),
+                name="crm_contact_trash",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -81,6 +81,13 @@ class ContactQuerySet(models.QuerySet):
             return self.filter(_containing(terms.phone))
         return self.filter(*(_containing(word.alternatives) for word in terms.words))
 
+    def in_trash(self):
+        """
+        Return the contacts in the trash that someone put there, newest first;
+        not those a merge trashed: they come back by undoing the merge.
+        """
+        return self.filter(trashed__isnull=False, merged_into=None).order_by("-trashed", "-pk")
+
     def with_phones(self):
         """Annotate ``phone_list``: the contact's phones as JSON, in one subquery."""
         return self.annotate(
@@ -202,7 +209,7 @@ class ContactQuerySet(models.QuerySet):
         ]:
             mine = through.objects.filter(contact=pk).values(key)
             others = (
-                through.objects.filter(**{f"{key}__in": mine})
+                through.objects.filter(**{f"{key}__in": mine}, contact__trashed=None)
                 .exclude(contact=pk)
                 .order_by("contact__sort_name", "contact_id")
                 .values_list(key, "contact_id", "contact__name")
@@ -216,12 +223,21 @@ class ContactQuerySet(models.QuerySet):
             row["tel"] = tel_uri(row["number"])
             row["international"] = international(row["e164"]) if row["e164"] else ""
         contact.relationship_rows = list(
-            contact.relationships.select_related("to_contact")
+            # One to a contact in the trash comes back with it, on a restore.
+            contact.relationships.filter(to_contact__trashed=None)
+            .select_related("to_contact")
             .prefetch_related("types")
             .order_by("to_contact__sort_name", "to_contact_id")
         )
         contact.tag_list = list(contact.tags.order_by("name"))
         return contact
+
+
+class LiveContactManager(models.Manager.from_queryset(ContactQuerySet)):
+    """The contacts not in the trash: ``Contact.objects``."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(trashed__isnull=True)
 
 
 @functools.cache

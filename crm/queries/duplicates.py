@@ -7,6 +7,7 @@ accents and spacing ignored: ``Contact.name_key``), or the same phone
 number (phones are stored once per normalized number, so contacts with the
 same number share one Phone row).
 Links labelled office or fax are left out: colleagues share those lines on purpose.
+Contacts in the trash are left out too.
 
 ``possible_duplicates()`` applies the same rules to one contact being
 typed, before it is saved.
@@ -29,8 +30,12 @@ SHARED_LINES = [Phone.Label.OFFICE, Phone.Label.FAX]
 
 
 def _personal_links():
-    """Return the links of contacts to their phones, those labelled office or fax left out."""
-    return Contact.phones.through.objects.exclude(label__in=SHARED_LINES)
+    """
+    Return the links of live contacts to their phones, those labelled office
+    or fax left out.
+    """
+    links = Contact.phones.through.objects.filter(contact__trashed=None)
+    return links.exclude(label__in=SHARED_LINES)
 
 
 @dataclass
@@ -59,7 +64,7 @@ def duplicate_groups(*, limit: int = MAX_GROUPS) -> list[DuplicateGroup]:
         group = found.setdefault(tuple(c.pk for c in contacts), DuplicateGroup(contacts))
         group.reasons.append(reason)
 
-    emails = Email.objects.select_related("contact")
+    emails = Email.objects.filter(contact__trashed=None).select_related("contact")
     for email, rows in _sharing(emails, Lower("address"), limit):
         add([row.contact for row in rows], f"Same email: {email}")
     for _, contacts in _sharing(Contact.objects.all(), F("name_key"), limit):
@@ -134,6 +139,7 @@ def possible_duplicates(
     addresses = {email.lower() for email in emails if email}
     if addresses:
         rows = Email.objects.alias(key=Lower("address")).filter(others, key__in=addresses)
+        rows = rows.filter(contact__trashed=None)
         rows = rows.select_related("contact").order_by("contact__sort_name", "pk")
         for row in rows[:MAX_MATCHES]:
             add(row.contact, f"Same email: {row.address}")

@@ -1,5 +1,6 @@
 """
-Workflows of many contacts at once: tag, untag and delete a selection.
+Workflows of many contacts at once: tag, untag and delete a selection
+(moving it to the trash is ``crm.services.trash.contacts_trash``).
 
 Each is one transaction that locks the selected rows first, in primary key
 order as ``lock_contacts`` does, so it runs after (or before) every other
@@ -35,9 +36,10 @@ def _locked_pks(contacts: QuerySet) -> list[int]:
     PostgreSQL locks rows after sorting them, so two bulk actions on
     overlapping selections take their locks in the same order. The filter is
     a subquery, so that only contact rows are locked, whatever joins the
-    selection needs.
+    selection needs; it is the caller's (the live contacts, or those in the
+    trash to delete for good).
     """
-    selected = Contact.objects.filter(pk__in=contacts.order_by().values("pk"))
+    selected = Contact.all_objects.filter(pk__in=contacts.order_by().values("pk"))
     return list(selected.select_for_update().order_by("pk").values_list("pk", flat=True))
 
 
@@ -109,23 +111,25 @@ def contacts_untag(*, contacts: QuerySet, tag: str) -> int:
 @concurrent_change_guard
 def contacts_delete(*, contacts: QuerySet) -> int:
     """
-    Delete ``contacts`` and the phones and addresses nobody else uses, as
-    ``contact_delete`` does for one; return how many were deleted.
+    Delete ``contacts`` for good, with the phones and addresses nobody else
+    uses; return how many were deleted. (Deleting on the site moves to the
+    trash, ``crm.services.trash``: this is its purge's, and an import's undo.)
 
-    Contacts deleted (or merged) meanwhile are not counted: they are gone
-    as asked.
+    Contacts deleted (or merged, or restored from the trash) meanwhile are
+    not counted: the selection is read again under the locks.
     """
     # Locked first, so that nobody relates a contact between the collection
     # of its relationships and its deletion.
     pks = _locked_pks(contacts)
-    phones, addresses = set(), set()
+    phones, addresses, deleted = set(), set(), 0
     for batch in _batches(pks):
-        selected = Contact.objects.filter(pk__in=batch)
+        selected = contacts.filter(pk__in=batch)
         phones.update(selected.values_list("phones", flat=True))
         addresses.update(selected.values_list("addresses", flat=True))
         # Django collects the contacts to delete, with their relationships:
         # their ids are all it needs.
-        selected.only("pk").delete()
+        _, by_model = selected.only("pk").delete()
+        deleted += by_model.get(Contact._meta.label, 0)
     phones.discard(None)
     addresses.discard(None)
     with phones_locked:
@@ -133,4 +137,4 @@ def contacts_delete(*, contacts: QuerySet) -> int:
             _delete_unused(Phone, batch)
     for batch in _batches(sorted(addresses)):
         _delete_unused(Address, batch)
-    return len(pks)
+    return deleted

@@ -1,9 +1,9 @@
-"""Workflows of contacts: saving one with its phones and addresses, deleting one."""
+"""Workflows of contacts: saving one with its phones and addresses (deleting: ``trash.py``)."""
 
 from collections.abc import Iterable, Mapping, Sequence
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Value
+from django.db.models import Count, Q, Value
 from django.db.models.functions import Lower
 from django.utils.text import slugify
 
@@ -198,11 +198,15 @@ def _save_phones(contact, phones, old_phones) -> list[Phone]:
     typed = {_phone_for(number).pk: (number, label) for number, label in phones}
     _set_links(contact.phone_links, "phone_id", {pk: label for pk, (_, label) in typed.items()})
     shared = []
-    for phone in Phone.objects.filter(pk__in=list(typed)).annotate(users=Count("contacts")):
+    # Shared with a contact in the trash: not said (it is nobody's now), yet
+    # not retyped either (it comes back with its number as it had it).
+    users = Count("contacts", filter=Q(contacts__trashed=None))
+    found = Phone.objects.filter(pk__in=list(typed)).annotate(users=users, links=Count("contacts"))
+    for phone in found:
         if phone.users > 1:
             if phone.pk not in old_phones:
                 shared.append(phone)
-        elif phone.number != typed[phone.pk][0]:
+        elif phone.links == 1 and phone.number != typed[phone.pk][0]:
             phone.number = typed[phone.pk][0]
             phone.save(update_fields=["number"])
     _delete_unused(Phone, old_phones - set(typed))
@@ -231,21 +235,3 @@ def _save_addresses(contact, addresses, old_addresses) -> set[int]:
     _set_links(contact.address_links, "address_id", kept)
     _delete_unused(Address, set(old_addresses) - set(kept))
     return changed
-
-
-@concurrent_change_guard
-def contact_delete(*, contact: Contact) -> None:
-    """
-    Delete ``contact`` and the phones and addresses nobody else uses.
-
-    Raise ContactGone when it was deleted (or merged) meanwhile.
-    """
-    # Lock the row first, so that nobody relates the contact between the
-    # collection of its relationships and its deletion.
-    lock_contacts(contact)
-    phones = list(contact.phones.values_list("pk", flat=True))
-    addresses = list(contact.addresses.values_list("pk", flat=True))
-    contact.delete()
-    with phones_locked:
-        _delete_unused(Phone, phones)
-    _delete_unused(Address, addresses)

@@ -19,6 +19,7 @@ from .history import source, watching
 from .locks import concurrent_change_guard, lock_contacts
 from .relationships import both_rows, rows_by_other, set_types
 from .search import contact_search_refresh
+from .trash import contact_trash_merged
 
 # The values of which a merged contact has one: where both contacts have a
 # different one, the user chooses (the merge screen asks).
@@ -42,7 +43,8 @@ def contact_merge(
     **chosen: str,
 ) -> Contact:
     """
-    Merge ``duplicate`` into ``keep`` and delete ``duplicate``, in one transaction.
+    Merge ``duplicate`` into ``keep`` and move ``duplicate`` to the trash
+    (``merged_into`` keep), in one transaction.
 
     ``chosen`` gives the values of CHOSEN_FIELDS the merged contact takes
     (``name="Ada Lovelace"``); a field not given keeps keep's value, or takes
@@ -87,10 +89,10 @@ def _merge(keep: Contact, duplicate: Contact, primary_email: str | None, chosen)
             value = getattr(keep, field) or getattr(duplicate, field)
         setattr(keep, field, value)
     keep.save()
-    # Deletes what is left of the duplicate: its rows to and from keep, the
-    # relationships now held by keep, its links to phones and addresses, and
-    # the emails, URLs and dates keep had already.
-    duplicate.delete()
+    # What is left of the duplicate goes (its rows to and from keep, the
+    # relationships now held by keep, the links, emails, URLs and dates keep
+    # had already) and the duplicate to the trash, for an undo of the merge.
+    contact_trash_merged(contact=duplicate, into=keep)
     contact_search_refresh(ids=[keep.pk])
     return keep
 

@@ -19,8 +19,9 @@ from django.utils import timezone
 from ..exceptions import ContactBookError
 from ..forms.listing import ContactListForm
 from ..models import BulkJob
-from .bulk import contacts_delete, contacts_tag, contacts_untag
+from .bulk import contacts_tag, contacts_untag
 from .history import source
+from .trash import contacts_trash
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ def _run(job: BulkJob) -> int:
         return contacts_tag(contacts=contacts, tag=job.tag_name)
     if job.action == BulkJob.Action.UNTAG:
         return contacts_untag(contacts=contacts, tag=job.tag_name)
-    return contacts_delete(contacts=contacts)
+    return contacts_trash(contacts=contacts, by=job.author)
 
 
 def bulk_job_run(*, job: BulkJob) -> BulkJob:

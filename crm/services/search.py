@@ -61,8 +61,8 @@ def contact_search_rebuild(
     called after each. ``model`` is a migration's historical Contact, when
     called from one. Return how many search texts changed.
     """
-    contacts = model.objects.order_by("pk").values_list("pk", flat=True)
-    total = model.objects.count()
+    contacts = model._base_manager.order_by("pk").values_list("pk", flat=True)
+    total = model._base_manager.count()
     done = changed = last = 0
     while ids := list(contacts.filter(pk__gt=last)[:batch]):
         with transaction.atomic():
@@ -81,7 +81,7 @@ def _batches(ids: Iterator[int], size: int) -> Iterator[list[int]]:
 def _refresh(model: type[Contact], ids: list[int]) -> int:
     """Recompute and store the search text of the contacts ``ids``, in six queries."""
     contacts = (
-        model.objects.select_for_update()
+        model._base_manager.select_for_update()
         .filter(pk__in=ids)
         .order_by("pk")
         .values_list("pk", "search_text", *Contact.SEARCHED_FIELDS)
@@ -92,7 +92,7 @@ def _refresh(model: type[Contact], ids: list[int]) -> int:
         text = search_text(own, rows[pk])
         if text != old:
             stale.append(model(pk=pk, search_text=text))
-    model.objects.bulk_update(stale, ["search_text"])
+    model._base_manager.bulk_update(stale, ["search_text"])
     return len(stale)
 
 

@@ -5,16 +5,20 @@ import functools
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.formats import number_format
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from .. import exports
+from ..conf import settings
 from ..exceptions import ContactBookError
 from ..forms.bulk import BulkActionForm, list_filters
 from ..models import BulkJob
-from ..services.bulk import contacts_delete, contacts_tag, contacts_untag
+from ..services.bulk import contacts_tag, contacts_untag
 from ..services.history import source
 from ..services.jobs import INLINE_MAX, bulk_job_queue
+from ..services.trash import contacts_trash
 from .contacts import _download, downloads_not_stored
 
 # Names the delete confirmation lists before "and N more".
@@ -99,11 +103,13 @@ def _delete(request, form):
             return redirect(form.list_url)
         names = contacts.order_by("sort_name", "pk").values_list("name", flat=True)[:NAMED]
         context = {"form": form, "count": count, "names": names, "more": count - len(names)}
+        context["days"] = settings.TRASH_DAYS
         return render(request, "crm/contact_bulk_confirm_delete.html", context)
     if matched := _many(form):
         return _queue(request, form, matched)
-    count = contacts_delete(contacts=contacts)
-    done = count and f"Deleted {_contacts(count)}."
+    count = contacts_trash(contacts=contacts, by=request.user)
+    trash = reverse("crm:trash_list")
+    done = count and format_html('Moved {} to the <a href="{}">trash</a>.', _contacts(count), trash)
     nothing = "Nothing was deleted: the selected contacts were deleted already."
     return _back(request, form, done=done, nothing=nothing)
 

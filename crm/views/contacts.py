@@ -5,12 +5,15 @@ import functools
 from django.contrib import messages
 from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.text import slugify
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import exports
+from ..conf import settings
 from ..exceptions import ContactBookError
 from ..forms.contacts import ContactEditor
 from ..forms.listing import FILTERS, ContactListForm, list_state, list_url
@@ -18,7 +21,7 @@ from ..models import Contact
 from ..queries import pages
 from ..queries.history import history_page
 from ..queries.pages import DEFAULT_SORT
-from ..services.contacts import contact_delete
+from ..services.trash import contact_trash
 
 PER_PAGE = 50
 MAX_PER_PAGE = 200
@@ -168,17 +171,21 @@ def contact_possible_duplicates(request, pk=None):
 
 @require_http_methods(["GET", "POST"])
 def contact_delete_view(request, pk):
-    """Ask for confirmation, then delete a contact."""
+    """Ask for confirmation, then move a contact to the trash."""
     contact = get_object_or_404(Contact, pk=pk)
     if request.method == "POST":
         try:
-            contact_delete(contact=contact)
+            contact_trash(contact=contact, by=request.user)
         except ContactBookError as exc:
             messages.error(request, str(exc))
             return redirect("crm:contact_list")
-        messages.success(request, f"Contact deleted: {contact.name}.")
+        trash = reverse("crm:trash_list")
+        messages.success(
+            request, format_html('{} was moved to the <a href="{}">trash</a>.', contact, trash)
+        )
         return redirect("crm:contact_list")
-    return render(request, "crm/contact_confirm_delete.html", {"contact": contact})
+    context = {"contact": contact, "days": settings.TRASH_DAYS}
+    return render(request, "crm/contact_confirm_delete.html", context)
 
 
 # A download is a copy of contacts on disk: no cache, private or shared, keeps one.

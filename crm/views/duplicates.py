@@ -33,8 +33,10 @@ def _add_email_addresses(contacts):
 
 
 def _merge_candidates(keep_pk, duplicate_pk):
-    relationships = ContactRelationship.objects.select_related("to_contact").prefetch_related(
-        "types"
+    relationships = (
+        ContactRelationship.objects.filter(to_contact__trashed=None)
+        .select_related("to_contact")
+        .prefetch_related("types")
     )
     # Phones and addresses through the links, which hold each contact's labels.
     phones = ContactPhone.objects.select_related("phone").order_by("pk")

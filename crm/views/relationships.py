@@ -106,6 +106,9 @@ def relationship_edit(request, pk, other_pk):
         ContactRelationship.objects.select_related("from_contact", "to_contact"),
         from_contact=pk,
         to_contact=other_pk,
+        # A relationship to a contact in the trash is hidden with it.
+        from_contact__trashed=None,
+        to_contact__trashed=None,
     )
     contact, other = row.from_contact, row.to_contact
     if request.method == "POST":

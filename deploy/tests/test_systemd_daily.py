@@ -1,4 +1,7 @@
-"""deploy/systemd: the log's daily partitions and purge, its alert worker, the import worker."""
+"""
+deploy/systemd: the log's daily partitions and purge, its alert worker, the
+import worker, the daily purge of the contacts' trash.
+"""
 
 import os
 import shutil
@@ -12,6 +15,8 @@ UNITS = [
     "crm-remotelog-daily.timer",
     "crm-remotelog-notify.service",
     "crm-worker.service",
+    "crm-purge-trash.service",
+    "crm-purge-trash.timer",
 ]
 APP = "/srv/crm/app"
 
@@ -80,3 +85,10 @@ def test_the_import_worker_runs_with_the_site_settings(units, env_file):
     # One pass only: the service itself polls every second.
     output = run_as_systemd([*command, "--once"], env_file)
     assert "0 import step(s) and 0 bulk job(s) run." in output
+
+
+def test_the_trash_purge_runs_with_the_site_settings(units, env_file):
+    (command,) = exec_starts(units / "crm-purge-trash.service")
+    assert command[-3:] == ["crm_purge_trash", "-v", "0"]
+    output = run_as_systemd(command, env_file)
+    assert output == "Purged 0 contacts in the trash for more than 30 days.\n"

@@ -43,6 +43,6 @@ def test_tick_a_page_then_all_matching_then_tag_and_delete(logged_in_page):
     bar.get_by_role("button", name="Delete").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Delete 1 contact?")
     page.get_by_role("button", name="Delete 1 contact").click()
-    expect(page.locator(".message-text")).to_have_text("Deleted 1 contact.")
+    expect(page.locator(".message-text")).to_have_text("Moved 1 contact to the trash.")
     assert Contact.objects.count() == 62
     assert not errors, errors

@@ -1,4 +1,4 @@
-"""The contact book in a real Chromium: create, find, edit, export, delete."""
+"""The contact book in a real Chromium: create, find, edit, export, delete (to the trash)."""
 
 import re
 from pathlib import Path
@@ -101,10 +101,14 @@ def test_contact_journey(logged_in_page):
         page.get_by_role("link", name="Download vCard").click()
     assert b"FN:Grace Brewster Hopper\r\n" in Path(download.value.path()).read_bytes()
 
-    # Delete, after confirming.
-    page.get_by_role("link", name="Delete").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Delete Grace Brewster Hopper?")
-    page.get_by_role("button", name="Delete contact").click()
-    expect(page.get_by_role("status")).to_contain_text("Contact deleted: Grace Brewster Hopper.")
+    # Delete, after confirming: to the trash, whole.
+    page.get_by_role("link", name="Move to trash").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Move Grace Brewster Hopper to the trash?"
+    )
+    page.get_by_role("button", name="Move to trash").click()
+    expect(page.get_by_role("status")).to_contain_text(
+        "Grace Brewster Hopper was moved to the trash."
+    )
     expect(page.get_by_text("The contact book is empty.")).to_be_visible()
-    assert not Contact.objects.exists() and not Phone.objects.exists()
+    assert not Contact.objects.exists() and Phone.objects.exists()

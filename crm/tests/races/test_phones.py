@@ -99,6 +99,18 @@ def test_deleting_a_contact_twice_at_once_is_no_error(user):
 
     delete()
     assert not Contact.objects.exists()
+    # In the trash once, with its phone, until it is deleted for good.
+    assert Contact.all_objects.get().phones.count() == 1
+
+    clients = logged_in_clients(user, 4)
+
+    @test_concurrently(4)
+    def delete_for_good():
+        response = clients.get().post(reverse("crm:trash_delete", args=[doomed.pk]))
+        assert response.status_code in (302, 404), response.status_code
+
+    delete_for_good()
+    assert not Contact.all_objects.exists()
     assert not Phone.objects.exists()
 
 

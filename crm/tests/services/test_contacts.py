@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 
 from crm.models import Address, Contact, Phone
-from crm.services.contacts import contact_delete, contact_save, phone_link_or_create
+from crm.services.contacts import contact_save, phone_link_or_create
+from crm.services.trash import contact_destroy, contact_trash
 from crm.tests.factories import make_contact
 
 pytestmark = pytest.mark.django_db
@@ -39,28 +40,35 @@ def test_contact_save_retypes_an_unshared_number_and_labels_only_its_own_links()
     assert again == []  # Said once, when the line was linked.
 
 
-def test_delete_keeps_a_shared_phone_and_removes_an_unshared_one():
+def test_delete_for_good_keeps_a_shared_phone_and_removes_an_unshared_one():
     office = Phone.objects.create(number="555 0100")
     charles = make_contact("Charles Babbage", phones=[office], addresses=["Paris"])
     ada = make_contact("Ada Lovelace", phones=["555 0200", office], addresses=["London"])
     charles.addresses.add(Address.objects.create(city="Shared City"))
     ada.addresses.add(Address.objects.get(city="Shared City"))
-    contact_delete(contact=ada)
+    contact_trash(contact=ada)
+    # In the trash, Ada keeps everything she holds.
+    assert Phone.objects.count() == 2 and Address.objects.count() == 3
+    contact_destroy(contact=ada)
     assert list(Phone.objects.values_list("number", flat=True)) == ["555 0100"]
     assert list(charles.phones.all()) == [office]
     assert set(Address.objects.values_list("city", flat=True)) == {"Paris", "Shared City"}
 
 
-def test_delete_page_asks_then_deletes(logged_in_client):
+def test_delete_page_asks_then_moves_to_the_trash(logged_in_client):
     ada = make_contact("Ada Lovelace", phones=["555 0200"])
     url = reverse("crm:contact_delete", args=[ada.pk])
     page = logged_in_client.get(url).content.decode()
-    assert "Delete Ada Lovelace?" in page
+    assert "Move Ada Lovelace to the trash?" in page
     assert Contact.objects.exists()
     response = logged_in_client.post(url, follow=True)
     assert response.redirect_chain[-1][0] == reverse("crm:contact_list")
-    assert "Contact deleted: Ada Lovelace." in response.content.decode()
-    assert not Contact.objects.exists() and not Phone.objects.exists()
+    trash = reverse("crm:trash_list")
+    assert (
+        f'Ada Lovelace was moved to the <a href="{trash}">trash</a>.' in response.content.decode()
+    )
+    assert not Contact.objects.exists() and Phone.objects.exists()
+    assert Contact.all_objects.get().trashed is not None
 
 
 def test_phone_link_or_create_links_the_same_number_in_another_format():

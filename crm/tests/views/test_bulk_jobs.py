@@ -61,8 +61,8 @@ def test_a_few_or_ticked_contacts_are_acted_on_at_once(logged_in_client, book):
     assert Contact.objects.filter(tags__name="VIP").count() == 6
 
 
-def test_deleting_all_matching_asks_first_then_queues_and_counts_what_it_deleted(
-    logged_in_client, book
+def test_deleting_all_matching_asks_first_then_queues_and_counts_what_it_trashed(
+    logged_in_client, book, user
 ):
     data = {"action": "delete", "all": "1", "q": "person"}
     page = logged_in_client.post(BULK, data).content.decode()
@@ -76,8 +76,11 @@ def test_deleting_all_matching_asks_first_then_queues_and_counts_what_it_deleted
     job.refresh_from_db()
     assert (job.status, job.count, job.matched) == ("done", 4, 5)
     assert sorted(Contact.objects.values_list("name", flat=True)) == ["Other 0000", "Other 0001"]
+    # In the trash, put there by the job's author.
+    trashed = Contact.all_objects.exclude(trashed=None)
+    assert trashed.count() == 4 and set(trashed.values_list("trashed_by", flat=True)) == {user.pk}
     page = logged_in_client.get(job.get_absolute_url()).content.decode()
-    assert "Deleted 4 contacts." in page
+    assert 'Moved 4 contacts to the <a href="/contacts/trash/">trash</a>.' in page
     assert "5 matched when it was asked for" in page
 
 
