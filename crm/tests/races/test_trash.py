@@ -80,3 +80,34 @@ def test_restores_and_a_delete_for_good_at_once_leave_one_outcome(user):
         assert Contact.objects.get().phones.count() == 1
     else:
         assert not Contact.all_objects.exists() and not Phone.objects.exists()
+
+
+def test_a_restore_racing_merges_ends_restored_or_merged_away_once(user):
+    keep = make_contact("Ada Lovelace", phones=["555 0100"])
+    duplicate = make_contact("Ada Lovelace", phones=["555 0199"])
+    contact_trash(contact=duplicate)
+    clients = logged_in_clients(user, 4)
+    turns = iter(range(4))
+
+    @test_concurrently(4)
+    def restore_or_merge():
+        turn, client = next(turns), clients.get()
+        if turn == 0:
+            url = reverse("crm:trash_restore", args=[duplicate.pk])
+        else:
+            url = reverse("crm:contact_merge", args=[keep.pk, duplicate.pk])
+        response = client.post(url)
+        # Done, or told it is not there (in the trash, or merged already).
+        assert response.status_code in (302, 404), response.status_code
+
+    restore_or_merge()
+    assert Contact.objects.get(pk=keep.pk)
+    duplicate = Contact.all_objects.get(pk=duplicate.pk)
+    if duplicate.trashed is None:
+        # Restored after every merge was refused: both as they were.
+        assert set(duplicate.phones.values_list("number", flat=True)) == {"555 0199"}
+        assert set(keep.phones.values_list("number", flat=True)) == {"555 0100"}
+    else:
+        # Restored, then merged away once: keep has both numbers.
+        assert duplicate.merged_into_id == keep.pk and not duplicate.phones.exists()
+        assert set(keep.phones.values_list("number", flat=True)) == {"555 0100", "555 0199"}
