@@ -138,6 +138,8 @@ def _part(rows, contact: str, kind: str, key, data: dict):
 
 
 def _key(kind: str, key: str, values: dict) -> str:
+    if kind == "email":
+        values["primary"] = bool(values["primary"])  # SQLite's JSON has no booleans
     if kind != "date":
         return key
     # Added here rather than in SQL: the same on both databases.

@@ -82,10 +82,14 @@ def _take_back(state: dict, change: Change) -> None:
 
 
 @concurrent_change_guard
-def operation_undo(*, operation: uuid.UUID, seen: int | None = None) -> list[str]:
+def operation_undo(
+    *, operation: uuid.UUID, seen: int | None = None, shown: Contact | None = None
+) -> list[str]:
     """
     Undo the changes of ``operation`` (an edit, a merge, a restore) on every
-    contact it changed, as one new operation (source "undo").
+    contact it changed, as one new operation (source "undo"). Raise
+    ConcurrentChange when the contact ``shown`` (else any of them) changed
+    since ``seen``, the latest change the user saw.
 
     An object changed again since is left as it is and reported: return
     those reports ("Name: the email x was changed since"). Raise Conflict
@@ -98,7 +102,7 @@ def operation_undo(*, operation: uuid.UUID, seen: int | None = None) -> list[str
         raise Conflict("A contact's creation is undone by moving the contact to the trash.")
     contacts = sorted({c.contact_id for c in changes})
     _lock(contacts)
-    _check_seen(contacts, seen)
+    _check_seen([shown.pk] if shown is not None else contacts, seen)
     now = snapshot(contacts)
     targets, report = copy.deepcopy(now), []
     by_contact = defaultdict(list)

@@ -117,7 +117,8 @@ def contact_history_undo(request, pk):
         messages.error(request, "That change is not in this contact's history.")
         return _back(contact)
     try:
-        report = operation_undo(operation=operation, seen=_int(request.POST.get("seen")))
+        seen = _int(request.POST.get("seen"))
+        report = operation_undo(operation=operation, seen=seen, shown=contact)
     except ContactBookError as exc:
         messages.error(request, str(exc))
         return _back(contact)
