@@ -174,3 +174,25 @@ def test_a_command_records_as_a_command():
     assert Contact.objects.count() == 3
     assert set(Change.objects.values_list("source", flat=True)) == {"command"}
     assert Change.objects.filter(kind="contact", action="add").count() == 3
+
+
+def test_renaming_a_tag_in_the_admin_records_on_every_contact_tagged(admin_client):
+    ada, charles = make_contact("Ada Lovelace"), make_contact("Charles Babbage")
+    tag = Tag.objects.create(name="VIP", slug="vip")
+    tag.contacts.add(ada, charles)
+    url = reverse("admin:crm_tag_change", args=[tag.pk])
+    admin_client.post(url, admin_form_data(admin_client, url, name="Very important"))
+    for contact in (ada, charles):
+        assert changes(contact) == [("tag", str(tag.pk), "change", "admin")]
+    assert Change.objects.first().after == {"name": "Very important"}
+
+
+def test_changing_a_relationships_types_records_on_both(logged_in_client, colleague, friend):
+    ada, charles = make_contact("Ada Lovelace"), make_contact("Charles Babbage")
+    relationship_add(contact=ada, other=charles, types=[colleague])
+    url = reverse("crm:relationship_edit", args=[ada.pk, charles.pk])
+    logged_in_client.post(url, {"types": [friend.pk]})
+    for contact, other in [(ada, charles), (charles, ada)]:
+        change = Change.objects.filter(contact=contact, source="form").get()
+        assert (change.kind, change.key, change.action) == ("relationship", str(other.pk), "change")
+        assert (change.before, change.after) == ({"types": ["Colleague"]}, {"types": ["Friend"]})
