@@ -18,6 +18,7 @@ from ..models import NAME_PARTS, Contact, ContactDate
 from .locks import concurrent_change_guard, lock_contacts
 from .relationships import both_rows, rows_by_other, set_types
 from .search import contact_search_refresh
+from .timeline import contacts_remember
 
 # The values of which a merged contact has one: where both contacts have a
 # different one, the user chooses (the merge screen asks).
@@ -49,8 +50,8 @@ def contact_merge(
     addresses of either (keep's primary when not given).
 
     Nothing else is lost: keep takes every email (an address both have, in
-    any case, once: keep's, with its label), URL, date, tag, phone, address
-    and relationship of ``duplicate``; see ``_take_dates()`` for a birthday
+    any case, once: keep's, with its label), URL, date, tag, phone, address,
+    relationship and timeline entry of ``duplicate``; see ``_take_dates()`` for a birthday
     both have. A relationship between the two disappears (it would relate
     ``keep`` to itself); one to a contact both are related to keeps the
     types of both. Return the kept contact. Raise ContactGone when either
@@ -71,6 +72,7 @@ def contact_merge(
     duplicate.urls.exclude(url__in=keep.urls.values("url")).update(contact=keep)
     _take_dates(keep, duplicate)
     keep.tags.add(*duplicate.tags.all())
+    _take_entries(keep, duplicate)
 
     for field in CHOSEN_FIELDS:
         value = chosen.get(field)
@@ -114,6 +116,17 @@ def _take_relationships(keep: Contact, duplicate: Contact) -> None:
                 setattr(row, f"{end}_id", keep.pk)
                 row.save(update_fields=[end])
         set_types(both_rows(rows, keep.pk, other), types)
+
+
+def _take_entries(keep: Contact, duplicate: Contact) -> None:
+    """
+    Put keep in the duplicate's timeline entries in its place (once in an
+    entry both took part in), and keep's last interaction up to date.
+    """
+    links = duplicate.entry_links.all()
+    links.filter(entry__in=keep.entry_links.values("entry")).delete()
+    links.update(contact=keep)
+    contacts_remember(ids=[keep.pk, duplicate.pk])
 
 
 def _take_emails(keep: Contact, duplicate: Contact, primary: str | None) -> None:
