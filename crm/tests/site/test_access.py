@@ -72,6 +72,7 @@ ARGUMENTS = {
     "job_id": "1",
     "import_id": "1",
     "number": "0",
+    "entry_id": "2",
 }
 
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from crm.models import BulkJob, Import, RelationshipType, Tag
 from crm.services.relationships import relationship_add
+from crm.services.timeline import entry_add
 from crm.tests.factories import make_contact
 from remotelog.models import Application, LogGroup
 
@@ -62,6 +63,8 @@ def rows(admin_user):
         list_url="/contacts/?q=ada",
         matched=1,
     )
+    # The admin's own, on ada: anyone else's entry is not found.
+    entry = entry_add(contacts=[ada, charles], author=admin_user, kind="call", at=now)
     contact_import = Import.objects.create(
         author=admin_user, file_name="contacts.csv", format="csv", status="previewed"
     )
@@ -76,6 +79,7 @@ def rows(admin_user):
         "app_slug": application.slug,
         "slug": "vip",
         "group_id": group.pk,
+        "entry_id": entry.pk,
     }
 
 
