@@ -1,5 +1,7 @@
 """The contact book's admin: every list and form a fixed number of queries, at any size."""
 
+from collections import defaultdict
+
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
@@ -10,6 +12,7 @@ from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
 
 from .models import (
+    ADDRESS_FIELDS,
     Address,
     Contact,
     ContactAddress,
@@ -23,7 +26,8 @@ from .models import (
     Tag,
     Url,
 )
-from .services.locks import phones_locked
+from .services.history import Watch, changed
+from .services.locks import lock_contacts, phones_locked
 from .services.search import contact_search_refresh
 
 
@@ -121,6 +125,7 @@ class SharedRowAdmin(admin.ModelAdmin):
     """
 
     links = None  # (through model, its field naming the row)
+    history = None  # (the kind of change it is to a contact, the fields its history shows)
 
     def contact_ids(self, rows):
         through, field = self.links
@@ -128,22 +133,45 @@ class SharedRowAdmin(admin.ModelAdmin):
             through.objects.filter(**{f"{field}__in": rows}).values_list("contact_id", flat=True)
         )
 
+    def _values(self, rows):
+        """Return {pk: {field: value}} of ``rows`` as the database has them, for the history."""
+        _, fields = self.history
+        rows = self.model.objects.filter(pk__in=rows).values("pk", *fields)
+        return {row.pop("pk"): row for row in rows}
+
+    def _record(self, before, after, contact_ids):
+        """Record on every contact that has them the rows changed from ``before`` to ``after``."""
+        kind, _ = self.history
+        for pk, old in before.items():
+            new = after.get(pk)
+            if new is not None:
+                old = {name: value for name, value in old.items() if new[name] != value}
+                new = {name: new[name] for name in old}
+            if old:
+                changed(contacts=contact_ids[pk], kind=kind, key=str(pk), before=old, after=new)
+
     def save_model(self, request, obj, form, change):
+        before = self._values([obj.pk]) if change else {}
         super().save_model(request, obj, form, change)
         if change and form.has_changed():
-            contact_search_refresh(ids=self.contact_ids([obj.pk]))
+            ids = self.contact_ids([obj.pk])
+            self._record(before, self._values([obj.pk]), {obj.pk: ids})
+            contact_search_refresh(ids=ids)
 
-    @transaction.atomic
     def delete_model(self, request, obj):
-        ids = self.contact_ids([obj.pk])
-        super().delete_model(request, obj)
-        contact_search_refresh(ids=ids)
+        self.delete_queryset(request, self.model.objects.filter(pk=obj.pk))
 
     @transaction.atomic
     def delete_queryset(self, request, queryset):
-        ids = self.contact_ids(queryset.values("pk"))
+        through, field = self.links
+        links = through.objects.filter(**{f"{field}__in": queryset.values("pk")})
+        users = defaultdict(list)
+        for contact, row in links.values_list("contact_id", field):
+            users[row].append(contact)
+        before = self._values(list(users))
         super().delete_queryset(request, queryset)
-        contact_search_refresh(ids=ids)
+        self._record(before, {}, users)
+        contact_search_refresh(ids=[pk for ids in users.values() for pk in ids])
 
 
 class EmailFormSet(BaseInlineFormSet):
@@ -301,10 +329,21 @@ class ContactAdmin(admin.ModelAdmin):
         """
         return queryset.search(search_term), False
 
+    def save_model(self, request, obj, form, change):
+        # Locked as the site's form locks it; its history compared from here
+        # to the end of save_related(), the inlines saved.
+        if change:
+            lock_contacts(obj)
+        request.crm_history = Watch([obj.pk] if change else [])
+        super().save_model(request, obj, form, change)
+        if not change:
+            request.crm_history.created([obj.pk])
+
     def save_related(self, request, form, formsets, change):
         # After the inlines: the emails, phones, addresses and tags are saved.
         super().save_related(request, form, formsets, change)
         contact_search_refresh(ids=[form.instance.pk])
+        request.crm_history.finish()
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         return IdsFirstPaginator(queryset, per_page, orphans, allow_empty_first_page)
@@ -321,6 +360,7 @@ class ContactAdmin(admin.ModelAdmin):
 @admin.register(Phone)
 class PhoneAdmin(SharedRowAdmin):
     links = (ContactPhone, "phone")
+    history = ("phone", ["number"])
     list_display = ["number", "e164", "digits", "contact_count"]
     search_fields = ["number", "digits"]
     readonly_fields = ["e164", "digits"]
@@ -349,6 +389,7 @@ class PhoneAdmin(SharedRowAdmin):
 @admin.register(Address)
 class AddressAdmin(SharedRowAdmin):
     links = (ContactAddress, "address")
+    history = ("address", ADDRESS_FIELDS)
     list_display = ["street", "postal_code", "city", "region", "country"]
     list_filter = ["country"]
     search_fields = ["street", "city", "postal_code", "region", "country"]
@@ -365,6 +406,7 @@ class RelationshipTypeAdmin(admin.ModelAdmin):
 @admin.register(Tag)
 class TagAdmin(SharedRowAdmin):
     links = (Contact.tags.through, "tag")
+    history = ("tag", ["name"])
     list_display = ["name", "slug", "contact_count"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}

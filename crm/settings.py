@@ -90,6 +90,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who changed a contact, and through what: the form or the admin.
+    "crm.middleware.HistoryMiddleware",
     # Every page needs a login unless its view is marked @login_not_required
     # (Django's, asking about the view before the user: crm/site/middleware.py).
     "crm.site.middleware.LoginRequiredMiddleware",

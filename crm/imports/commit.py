@@ -33,6 +33,7 @@ from ..exceptions import ContactBookError
 from ..models import Contact
 from ..models.imports import Import, ImportRow
 from ..services.bulk import contacts_delete
+from ..services.history import source, watching
 from ..services.locks import phones_locked
 from .plan import BATCH, contact_values, decide, first_match, match_contacts, row_keys
 from .write import create_contacts, restore_contacts, update_contacts
@@ -45,14 +46,20 @@ class ImportConflict(ValueError):
 
 
 def _guarded(action: str):
-    """Run the decorated step in a transaction; turn what a race raises into ImportConflict."""
+    """
+    Run the decorated step in a transaction, its changes recorded as the
+    import's; turn what a race raises into ImportConflict.
+    """
 
     def decorator(func):
         @functools.wraps(func)
-        def guarded(*args, **kwargs):
+        def guarded(*, import_run: Import, **kwargs):
             try:
-                with transaction.atomic():
-                    return func(*args, **kwargs)
+                with (
+                    transaction.atomic(),
+                    source("import", ref=import_run.pk, author=import_run.author),
+                ):
+                    return func(import_run=import_run, **kwargs)
             except (IntegrityError, LockNotAvailable, ContactBookError) as exc:
                 raise ImportConflict(
                     f"The contact book was busy or changed at the same moment; nothing was "
@@ -137,8 +144,12 @@ class _Group:
             self.updated.add(target)
 
     def write(self):
-        on_match = self.import_run.on_match
         wanted = {target for _, target in self.rows if target is not None}
+        with watching(wanted) as watch:
+            self._write(wanted, watch)
+
+    def _write(self, wanted, watch):
+        on_match = self.import_run.on_match
         current = contact_values(wanted) if on_match == Import.OnMatch.UPDATE and wanted else {}
         creates, updates = [], []
         for row, target in self.rows:
@@ -157,6 +168,7 @@ class _Group:
             self.counts["duplicate"] += row.duplicate_of is not None
         if creates:
             ids = create_contacts([row.values for row in creates], self.tags)
+            watch.created(ids)
             for row, pk in zip(creates, ids, strict=True):
                 row.contact_id = pk
         if updates:
@@ -271,9 +283,10 @@ def import_undo(*, import_run: Import, progress: Callable[[int], None] = lambda 
             done += len(batch)
             progress(done)
         for batch in _pages(updated, backwards=True):
-            restore_contacts(
-                [(row.contact_id, row.before) for row in batch if row.contact_id not in changed]
-            )
+            restores = [(row.contact_id, row.before) for row in batch]
+            restores = [(pk, before) for pk, before in restores if pk not in changed]
+            with watching(pk for pk, _ in restores):
+                restore_contacts(restores)
             done += len(batch)
             progress(done)
     return report

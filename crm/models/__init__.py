@@ -5,6 +5,7 @@ imports. One module per topic.
 """
 
 from .contacts import Contact, ContactDate, Email, Url
+from .history import Change
 from .imports import Import, ImportChunk, ImportRow
 from .jobs import BulkJob
 from .names import NAME_FIELDS, NAME_PARTS, display_name, list_key, sort_key
@@ -28,6 +29,7 @@ __all__ = [
     "NAME_PARTS",
     "Address",
     "BulkJob",
+    "Change",
     "Contact",
     "ContactAddress",
     "ContactDate",

@@ -9,16 +9,16 @@ fails because of it. Tagging and untagging then cost one statement whatever
 the number of contacts; deleting, a few queries for every ``BATCH``.
 """
 
-import json
 from collections.abc import Iterator, Sequence
 
 from django.db import connection
 from django.db.models import QuerySet, Value
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 
 from ..models import Address, Contact, Phone, Tag
+from ..queries.ids import ids_subquery
 from .contacts import _delete_unused, tag_get_or_create
+from .history import changed
 from .locks import concurrent_change_guard, phones_locked
 from .search import contact_search_refresh
 
@@ -41,41 +41,31 @@ def _locked_pks(contacts: QuerySet) -> list[int]:
     return list(selected.select_for_update().order_by("pk").values_list("pk", flat=True))
 
 
-def _ids(pks: Sequence[int]) -> RawSQL:
-    """
-    Return a subquery of the ids ``pks`` (column ``id``) that carries them as one parameter.
-
-    An array on PostgreSQL, a JSON list on SQLite: a statement the same size
-    for ten ids or a million, never split around a limit on variables.
-    """
-    if connection.vendor == "postgresql":
-        return RawSQL("SELECT UNNEST(%s::bigint[]) AS id", [list(pks)])
-    return RawSQL("SELECT value AS id FROM json_each(%s)", [json.dumps(list(pks))])
-
-
 def _batches(pks: Sequence[int]) -> Iterator[Sequence[int]]:
     for start in range(0, len(pks), BATCH):
         yield pks[start : start + BATCH]
 
 
-def _tag_links_insert(*, tag: Tag, pks: Sequence[int]) -> None:
+def _tag_links_insert(*, tag: Tag, pks: Sequence[int]) -> list[int]:
     """
     Link ``tag`` to the contacts ``pks`` that do not have it yet, in one
-    INSERT ... SELECT, which Django's ORM cannot write.
+    INSERT ... SELECT, which Django's ORM cannot write; return their ids.
     """
     links = Contact.tags.through._meta
     table, contact, tag_column = (
         connection.ops.quote_name(name)
         for name in (links.db_table, *(links.get_field(f).column for f in ("contact", "tag")))
     )
-    selected = _ids(pks)
+    selected = ids_subquery(pks)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({contact}, {tag_column}) SELECT id, %s"  # noqa: S608 - names from _meta
             # WHERE: SQLite would read ON CONFLICT as the join's ON otherwise.
-            f" FROM ({selected.sql}) AS selected WHERE 1 = 1 ON CONFLICT DO NOTHING",
+            f" FROM ({selected.sql}) AS selected WHERE 1 = 1 ON CONFLICT DO NOTHING"
+            f" RETURNING {contact}",
             [tag.pk, *selected.params],
         )
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 @concurrent_change_guard
@@ -91,7 +81,8 @@ def contacts_tag(*, contacts: QuerySet, tag: str) -> int:
         return 0
     # After the contact locks, as a contact's save finds its tags.
     tag = tag_get_or_create(name=tag)
-    _tag_links_insert(tag=tag, pks=pks)
+    tagged = _tag_links_insert(tag=tag, pks=pks)
+    changed(contacts=tagged, kind="tag", key=str(tag.pk), after={"name": tag.name})
     contact_search_refresh(ids=pks)
     return len(pks)
 
@@ -107,10 +98,12 @@ def contacts_untag(*, contacts: QuerySet, tag: str) -> int:
     tag = Tag.objects.alias(key=Lower("name")).filter(key=Lower(Value(tag.strip()))).first()
     if not pks or tag is None:
         return 0
-    links = Contact.tags.through.objects.filter(tag=tag, contact_id__in=_ids(pks))
-    untagged, _ = links.delete()
+    links = Contact.tags.through.objects.filter(tag=tag, contact_id__in=ids_subquery(pks))
+    had = list(links.values_list("contact", flat=True))
+    links.delete()
+    changed(contacts=had, kind="tag", key=str(tag.pk), before={"name": tag.name})
     contact_search_refresh(ids=pks)
-    return untagged
+    return len(had)
 
 
 @concurrent_change_guard

@@ -9,6 +9,7 @@ from django.utils.text import slugify
 
 from ..models import ADDRESS_FIELDS, Address, Contact, ContactAddress, Email, Phone, Tag
 from ..phones import phone_key
+from .history import watching
 from .locks import concurrent_change_guard, lock_contacts, phones_locked
 from .search import contact_search_refresh
 
@@ -128,14 +129,24 @@ def contact_save(
     contacts have too.
     """
     is_new = contact.pk is None
+    sharing = [] if is_new else _sharing_addresses_with(contact)
     if not is_new:
         # Lock the row, as relationship writes and merges do: saving a contact
         # merged or deleted meanwhile would otherwise insert it again. With it,
         # in id order, the contacts sharing its addresses, whose search text
         # an address changed here rewrites: two colleagues saved at once would
         # otherwise each hold their own row and wait for the other's.
-        lock_contacts(contact, others=_sharing_addresses_with(contact))
-    contact.save()
+        lock_contacts(contact, others=sharing)
+    # Those colleagues' addresses are what an address changed here changes.
+    with watching([] if is_new else [contact.pk, *sharing]) as watch:
+        contact.save()
+        if is_new:
+            watch.created([contact.pk])
+        return _save_rows(contact, is_new, phones, addresses, tags, emails, urls, dates)
+
+
+def _save_rows(contact, is_new, phones, addresses, tags, emails, urls, dates) -> list[Phone]:
+    """`contact_save` once the contact is saved: its phones, addresses, tags, emails..."""
     old_phones = set() if is_new else set(contact.phones.values_list("pk", flat=True))
     old_addresses = {} if is_new else {a.pk: a for a in contact.addresses.all()}
 

@@ -15,6 +15,7 @@ from django.utils.text import Truncator
 
 from ..exceptions import ConcurrentChange, SelfRelationship
 from ..models import NAME_PARTS, Contact, ContactDate
+from .history import source, watching
 from .locks import concurrent_change_guard, lock_contacts
 from .relationships import both_rows, rows_by_other, set_types
 from .search import contact_search_refresh
@@ -63,6 +64,14 @@ def contact_merge(
     if keep.pk == duplicate.pk:
         raise SelfRelationship("A contact cannot be merged with itself.")
     lock_contacts(keep, duplicate)
+    # The duplicate's relationships move: their other ends change too.
+    others = duplicate.relationships.values_list("to_contact", flat=True)
+    with source("merge", ref=duplicate.pk), watching([keep.pk, duplicate.pk, *others]):
+        return _merge(keep, duplicate, primary_email, chosen)
+
+
+def _merge(keep: Contact, duplicate: Contact, primary_email: str | None, chosen) -> Contact:
+    """`contact_merge` once the contacts are locked and watched."""
     keep = Contact.objects.get(pk=keep.pk)
     duplicate = Contact.objects.get(pk=duplicate.pk)
 

@@ -20,6 +20,7 @@ from ..exceptions import ContactBookError
 from ..forms.listing import ContactListForm
 from ..models import BulkJob
 from .bulk import contacts_delete, contacts_tag, contacts_untag
+from .history import source
 
 logger = logging.getLogger(__name__)
 
@@ -56,16 +57,21 @@ def _selection(job):
     return form.contacts()
 
 
+def _run(job: BulkJob) -> int:
+    """Do what ``job`` asks, on the contacts its selection matches now; return how many."""
+    contacts = _selection(job)
+    if job.action == BulkJob.Action.TAG:
+        return contacts_tag(contacts=contacts, tag=job.tag_name)
+    if job.action == BulkJob.Action.UNTAG:
+        return contacts_untag(contacts=contacts, tag=job.tag_name)
+    return contacts_delete(contacts=contacts)
+
+
 def bulk_job_run(*, job: BulkJob) -> BulkJob:
     """Run ``job`` (taken by the caller, see ``bulk_jobs_run_pending``); record its outcome."""
     try:
-        contacts = _selection(job)
-        if job.action == BulkJob.Action.TAG:
-            count = contacts_tag(contacts=contacts, tag=job.tag_name)
-        elif job.action == BulkJob.Action.UNTAG:
-            count = contacts_untag(contacts=contacts, tag=job.tag_name)
-        else:
-            count = contacts_delete(contacts=contacts)
+        with source("bulk", ref=job.pk, author=job.author):
+            count = _run(job)
     except ContactBookError as exc:
         outcome = {"status": BulkJob.Status.FAILED, "error": str(exc)}
     except Exception:

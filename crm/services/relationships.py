@@ -13,6 +13,7 @@ from django.db.models import Q
 
 from ..exceptions import NotRelated, SelfRelationship
 from ..models import Contact, ContactRelationship, RelationshipType
+from .history import watching
 from .locks import concurrent_change_guard, lock_contacts
 
 
@@ -75,12 +76,13 @@ def relationship_add(
     deleted meanwhile.
     """
     _lock_pair(contact, other)
-    rows = _pair_rows(contact, other)
-    created = not rows
-    kept = {t for row in rows for t in row.types.all()}
-    # Both rows; this also repairs the missing half of a pair broken by hand.
-    rows = both_rows(rows, contact.pk, other.pk)
-    set_types(rows, kept | set(types))
+    with watching([contact.pk, other.pk], kinds=["relationship"]):
+        rows = _pair_rows(contact, other)
+        created = not rows
+        kept = {t for row in rows for t in row.types.all()}
+        # Both rows; this also repairs the missing half of a pair broken by hand.
+        rows = both_rows(rows, contact.pk, other.pk)
+        set_types(rows, kept | set(types))
     return next(row for row in rows if row.from_contact_id == contact.pk), created
 
 
@@ -95,9 +97,10 @@ def relationship_remove(*, contact: Contact, other: Contact) -> bool:
         return False
     lock_contacts(contact, other)
     pair = [contact.pk, other.pk]
-    deleted, _ = ContactRelationship.objects.filter(
-        from_contact__in=pair, to_contact__in=pair
-    ).delete()
+    with watching(pair, kinds=["relationship"]):
+        deleted, _ = ContactRelationship.objects.filter(
+            from_contact__in=pair, to_contact__in=pair
+        ).delete()
     return deleted > 0
 
 
@@ -113,6 +116,7 @@ def relationship_set_types(
     rows = _pair_rows(contact, other)
     if not rows:
         raise NotRelated(f"{contact.name} and {other.name} are not related any more.")
-    rows = both_rows(rows, contact.pk, other.pk)
-    set_types(rows, types)
+    with watching([contact.pk, other.pk], kinds=["relationship"]):
+        rows = both_rows(rows, contact.pk, other.pk)
+        set_types(rows, types)
     return next(row for row in rows if row.from_contact_id == contact.pk)

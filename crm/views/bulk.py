@@ -13,6 +13,7 @@ from ..exceptions import ContactBookError
 from ..forms.bulk import BulkActionForm, list_filters
 from ..models import BulkJob
 from ..services.bulk import contacts_delete, contacts_tag, contacts_untag
+from ..services.history import source
 from ..services.jobs import INLINE_MAX, bulk_job_queue
 from .contacts import _download, downloads_not_stored
 
@@ -149,7 +150,8 @@ def contact_bulk(request):
         messages.error(request, form.error_message())
         return redirect(form.list_url)
     try:
-        return ACTIONS[form.cleaned_data["action"]](request, form)
+        with source("bulk"):
+            return ACTIONS[form.cleaned_data["action"]](request, form)
     except ContactBookError as exc:
         messages.error(request, str(exc))
         return redirect(form.list_url)

@@ -24,6 +24,7 @@ from crm.models import (
 )
 from crm.search import address_words, phone_words, search_text
 from crm.services.contacts import tag_get_or_create
+from crm.services.history import watching
 
 from ._demo_data import (
     COUNTRIES,
@@ -114,8 +115,8 @@ class Command(BaseCommand):
         done = 0
         while done < contacts:
             size = min(BATCH, contacts - done)
-            with transaction.atomic():
-                self.create_batch(size)
+            with transaction.atomic(), watching() as watch:
+                watch.created(self.create_batch(size))
             done += size
             show_progress(self.stdout, done, contacts)
         self.stdout.write(
@@ -169,7 +170,7 @@ class Command(BaseCommand):
         return organisations
 
     def create_batch(self, size):
-        """Create ``size`` contacts with all they hold, a few queries per table."""
+        """Create ``size`` contacts with all they hold, a few queries a table; return their ids."""
         drafts = [self.draw() for _ in range(size)]
         typed = self.type_phones(drafts)
         for draft in drafts:
@@ -192,6 +193,7 @@ class Command(BaseCommand):
         self.add_phones(drafts, typed)
         self.add_addresses(drafts)
         self.add_relationships([draft.contact for draft in drafts])
+        return [draft.contact.pk for draft in drafts]
 
     def draw(self):
         """Draw a contact and everything it holds."""
