@@ -11,7 +11,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("crm", "0017_drop_unused_trigram_indexes"),
+        ("crm", "0018_history"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -14,8 +14,8 @@ from django.db.models.functions import Lower
 from django.utils.text import Truncator
 
 from ..exceptions import ConcurrentChange, SelfRelationship
-from ..models import NAME_PARTS, Contact, ContactDate
-from .history import source, watching
+from ..models import NAME_PARTS, Contact, ContactDate, Entry
+from .history import changed, source, watching
 from .locks import concurrent_change_guard, lock_contacts
 from .relationships import both_rows, rows_by_other, set_types
 from .search import contact_search_refresh
@@ -133,7 +133,13 @@ def _take_entries(keep: Contact, duplicate: Contact) -> None:
     entry both took part in), and keep's last interaction up to date.
     """
     links = duplicate.entry_links.all()
-    links.filter(entry__in=keep.entry_links.values("entry")).delete()
+    shared = set(keep.entry_links.values_list("entry", flat=True))
+    for entry in Entry.objects.filter(contact_links__contact=duplicate).order_by("pk"):
+        values = entry.history_values()
+        changed(contacts=[duplicate.pk], kind="entry", key=str(entry.pk), before=values)
+        if entry.pk not in shared:
+            changed(contacts=[keep.pk], kind="entry", key=str(entry.pk), after=values)
+    links.filter(entry__in=shared).delete()
     links.update(contact=keep)
     contacts_remember(ids=[keep.pk, duplicate.pk])
 

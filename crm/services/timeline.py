@@ -6,7 +6,9 @@ in id order, as every write to a contact does), then its own row, and keeps
 ``Contact.last_interaction`` of those contacts right in the same
 transaction: two entries added at once to the same contacts run one after
 the other, so the second reads the first's. Only an entry's author changes
-or deletes it.
+or deletes it. Each change is recorded in the history of every contact the
+entry is (or was) on, as ``("entry", its id)``, through the source
+"timeline" (``crm.services.history``).
 """
 
 import datetime
@@ -16,6 +18,7 @@ from django.db.models import OuterRef, Subquery
 
 from ..exceptions import ConcurrentChange, EntryGone
 from ..models import Contact, Entry, Participation
+from .history import changed, source
 from .locks import concurrent_change_guard, lock_contacts
 
 # The fields of an entry the user writes; the history records them.
@@ -70,12 +73,28 @@ def entry_add(
     if not contacts:
         raise ValueError("An entry needs at least one contact.")
     lock_contacts(*contacts)
-    entry = Entry.objects.create(kind=kind, at=at, author=author, text=text, follow_up=follow_up)
-    Participation.objects.bulk_create(
-        Participation(entry=entry, contact=contact, at=at) for contact in contacts
-    )
-    contacts_remember(ids=[contact.pk for contact in contacts])
+    ids = [contact.pk for contact in contacts]
+    with source("timeline", author=author):
+        entry = Entry.objects.create(
+            kind=kind, at=at, author=author, text=text, follow_up=follow_up
+        )
+        Participation.objects.bulk_create(
+            Participation(entry=entry, contact_id=pk, at=at) for pk in ids
+        )
+        contacts_remember(ids=ids)
+        _record(entry, ids, after=entry.history_values())
     return entry
+
+
+def _record(entry: Entry, ids: Iterable[int], *, before=None, after=None) -> None:
+    """Record the change of ``entry`` on the contacts ``ids``: only the values that differ."""
+    if before is not None and after is not None:
+        names = [name for name in after if before.get(name) != after[name]]
+        if not names:
+            return
+        before = {name: before.get(name) for name in names}
+        after = {name: after[name] for name in names}
+    changed(contacts=sorted(ids), kind="entry", key=str(entry.pk), before=before, after=after)
 
 
 @concurrent_change_guard
@@ -107,17 +126,23 @@ def entry_change(
             "Someone changed who took part in this entry at the same moment; nothing was "
             "saved. Please try again."
         )
+    old = entry.history_values()
     if follow_up != entry.follow_up:
         entry.follow_up_done = False
     entry.kind, entry.at, entry.text, entry.follow_up = kind, at, text, follow_up
-    entry.save()
     after = {contact.pk for contact in contacts}
-    entry.contact_links.exclude(contact__in=after).delete()
-    entry.contact_links.update(at=at)
-    Participation.objects.bulk_create(
-        Participation(entry=entry, contact_id=pk, at=at) for pk in sorted(after - before)
-    )
-    contacts_remember(ids=before | after)
+    with source("timeline", author=author):
+        entry.save()
+        entry.contact_links.exclude(contact__in=after).delete()
+        entry.contact_links.update(at=at)
+        Participation.objects.bulk_create(
+            Participation(entry=entry, contact_id=pk, at=at) for pk in sorted(after - before)
+        )
+        contacts_remember(ids=before | after)
+        new = entry.history_values()
+        _record(entry, before & after, before=old, after=new)
+        _record(entry, before - after, before=old)
+        _record(entry, after - before, after=new)
     return entry
 
 
@@ -134,8 +159,10 @@ def entry_delete(*, entry: Entry, author) -> None:
     except EntryGone:
         return
     participants = _participants(entry)
-    entry.delete()
-    contacts_remember(ids=before | participants)
+    with source("timeline", author=author):
+        _record(entry, participants, before=entry.history_values())
+        entry.delete()
+        contacts_remember(ids=before | participants)
 
 
 @concurrent_change_guard
@@ -147,5 +174,12 @@ def entry_follow_up_done(*, entry: Entry, author) -> Entry:
     entry = _locked(entry, author=author)
     if entry.follow_up is not None and not entry.follow_up_done:
         entry.follow_up_done = True
-        entry.save(update_fields=["follow_up_done", "updated"])
+        with source("timeline", author=author):
+            entry.save(update_fields=["follow_up_done", "updated"])
+            _record(
+                entry,
+                _participants(entry),
+                before={"follow_up_done": False},
+                after={"follow_up_done": True},
+            )
     return entry

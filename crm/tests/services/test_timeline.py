@@ -6,8 +6,9 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from crm.exceptions import ContactGone, EntryGone
-from crm.models import Contact, Entry, Participation
-from crm.services.duplicates import contact_merge
+from crm.models import Change, Contact, Entry, Participation
+from crm.services.duplicates import _take_entries, contact_merge
+from crm.services.history import source
 from crm.services.timeline import entry_add, entry_change, entry_delete, entry_follow_up_done
 from crm.tests.factories import make_contact
 
@@ -130,3 +131,92 @@ def test_a_merge_moves_the_duplicates_entries_to_the_kept_contact(user, ada, cha
     # Once in an entry both took part in.
     assert list(both.contacts.all()) == [ada]
     assert last(ada) == at(4)
+
+
+def entry_changes(**filters):
+    """Return (contact, action, before, after, source, author) of the entries' changes."""
+    rows = Change.objects.filter(kind="entry", **filters).order_by("id")
+    return [(c.contact_id, c.action, c.before, c.after, c.source, c.author_id) for c in rows]
+
+
+def test_each_write_is_recorded_on_every_contact_it_touches(user, ada, charles):
+    grace = make_contact("Grace Hopper")
+    entry = add([ada, charles], user, "call", T, text="Hello")
+    values = {"kind": "call", "at": T.isoformat(), "text": "Hello", "follow_up": None}
+    assert entry_changes(key=str(entry.pk)) == [
+        (ada.pk, "add", None, values, "timeline", user.pk),
+        (charles.pk, "add", None, values, "timeline", user.pk),
+    ]
+    Change.objects.all().delete()
+    entry_change(entry=entry, author=user, contacts=[ada, grace], kind="call", at=T, text="Bye")
+    new = {**values, "text": "Bye"}
+    # Only what changed where it stays; the whole entry where it comes and goes.
+    assert entry_changes() == [
+        (ada.pk, "change", {"text": "Hello"}, {"text": "Bye"}, "timeline", user.pk),
+        (charles.pk, "remove", values, None, "timeline", user.pk),
+        (grace.pk, "add", None, new, "timeline", user.pk),
+    ]
+    Change.objects.all().delete()
+    entry_change(entry=entry, author=user, contacts=[ada, grace], kind="call", at=T, text="Bye")
+    assert entry_changes() == []
+    entry = entry_change(
+        entry=entry,
+        author=user,
+        contacts=[ada, grace],
+        kind="call",
+        at=T,
+        text="Bye",
+        follow_up=datetime.date(2026, 5, 6),
+    )
+    entry_follow_up_done(entry=entry, author=user)
+    entry_delete(entry=entry, author=user)
+    done = ({"follow_up_done": False}, {"follow_up_done": True})
+    gone = {**new, "follow_up": "2026-05-06"}
+    assert [row[:4] for row in entry_changes()] == [
+        (ada.pk, "change", {"follow_up": None}, {"follow_up": "2026-05-06"}),
+        (grace.pk, "change", {"follow_up": None}, {"follow_up": "2026-05-06"}),
+        (ada.pk, "change", *done),
+        (grace.pk, "change", *done),
+        (ada.pk, "remove", gone, None),
+        (grace.pk, "remove", gone, None),
+    ]
+    # Each write is one operation.
+    assert Change.objects.values("operation").distinct().count() == 3
+
+
+def test_a_merge_records_the_entries_leaving_the_duplicate_and_coming_to_keep(user, ada, charles):
+    duplicate = make_contact("Ada  Lovelace")
+    both = add([ada, duplicate], user, "meeting", at(1))
+    theirs = add([duplicate, charles], user, "call", at(4))
+    Change.objects.all().delete()
+    contact_merge(keep=ada, duplicate=duplicate)
+    recorded = sorted(
+        (c.contact_id, c.key, c.action, c.source) for c in Change.objects.filter(kind="entry")
+    )
+    expected = [(ada.pk, str(theirs.pk), "add", "merge")]
+    # A duplicate deleted for good takes its history with it; one kept in the
+    # trash keeps the entries' leaving.
+    if Contact._base_manager.filter(pk=duplicate.pk).exists():
+        expected += [
+            (duplicate.pk, str(both.pk), "remove", "merge"),
+            (duplicate.pk, str(theirs.pk), "remove", "merge"),
+        ]
+    assert recorded == sorted(expected)
+
+
+def test_take_entries_records_the_duplicates_entries_leaving_it(user, ada):
+    duplicate = make_contact("Ada  Lovelace")
+    both = add([ada, duplicate], user, "meeting", at(1))
+    theirs = add([duplicate], user, "call", at(4))
+    Change.objects.all().delete()
+    with source("merge", author=user):
+        _take_entries(ada, duplicate)
+    assert sorted((c.contact_id, c.key, c.action) for c in Change.objects.all()) == sorted(
+        [
+            (duplicate.pk, str(both.pk), "remove"),
+            (duplicate.pk, str(theirs.pk), "remove"),
+            (ada.pk, str(theirs.pk), "add"),
+        ]
+    )
+    assert not duplicate.entries.exists()
+    assert Contact.objects.get(pk=ada.pk).last_interaction == at(4)

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.models import Contact, Entry
+from crm.models import Change, Contact, Entry
 from crm.services.timeline import entry_add
 from crm.tests.factories import make_contact
 
@@ -36,6 +36,19 @@ def test_a_note_added_on_the_page_shows_escaped_with_its_author(logged_in_client
     assert f"by {user.username}" in page
     entry = Entry.objects.get()
     assert (entry.author, entry.kind, list(entry.contacts.all())) == (user, "note", [ada])
+    # In the contact's history, through the timeline, by its author.
+    change = Change.objects.get()
+    assert (change.contact, change.kind, change.key, change.action) == (
+        ada,
+        "entry",
+        str(entry.pk),
+        "add",
+    )
+    assert (change.source, change.author, change.after["text"]) == (
+        "timeline",
+        user,
+        "Likes <b>engines</b>",
+    )
 
 
 def test_a_meeting_with_three_contacts_shows_on_all_three(logged_in_client, ada, charles):
