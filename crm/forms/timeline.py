@@ -3,6 +3,7 @@
 from django import forms
 from django.utils import timezone
 
+from ..converters import MAX_ID
 from ..models import Contact, Entry
 from .relationships import IdsField
 
@@ -54,7 +55,7 @@ class EntryForm(forms.ModelForm):
             if not self.instance.pk:
                 return []
             return list(self.instance.contacts.exclude(pk=self.contact.pk).order_by("sort_name"))
-        ids = [pk for pk in self.data.getlist("others") if pk.isdigit() and len(pk) < 19]
+        ids = [pk for pk in self.data.getlist("others") if pk.isdigit() and int(pk) <= MAX_ID]
         return list(self.fields["others"].queryset.filter(pk__in=ids).order_by("sort_name"))
 
     def pickable(self):

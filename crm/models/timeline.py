@@ -1,5 +1,7 @@
 """The timeline: notes and interactions (calls, meetings...) with contacts."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -68,7 +70,8 @@ class Entry(models.Model):
         """Return what the history records of the entry, JSON-able."""
         return {
             "kind": self.kind,
-            "at": self.at.isoformat(),
+            # In UTC: the same moment is the same text, whatever time zone it came in.
+            "at": self.at.astimezone(datetime.UTC).isoformat(),
             "text": self.text,
             "follow_up": self.follow_up.isoformat() if self.follow_up else None,
         }

@@ -220,3 +220,11 @@ def test_take_entries_records_the_duplicates_entries_leaving_it(user, ada):
     )
     assert not duplicate.entries.exists()
     assert Contact.objects.get(pk=ada.pk).last_interaction == at(4)
+
+
+def test_the_same_moment_in_another_time_zone_is_no_change(user, ada):
+    entry = add([ada], user, "call", T, text="Hello")
+    paris = T.astimezone(datetime.timezone(datetime.timedelta(hours=2)))
+    Change.objects.all().delete()
+    entry_change(entry=entry, author=user, contacts=[ada], kind="call", at=paris, text="Hello")
+    assert not Change.objects.exists()
