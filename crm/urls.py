@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from .site import views as site
-from .views import bulk, contacts, duplicates, imports, relationships, tags, timeline
+from .views import bulk, contacts, duplicates, history, imports, relationships, tags, timeline
 
 contact_book = [
     path("contacts/", contacts.contact_list, name="contact_list"),
@@ -48,6 +48,15 @@ contact_book = [
         name="contact_possible_duplicates",
     ),
     path("contacts/<id:pk>/contact.vcf", contacts.contact_vcard, name="contact_vcard"),
+    path("contacts/<id:pk>/history/", history.contact_history, name="contact_history"),
+    path(
+        "contacts/<id:pk>/history/restore/",
+        history.contact_history_restore,
+        name="contact_history_restore",
+    ),
+    path(
+        "contacts/<id:pk>/history/undo/", history.contact_history_undo, name="contact_history_undo"
+    ),
     path(
         "contacts/<id:pk>/relationships/add/",
         relationships.relationship_add,

@@ -5,6 +5,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from .shared import address_line
+
 
 class Change(models.Model):
     """
@@ -68,4 +70,74 @@ class Change(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_action_display()} {self.kind} {self.key}".strip()
+        return f"{self.get_action_display()} {self.subject()}"
+
+    # What each kind of object is called, and the value that names one.
+    KINDS = {
+        "contact": ("", None),
+        "email": ("email", "address"),
+        "url": ("web address", "url"),
+        "date": ("date", "title"),
+        "phone": ("phone", "number"),
+        "address": ("address", "line"),
+        "tag": ("tag", "name"),
+        "relationship": ("relationship with", "name"),
+        "entry": ("timeline entry", "title"),
+    }
+
+    @property
+    def values(self) -> dict:
+        """Return what the object was made, or what it was before it was removed."""
+        return self.after if self.after is not None else self.before
+
+    def subject(self, fields=()) -> str:
+        """
+        Return what changed, as a user reads it: "the email ada@example.com",
+        "the name, job title"; ``fields`` limits a contact's fields named
+        (["*"]: the object as a whole).
+        """
+        noun, naming = self.KINDS.get(self.kind, (self.kind, None))
+        if self.kind == "contact":
+            names = [f for f in fields if f != "*"] or list(self.values or {})
+            return "the " + ", ".join(n.replace("_", " ") for n in names)
+        return f"the {noun} {self.name_of(naming)}".rstrip()
+
+    # The parts of a date its ISO form shows.
+    DATE_PARTS = {"year", "month", "day", "kind"}
+
+    def details(self) -> list[tuple[str, str, str]]:
+        """
+        Return (what, before, after) for each value that changed, or that the
+        object added or removed has, as a user reads them.
+        """
+        before, after = self.before or {}, self.after or {}
+        naming = self.KINDS.get(self.kind, ("", None))[1]
+        rows = []
+        for name in {**before, **after}:
+            old, new = _shown(before.get(name)), _shown(after.get(name))
+            if self.kind == "date" and name in self.DATE_PARTS:
+                continue
+            if self.action != self.Action.CHANGE and (name == naming or not (old or new)):
+                continue
+            rows.append((name.removesuffix("_id").replace("_", " "), old, new))
+        return rows
+
+    def name_of(self, naming) -> str:
+        """Return the value that names the object, falling back to its key."""
+        values = {**(self.before or {}), **(self.after or {})}
+        if naming == "line":
+            return address_line(values) or self.key
+        if naming == "title":
+            return values.get("label") or values.get("kind", "").capitalize() or self.key
+        return str(values.get(naming) or self.key)
+
+
+def _shown(value) -> str:
+    """Return a stored value as the history shows it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)

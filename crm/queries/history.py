@@ -17,6 +17,7 @@ from collections.abc import Iterable
 
 from ..models import (
     ADDRESS_FIELDS,
+    Change,
     Contact,
     ContactAddress,
     ContactDate,
@@ -147,3 +148,16 @@ LOADERS = {
 
 def _but(row: dict, *names: str) -> dict:
     return {name: value for name, value in row.items() if name not in names}
+
+
+def history_page(contact_id: int, *, before: int | None = None, size: int = 50):
+    """
+    Return ``size`` changes of the contact ``contact_id``, newest first,
+    older than the change ``before`` when given, and whether more follow:
+    one range of the index on (contact, -id), however long the history.
+    """
+    changes = Change.objects.filter(contact_id=contact_id).select_related("author")
+    if before is not None:
+        changes = changes.filter(id__lt=before)
+    rows = list(changes.order_by("-id")[: size + 1])
+    return rows[:size], len(rows) > size

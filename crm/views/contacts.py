@@ -16,6 +16,7 @@ from ..forms.contacts import ContactEditor
 from ..forms.listing import FILTERS, ContactListForm, list_state, list_url
 from ..models import Contact
 from ..queries import pages
+from ..queries.history import history_page
 from ..queries.pages import DEFAULT_SORT
 from ..services.contacts import contact_delete
 from .timeline import follow_ups_context, timeline_context
@@ -105,15 +106,20 @@ def _detail_or_404(pk):
         raise Http404("No such contact.") from None
 
 
+# Changes the contact page shows; its history page has them all.
+RECENT_CHANGES = 5
+
+
 def contact_detail(request, pk):
     """Show one contact: its names, emails, web addresses, dates, phones, addresses, tags,
-    relationships, notes and timeline; ``?list=`` is the state of the list it was opened
-    from, ``?timeline=`` the timeline's page."""
+    relationships, notes, timeline and latest changes; ``?list=`` is the state of the list
+    it was opened from, ``?timeline=`` the timeline's page."""
     contact = _detail_or_404(pk)
     context = {
         "contact": contact,
         "list_url": list_url(request.GET.get("list", "")),
         **timeline_context(request, contact),
+        "recent_changes": history_page(contact.pk, size=RECENT_CHANGES)[0],
     }
     return render(request, "crm/contact_detail.html", context)
 
