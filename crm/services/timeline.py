@@ -39,7 +39,9 @@ def contacts_remember(*, ids: Iterable[int]) -> None:
         .order_by("-at")
         .values("at")[:1]
     )
-    Contact.objects.filter(pk__in=sorted(set(ids))).update(last_interaction=Subquery(latest))
+    # The base manager: a contact in the trash keeps its timeline right too.
+    contacts = Contact._base_manager.filter(pk__in=sorted(set(ids)))
+    contacts.update(last_interaction=Subquery(latest))
 
 
 def _locked(entry: Entry, *, author) -> Entry:

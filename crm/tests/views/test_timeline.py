@@ -151,7 +151,7 @@ def test_follow_ups_due_show_on_their_authors_home_page_only(
     logged_in_client, make_user, ada, user
 ):
     today = timezone.localdate()
-    add([ada], user, text="Due today", follow_up=today)
+    add([ada], user, text="Due today <script>", follow_up=today)
     add([ada], user, text="Overdue", follow_up=today - datetime.timedelta(days=3))
     add([ada], user, text="Not yet", follow_up=today + datetime.timedelta(days=1))
     add([ada], make_user("bob"), text="Bob's", follow_up=today)
@@ -159,6 +159,7 @@ def test_follow_ups_due_show_on_their_authors_home_page_only(
     assert "Your follow-ups due" in page
     assert page.index("Overdue") < page.index("Due today")
     assert "Not yet" not in page and "Bob&#x27;s" not in page
+    assert "Due today &lt;script&gt;" in page and "<script>" not in page.split("</head>")[1]
     # The contact list alone does not show them.
     assert (
         "Your follow-ups due"
