@@ -13,10 +13,14 @@ first ``--memory-rows`` rows alone, into an empty book, to compare the peak
 memory of the import at both sizes. Each import runs in a process of its
 own, whose peak resident memory (``ru_maxrss``) is its figure.
 
+The first import also runs once more with the contact history switched off
+(``crm.services.history`` recording nothing), into an empty book again.
+
 Prints rows per second of each, the ratio import / seeding, the peak memory
-at both sizes, and the issue's targets (import at least 0.5x the seeding's
-rate; memory at N within 1.2x of memory at ``--memory-rows``) with ok or
-MISSED.
+at both sizes, and the issues' targets (import at least 0.5x the seeding's
+rate; memory at N within 1.2x of memory at ``--memory-rows``; the commit
+with history at most 1.5x the commit without) with ok or MISSED. Seeding
+records the history of what it creates too, as every command does.
 
     .venv/bin/python bench/import.py                 # 100,000 rows, memory also at 10,000
     .venv/bin/python bench/import.py --rows 2000     # a quick run (memory at 200)
@@ -32,16 +36,18 @@ import csv
 import json
 import os
 import resource
-import secrets
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _database import empty_book, history_off, setup  # noqa: E402 - bench/ is not a package
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/crm_bench_import"
 RATE_TARGET = 0.5  # import rows/s at least this times crm_demo's
+HISTORY_TARGET = 1.5  # a commit recording history at most this times one that does not
 MEMORY_TARGET = 1.2  # peak memory at --rows within this times that at --memory-rows
 
 
@@ -66,68 +72,8 @@ def parse_args():
     parser.add_argument("--match", default="email", help=argparse.SUPPRESS)
     parser.add_argument("--on-match", default="skip", help=argparse.SUPPRESS)
     parser.add_argument("--keep", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--no-history", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args()
-
-
-def setup(url):
-    """Point Django at the benchmark database, creating it when missing; migrate."""
-    import dj_database_url
-
-    config = dj_database_url.parse(url)
-    name = str(config["NAME"])
-    if "bench" not in Path(name).name:
-        sys.exit(f"Refusing {name!r}: the benchmark database's name must contain 'bench'.")
-    os.environ.update(
-        DATABASE_URL=url,
-        DJANGO_SETTINGS_MODULE="crm.settings",
-        # Debug off: a debug connection keeps every query it ran, in memory.
-        DJANGO_DEBUG="0",
-        DJANGO_DEBUG_TOOLBAR="0",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_ALLOWED_HOSTS="testserver",
-        DJANGO_LOG_LEVEL="WARNING",
-    )
-    if config["ENGINE"].endswith("postgresql"):
-        import psycopg2
-        from psycopg2 import sql
-
-        admin = psycopg2.connect(
-            dbname="postgres",
-            user=config.get("USER") or None,
-            password=config.get("PASSWORD") or None,
-            host=config.get("HOST") or None,
-            port=config.get("PORT") or None,
-        )
-        admin.autocommit = True
-        with admin.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-            if cursor.fetchone() is None:
-                cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        admin.close()
-
-    import django
-
-    sys.path.insert(0, str(BASE_DIR))
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-
-
-def empty_book():
-    """Empty the contact book's tables, imports included (quicker than the ORM's deletion)."""
-    from django.apps import apps
-    from django.db import connection
-
-    models = apps.get_app_config("crm").get_models(include_auto_created=True)
-    tables = [connection.ops.quote_name(m._meta.db_table) for m in models]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
-            cursor.execute("VACUUM ANALYZE")
-        else:
-            for table in tables:
-                cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - our own table names
 
 
 def seed_worker(rows, path):
@@ -261,6 +207,8 @@ def main():
     args = parse_args()
     if args.worker:
         setup(args.database_url)
+        if args.no_history:
+            history_off()
         if args.worker == "seed":
             result = seed_worker(args.rows, args.file)
         else:
@@ -279,11 +227,24 @@ def main():
         memory = run_worker(args, "--worker", "import", "--file", str(part))
         print(f"Importing {args.rows:,} rows into an empty book ...", flush=True)
         first = run_worker(args, "--worker", "import", "--file", str(whole))
+        print(f"Importing {args.rows:,} rows into an empty book, history off ...", flush=True)
+        bare = run_worker(args, "--worker", "import", "--file", str(whole), "--no-history")
         print("Importing them again, match email, update ...", flush=True)
         again = run_worker(
             args, "--worker", "import", "--file", str(whole), "--keep", "--on-match", "update"
         )
     report(args.rows, small, seeded, first, again, memory)
+    report_history(first, bare)
+
+
+def report_history(first, bare):
+    """Print what recording the history costs the import's commit (issue 15: at most 1.5x)."""
+    ratio = first["commit"] / bare["commit"]
+    verdict = "ok" if ratio <= HISTORY_TARGET else "MISSED"
+    print(
+        f"  commit with history {first['commit']:.1f} s / without {bare['commit']:.1f} s: "
+        f"{ratio:.2f}x (<= {HISTORY_TARGET}x)  {verdict}"
+    )
 
 
 if __name__ == "__main__":

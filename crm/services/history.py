@@ -136,7 +136,12 @@ def changed(*, contacts: Iterable[int], kind: str, key: str, before=None, after=
     Record one change of the object ``kind``/``key`` on each of ``contacts``:
     added when there is nothing ``before``, removed when nothing ``after``.
     """
-    _store(Change(contact_id=pk, kind=kind, key=key, before=before, after=after) for pk in contacts)
+    record(Change(contact_id=pk, kind=kind, key=key, before=before, after=after) for pk in contacts)
+
+
+def record(changes: Iterable[Change]) -> None:
+    """Record ``changes`` (unsaved, with contact, kind, key, before and after), in one statement."""
+    _store(changes)
 
 
 def _compare(contact: int, before: dict, after: dict) -> list[Change]:

@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from django.db.models import Q
 
 from ..exceptions import NotRelated, SelfRelationship
-from ..models import Contact, ContactRelationship, RelationshipType
-from .history import watching
+from ..models import Change, Contact, ContactRelationship, RelationshipType
+from .history import record
 from .locks import concurrent_change_guard, lock_contacts
 
 
@@ -63,6 +63,28 @@ def set_types(rows: list[ContactRelationship], types: Iterable[RelationshipType]
         row.types.set(types)
 
 
+def _record(contact: Contact, other: Contact, before, after) -> None:
+    """
+    Record on both contacts that their relationship's types went from
+    ``before`` to ``after`` (types or their names; None: not related), as
+    the history's snapshots show a relationship.
+    """
+    names = [None if types is None else sorted(str(t) for t in types) for types in (before, after)]
+    if names[0] == names[1]:
+        return
+    changes = []
+    for mine, theirs in [(contact, other), (other, contact)]:
+        old, new = ({"name": theirs.name, "types": n} if n is not None else None for n in names)
+        if old is not None and new is not None:
+            old, new = {"types": old["types"]}, {"types": new["types"]}
+        changes.append(
+            Change(
+                contact_id=mine.pk, kind="relationship", key=str(theirs.pk), before=old, after=new
+            )
+        )
+    record(changes)
+
+
 @concurrent_change_guard
 def relationship_add(
     *, contact: Contact, other: Contact, types: Iterable[RelationshipType] = ()
@@ -76,13 +98,13 @@ def relationship_add(
     deleted meanwhile.
     """
     _lock_pair(contact, other)
-    with watching([contact.pk, other.pk], kinds=["relationship"]):
-        rows = _pair_rows(contact, other)
-        created = not rows
-        kept = {t for row in rows for t in row.types.all()}
-        # Both rows; this also repairs the missing half of a pair broken by hand.
-        rows = both_rows(rows, contact.pk, other.pk)
-        set_types(rows, kept | set(types))
+    rows = _pair_rows(contact, other)
+    created = not rows
+    kept = {t for row in rows for t in row.types.all()}
+    # Both rows; this also repairs the missing half of a pair broken by hand.
+    rows = both_rows(rows, contact.pk, other.pk)
+    set_types(rows, kept | set(types))
+    _record(contact, other, None if created else kept, kept | set(types))
     return next(row for row in rows if row.from_contact_id == contact.pk), created
 
 
@@ -97,10 +119,11 @@ def relationship_remove(*, contact: Contact, other: Contact) -> bool:
         return False
     lock_contacts(contact, other)
     pair = [contact.pk, other.pk]
-    with watching(pair, kinds=["relationship"]):
-        deleted, _ = ContactRelationship.objects.filter(
-            from_contact__in=pair, to_contact__in=pair
-        ).delete()
+    rows = ContactRelationship.objects.filter(from_contact__in=pair, to_contact__in=pair)
+    had = list(rows.filter(from_contact=contact).values_list("types__name", flat=True))
+    deleted, _ = rows.delete()
+    if deleted:
+        _record(contact, other, {name for name in had if name is not None}, None)
     return deleted > 0
 
 
@@ -116,7 +139,8 @@ def relationship_set_types(
     rows = _pair_rows(contact, other)
     if not rows:
         raise NotRelated(f"{contact.name} and {other.name} are not related any more.")
-    with watching([contact.pk, other.pk], kinds=["relationship"]):
-        rows = both_rows(rows, contact.pk, other.pk)
-        set_types(rows, types)
+    kept = {t for row in rows for t in row.types.all()}
+    rows = both_rows(rows, contact.pk, other.pk)
+    set_types(rows, types)
+    _record(contact, other, kept, types)
     return next(row for row in rows if row.from_contact_id == contact.pk)

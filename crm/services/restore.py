@@ -13,11 +13,9 @@ import copy
 import uuid
 from collections import defaultdict
 
-from django.db.models import Max
-
 from ..exceptions import ConcurrentChange, ContactBookError
 from ..models import ADDRESS_FIELDS, Change, Contact, RelationshipType
-from ..queries.history import snapshot
+from ..queries.history import latest_change, snapshot
 from .contacts import contact_save
 from .history import SHOWN_ONLY, source, watching
 from .locks import concurrent_change_guard
@@ -42,8 +40,7 @@ def _check_seen(contacts, seen: int | None) -> None:
     """Refuse when the contacts changed since the history the user acted on (``seen``)."""
     if seen is None:
         return
-    latest = Change.objects.filter(contact__in=contacts).aggregate(latest=Max("id"))["latest"]
-    if (latest or 0) > seen:
+    if max(latest_change(pk) or 0 for pk in contacts) > seen:
         raise ConcurrentChange(
             "This contact changed since you opened its history; nothing was restored. "
             "Look at its history again."

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from ..exceptions import ContactBookError
 from ..models import Change, Contact
-from ..queries.history import history_page
+from ..queries.history import history_page, latest_change
 from ..services.restore import contact_restore_to, operation_undo
 
 PER_PAGE = 50
@@ -42,7 +42,7 @@ def contact_history(request, pk):
 
 
 def _latest(contact):
-    return Change.objects.filter(contact=contact).values_list("id", flat=True).first()
+    return latest_change(contact.pk)
 
 
 # Operations undone elsewhere: an import on its page, a trashing by restoring

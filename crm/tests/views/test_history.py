@@ -51,8 +51,9 @@ def test_the_history_pages_by_change_id_and_costs_the_same_at_any_length(logged_
     older = logged_in_client.get(f"{url}?before={first.context['next_before']}")
     shown = [c.key for _, changes, _ in older.context["operations"] for c in changes]
     assert shown == [str(n) for n in range(69, 19, -1)]
-    # Older pages also look up the newest change, which restore and undo check against.
-    assert queries(f"{url}?before={first.context['next_before']}") == few + 1
+    # Older pages also look up where they start, and the newest change, which
+    # restore and undo check against.
+    assert queries(f"{url}?before={first.context['next_before']}") == few + 2
 
 
 def test_restore_to_this_point_and_undo_from_the_page(logged_in_client, messages_of):

@@ -1,0 +1,240 @@
+#!/usr/bin/env python
+"""
+Time what the contact history costs: writes with it against the same writes
+without it, and a contact's history page at 10 and at 10,000 changes.
+
+In one run, on a benchmark database of its own: ``crm_demo --contacts N``
+(default 2,000), then ``--changes`` changes (default 1,000,000) over all
+of them, so that the change table and its index are the size a busy
+book's are (PostgreSQL only: it uses ``generate_series``). Then,
+alternating rounds with history on and off (off: ``crm.services.history``
+snapshots and records nothing), each write path a user runs most:
+
+- an edit through the contact form's workflow (``contact_save``): the name
+  and a phone's label changed, an email added or removed;
+- relating two contacts and unrelating them again;
+- tagging 1,000 contacts in bulk and untagging them.
+
+And the history page of contacts with 10, 100 and 10,000 changes, and
+their contact pages, through Django's test client: a history page shows 50
+changes, so the one of 10 changes has fewer to show; 100 against 10,000 is
+the same page over a longer history. Prints the median
+milliseconds of each, the ratios, and the issue's targets (a write at most
+1.5x; the page at 10,000 changes within 1.2x of the page at 10) with ok or
+MISSED. bench/import.py measures an import's commit with and without it.
+
+    .venv/bin/python bench/history.py
+    .venv/bin/python bench/history.py --contacts 500 --changes 20000 --rounds 3   # quick
+
+The database is ``--database-url`` (default ``$BENCH_HISTORY_DATABASE_URL``,
+else postgres://postgres@127.0.0.1:5432/crm_bench_history), created when
+missing and emptied first; its name must contain "bench".
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _database import empty_book, setup  # noqa: E402 - bench/ is not a package
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/crm_bench_history"
+WRITE_TARGET = 1.5  # a write with history at most this times the same write without
+PAGE_TARGET = 1.2  # the history page at 10,000 changes within this times the page at 10
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--contacts", type=int, default=2000, help="Contacts (default 2,000).")
+    parser.add_argument(
+        "--changes", type=int, default=1_000_000, help="Changes padding the table (1,000,000)."
+    )
+    parser.add_argument("--rounds", type=int, default=7, help="Rounds on and off (default 7).")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_HISTORY_DATABASE_URL") or DEFAULT_URL,
+        help="Its database name must contain 'bench'.",
+    )
+    return parser.parse_args()
+
+
+class Switch:
+    """Turn the recording of history off and on again, in this process."""
+
+    def __init__(self):
+        from crm.services import history
+
+        self.module = history
+        self.on = (history.snapshot, history._store)
+
+    def __call__(self, on):
+        if on:
+            self.module.snapshot, self.module._store = self.on
+        else:
+            self.module.snapshot, self.module._store = (lambda ids, kinds=None: {}), list
+
+
+def seed(contacts, changes):
+    """
+    Seed the book, then its history: ``changes`` changes over every contact,
+    of which 10, 100 and 10,000 are those of three contacts, spread through
+    the rest as a busy book's are. Return {number of changes: contact}.
+    """
+    from django.core.management import call_command
+    from django.db import connection
+
+    from crm.imports.worker import analyze_contact_book
+    from crm.models import Change, Contact
+
+    empty_book()
+    call_command("crm_demo", contacts=contacts, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    chosen = dict(zip([10, 100, 10_000], Contact.objects.order_by("pk")[:3], strict=True))
+    Change.objects.filter(contact__in=chosen.values()).delete()
+    first = Contact.objects.order_by("pk").values_list("pk", flat=True)[3]
+    # Row g belongs to a chosen contact when g falls on its stride, else to
+    # one of the others in turn.
+    strides = " ".join(
+        f"WHEN g %% {changes // count} = {n} THEN {contact.pk}"
+        for n, (count, contact) in enumerate(chosen.items())
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO crm_change (contact_id, at, operation, source, ref, kind, key,"  # noqa: S608
+            f" action, after) SELECT CASE {strides} ELSE {first} + g %% (%s - 3) END,"
+            " now(), gen_random_uuid(), 'form', '', 'tag', g::text, 'add',"
+            ' \'{"name": "x"}\'::jsonb FROM generate_series(1, %s) g',
+            [contacts, changes],
+        )
+        cursor.execute("ANALYZE crm_change")
+    analyze_contact_book()
+    return chosen
+
+
+def timed(func, repeat):
+    """Return the median milliseconds of ``func()`` over ``repeat`` calls."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        func()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def writes(contacts):
+    """Return the write paths to time: {name: (function, calls per round)}."""
+    from crm.models import Contact, RelationshipType
+    from crm.services.bulk import contacts_tag, contacts_untag
+    from crm.services.contacts import contact_save
+    from crm.services.relationships import relationship_add, relationship_remove
+
+    people = list(Contact.objects.order_by("pk")[3:53])
+    kind = RelationshipType.objects.first()
+    flip = {"n": 0}
+
+    def edit():
+        flip["n"] += 1
+        contact = people[flip["n"] % len(people)]
+        contact.name = f"{contact.name.split(' #')[0]} #{flip['n']}"
+        label = "office" if flip["n"] % 2 else "mobile"
+        emails = [{"address": f"bench{flip['n'] % 2}@example.org", "label": "home"}]
+        contact_save(
+            contact=contact,
+            phones=[(f"+1 212 555 {1000 + contact.pk % 8000:04d}", label)],
+            addresses=[],
+            emails=emails,
+        )
+
+    def relate():
+        flip["n"] += 1
+        a, b = people[flip["n"] % 25], people[25 + flip["n"] % 25]
+        relationship_add(contact=a, other=b, types=[kind])
+        relationship_remove(contact=a, other=b)
+
+    selection = Contact.objects.filter(pk__in=Contact.objects.order_by("pk")[100:1100].values("pk"))
+
+    def bulk():
+        contacts_tag(contacts=selection, tag="Bench")
+        contacts_untag(contacts=selection, tag="Bench")
+
+    return {
+        "edit (contact_save)": (edit, 40),
+        "relate + unrelate": (relate, 40),
+        "tag + untag 1,000": (bulk, 3),
+    }
+
+
+def pages(contacts):
+    """Return the pages to time: {name: (function, calls)}."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.urls import reverse
+
+    user, _ = get_user_model().objects.get_or_create(username="bench-history")
+    client = Client()
+    client.force_login(user)
+
+    def get(url):
+        def fetch():
+            response = client.get(url, secure=True)  # production settings redirect to HTTPS
+            assert response.status_code == 200, (url, response.status_code)
+
+        return fetch
+
+    found = {}
+    for count, contact in contacts.items():
+        label = f"{count:,} changes"
+        found[f"history page, {label}"] = get(reverse("crm:contact_history", args=[contact.pk]))
+        found[f"contact page, {label}"] = get(contact.get_absolute_url())
+    return found
+
+
+def main():
+    args = parse_args()
+    setup(args.database_url)
+    print(
+        f"Seeding {args.contacts:,} contacts and {args.changes:,} changes of others ...",
+        flush=True,
+    )
+    contacts = seed(args.contacts, args.changes)
+    switch = Switch()
+    paths = writes(args.contacts)
+    results = {name: {True: [], False: []} for name in paths}
+    for _ in range(args.rounds):
+        for on in (True, False):
+            switch(on)
+            for name, (func, calls) in paths.items():
+                results[name][on].append(timed(func, calls))
+    switch(True)
+    page_times = {name: timed(fetch, 5 * args.rounds) for name, fetch in pages(contacts).items()}
+    report(args, results, page_times)
+
+
+def report(args, results, page_times):
+    from django.db import connection
+
+    print(f"\nContact history ({connection.vendor}), median ms of {args.rounds} rounds\n")
+    print(f"{'write':<24}{'history on':>12}{'off':>10}{'ratio':>8}")
+    verdicts = []
+    for name, by in results.items():
+        on, off = statistics.median(by[True]), statistics.median(by[False])
+        print(f"{name:<24}{on:>12.2f}{off:>10.2f}{on / off:>7.2f}x")
+        verdicts.append((f"{name}: {on / off:.2f}x (<= {WRITE_TARGET}x)", on / off <= WRITE_TARGET))
+    print(f"\n{'page':<32}{'ms':>8}")
+    for name, ms in page_times.items():
+        print(f"{name:<32}{ms:>8.2f}")
+    for page in ("history page", "contact page"):
+        many = page_times[f"{page}, 10,000 changes"]
+        for few in ("10", "100"):
+            ratio = many / page_times[f"{page}, {few} changes"]
+            text = f"{page} at 10,000 / {few} changes: {ratio:.2f}x (<= {PAGE_TARGET}x)"
+            verdicts.append((text, ratio <= PAGE_TARGET))
+    print("\nTargets")
+    for text, ok in verdicts:
+        print(f"  {text}  {'ok' if ok else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()
