@@ -19,3 +19,7 @@ class SelfRelationship(ContactBookError):
 
 class ConcurrentChange(ContactBookError):
     """Someone changed the same records at the same moment; trying again will work."""
+
+
+class EntryGone(ContactBookError):
+    """A timeline entry the write needs was deleted meanwhile."""

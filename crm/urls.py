@@ -5,7 +5,17 @@ from django.contrib import admin
 from django.urls import include, path
 
 from .site import views as site
-from .views import bulk, contacts, duplicates, history, imports, relationships, tags, trash
+from .views import (
+    bulk,
+    contacts,
+    duplicates,
+    history,
+    imports,
+    relationships,
+    tags,
+    timeline,
+    trash,
+)
 
 contact_book = [
     path("contacts/", contacts.contact_list, name="contact_list"),
@@ -77,6 +87,22 @@ contact_book = [
         relationships.relationship_remove,
         name="relationship_remove",
     ),
+    path("contacts/<id:pk>/timeline/add/", timeline.entry_add_view, name="entry_add"),
+    path(
+        "contacts/<id:pk>/timeline/<id:entry_id>/edit/",
+        timeline.entry_edit_view,
+        name="entry_edit",
+    ),
+    path(
+        "contacts/<id:pk>/timeline/<id:entry_id>/delete/",
+        timeline.entry_delete_view,
+        name="entry_delete",
+    ),
+    path(
+        "contacts/<id:pk>/timeline/<id:entry_id>/done/",
+        timeline.entry_done_view,
+        name="entry_done",
+    ),
     path("contacts/tags/", tags.tag_list, name="tag_list"),
     path("contacts/tags/<slug:slug>/", tags.tag_detail, name="tag_detail"),
     path("contacts/duplicates/", duplicates.duplicate_list, name="duplicate_list"),
@@ -91,8 +117,8 @@ contact_book = [
 ]
 
 urlpatterns = [
-    # The contact list is the home page.
-    path("", contacts.contact_list, name="home"),
+    # The contact list is the home page, under the user's follow-ups due.
+    path("", contacts.home, name="home"),
     path("", include((contact_book, "crm"))),
     path("accounts/login/", site.LoginView.as_view(), name="login"),
     path("accounts/logout/", site.LogoutView.as_view(), name="logout"),

@@ -6,11 +6,10 @@ from ..converters import MAX_ID
 from ..models import Contact, RelationshipType
 
 
-class TypesField(forms.ModelMultipleChoiceField):
-    widget = forms.CheckboxSelectMultiple
+class IdsField(forms.ModelMultipleChoiceField):
+    """Choose rows by id; a value that is no id is an invalid choice, never an error."""
 
-    def __init__(self, **kwargs):
-        super().__init__(queryset=RelationshipType.objects.all(), required=False, **kwargs)
+    widget = forms.CheckboxSelectMultiple
 
     def _check_values(self, value):
         # Django checks each id against the database with one IN query, which
@@ -24,6 +23,11 @@ class TypesField(forms.ModelMultipleChoiceField):
                     params={"value": pk},
                 )
         return super()._check_values(value)
+
+
+class TypesField(IdsField):
+    def __init__(self, **kwargs):
+        super().__init__(queryset=RelationshipType.objects.all(), required=False, **kwargs)
 
 
 class RelateForm(forms.Form):

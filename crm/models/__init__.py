@@ -1,6 +1,7 @@
 """
 The contact book's models: contacts and what they hold, the rows they share
-(phones, addresses), tags and relationships, and contact imports. One module per topic.
+(phones, addresses), tags and relationships, timeline entries, and contact
+imports. One module per topic.
 """
 
 from .contacts import Contact, ContactDate, Email, Url
@@ -19,6 +20,7 @@ from .shared import (
     address_line,
 )
 from .tags import Tag
+from .timeline import Entry, Participation
 
 __all__ = [
     "ADDRESS_FIELDS",
@@ -34,9 +36,11 @@ __all__ = [
     "ContactPhone",
     "ContactRelationship",
     "Email",
+    "Entry",
     "Import",
     "ImportChunk",
     "ImportRow",
+    "Participation",
     "Phone",
     "RelatedContactsField",
     "RelationshipType",

@@ -1,13 +1,14 @@
 """The contact, and its emails, URLs and dates."""
 
 import datetime
+import functools
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import ExpressionWrapper, Q
-from django.db.models.functions import Lower
+from django.db.models import ExpressionWrapper, Q, Value
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 
 from ..queries.contacts import ContactQuerySet, LiveContactManager
@@ -16,6 +17,9 @@ from .names import NAME_FIELDS, NAME_PARTS, display_name, list_key, sort_key
 from .relationships import RelatedContactsField
 from .shared import Address, Phone
 from .tags import Tag
+
+# What a sort key holds for "no date" (crm.queries.pages): earlier than any date.
+NO_TIME = datetime.datetime(1, 1, 1, tzinfo=datetime.UTC)
 
 
 class Contact(models.Model):
@@ -48,6 +52,13 @@ class Contact(models.Model):
     notes = models.TextField(blank=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
+    last_interaction = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the latest call, meeting, email, message or other interaction "
+        "of its timeline was (notes do not count); kept by crm.services.timeline.",
+    )
     # Trigram-indexed on PostgreSQL by migration crm.0012 (not declared here:
     # SQLite has no such index), so that every word of a search is an index scan.
     search_text = models.TextField(
@@ -101,6 +112,8 @@ class Contact(models.Model):
     # Fields save() derives, and the fields they are derived from.
     DERIVED = {"name", "name_key", "sort_name", "search_text"}
     DERIVED_FROM = {*NAME_PARTS, *SEARCHED_FIELDS}
+    # What save() writes of a contact that exists: all but what the timeline keeps.
+    KEPT_BY_TIMELINE = {"last_interaction"}
 
     class Meta:
         ordering = ["sort_name", "id"]
@@ -125,6 +138,20 @@ class Contact(models.Model):
             # Also the list's created range, the admin's date hierarchy and "created" filter.
             models.Index(fields=["created", "id"], name="crm_contact_created_sort"),
             models.Index(fields=["updated", "id"], name="crm_contact_updated_sort"),
+            # Those without an interaction last both ways, as for the organisation
+            # (crm.queries.pages.Sort.null_last: the key has no NULL to compare).
+            models.Index(
+                ExpressionWrapper(Q(last_interaction=None), output_field=models.BooleanField()),
+                Coalesce("last_interaction", Value(NO_TIME)),
+                "id",
+                name="crm_contact_interaction_sort",
+            ),
+            models.Index(
+                ExpressionWrapper(~Q(last_interaction=None), output_field=models.BooleanField()),
+                Coalesce("last_interaction", Value(NO_TIME)),
+                "id",
+                name="crm_contact_interaction_desc",
+            ),
             # Serves the duplicate warning and the duplicates page, by name.
             models.Index(fields=["name_key"], name="crm_contact_name_key"),
             # The trash page, newest first, and the purge: the trashed rows only.
@@ -150,7 +177,11 @@ class Contact(models.Model):
     def save(self, *args, **kwargs):
         self.derive()
         fields = kwargs.get("update_fields")
-        if fields is not None and self.DERIVED_FROM & set(fields):
+        if fields is None and not self._state.adding and not kwargs.get("force_insert"):
+            # The timeline keeps last_interaction (crm.services.timeline): a contact
+            # read before an entry was added must not write its old value back.
+            kwargs["update_fields"] = self._saved_fields()
+        elif fields is not None and self.DERIVED_FROM & set(fields):
             kwargs["update_fields"] = {*fields, *self.DERIVED}
         super().save(*args, **kwargs)
 
@@ -161,6 +192,16 @@ class Contact(models.Model):
         # Check the name save() will store: made from the parts when left empty.
         self.derive()
         super().validate_constraints(exclude=exclude)
+
+    @classmethod
+    @functools.cache
+    def _saved_fields(cls):
+        """Return the fields save() writes of a contact that exists."""
+        return [
+            field.name
+            for field in cls._meta.concrete_fields
+            if not field.primary_key and field.name not in cls.KEPT_BY_TIMELINE
+        ]
 
     def derive(self):
         """

@@ -180,12 +180,12 @@ class ContactQuerySet(models.QuerySet):
     def for_list(self, *fields):
         """
         Return the contacts with what a list row shows, and no more: name,
-        organisation and title, the primary email, phones and the first city
-        (the whole addresses are for the contact's page and the exports);
-        and ``fields`` (the page's sort, for its cursors).
+        organisation and title, the primary email, phones, the first city
+        (the whole addresses are for the contact's page and the exports) and
+        the last interaction; and ``fields`` (the page's sort, for its cursors).
         """
         return (
-            self.only("name", "organization", "job_title", *fields)
+            self.only("name", "organization", "job_title", "last_interaction", *fields)
             .with_primary_email()
             .with_phones()
             .with_city()

@@ -27,6 +27,7 @@ from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThan, LessThan
 
 from ..models import Contact
+from ..models.contacts import NO_TIME
 from .contacts import decorate
 
 # The exact count stops here: past it the list says "more than 1,000". A
@@ -48,11 +49,19 @@ class Sort:
     without an organisation) come after all others in both directions: the
     key starts with "is it empty?" ascending, "is it filled?" descending,
     so each direction is one index read one way, every column alike.
+    With ``null_last``, the same for the rows whose field is NULL (a contact
+    without an interaction); the key holds ``NO_TIME`` for them, since a
+    row value holding a NULL compares as unknown.
     """
 
     label: str
     field: str
     empty_last: bool = False
+    null_last: bool = False
+
+    @property
+    def _empty(self):
+        return {self.field: None if self.null_last else ""}
 
     def expressions(self, *, descending=False, indexed=True):
         """
@@ -62,10 +71,12 @@ class Sort:
         (``COALESCE(field, field)``, the same value), which keeps the
         planner from walking the sort's index: see ``contact_page()``.
         """
-        field = F(self.field) if indexed else Coalesce(self.field, self.field)
+        field = Coalesce(self.field, Value(NO_TIME)) if self.null_last else F(self.field)
+        if not indexed:
+            field = Coalesce(field, field)
         keys = [field, F("pk")]
-        if self.empty_last:
-            empty = Q(**{self.field: ""})
+        if self.empty_last or self.null_last:
+            empty = Q(**self._empty)
             keys.insert(
                 0,
                 ExpressionWrapper(~empty if descending else empty, output_field=BooleanField()),
@@ -88,18 +99,21 @@ class Sort:
         if not isinstance(values, list) or len(values) != 2:
             raise ValueError("A cursor holds a value and an id.")
         value, pk = values
-        if not isinstance(value, str) or "\x00" in value:
+        none = value is None and self.null_last
+        if not none and (not isinstance(value, str) or "\x00" in value):
             raise ValueError("A cursor's value is text without NUL.")
         if not isinstance(pk, int) or isinstance(pk, bool) or not 0 < pk < 2**63:
             raise ValueError("A cursor's id is a positive integer.")
         model_field = Contact._meta.get_field(self.field)
         try:
-            value = model_field.to_python(value)
+            value = NO_TIME if none else model_field.to_python(value)
         except ValidationError as exc:
             raise ValueError(str(exc)) from None
         keys = [Value(value, output_field=model_field), Value(pk)]
         if self.empty_last:
             keys.insert(0, Value((value != "") if descending else (value == "")))
+        elif self.null_last:
+            keys.insert(0, Value(not none if descending else none))
         return keys
 
 
@@ -108,6 +122,7 @@ SORTS = {
     "organization": Sort("Organisation", "organization", empty_last=True),
     "created": Sort("Created", "created"),
     "updated": Sort("Updated", "updated"),
+    "last_interaction": Sort("Last interaction", "last_interaction", null_last=True),
 }
 DEFAULT_SORT = "name"
 

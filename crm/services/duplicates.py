@@ -14,11 +14,12 @@ from django.db.models.functions import Lower
 from django.utils.text import Truncator
 
 from ..exceptions import ConcurrentChange, SelfRelationship
-from ..models import NAME_PARTS, Contact, ContactDate
-from .history import source, watching
+from ..models import NAME_PARTS, Contact, ContactDate, Entry
+from .history import changed, source, watching
 from .locks import concurrent_change_guard, lock_contacts
 from .relationships import both_rows, rows_by_other, set_types
 from .search import contact_search_refresh
+from .timeline import contacts_remember
 from .trash import contact_trash_merged
 
 # The values of which a merged contact has one: where both contacts have a
@@ -52,8 +53,8 @@ def contact_merge(
     addresses of either (keep's primary when not given).
 
     Nothing else is lost: keep takes every email (an address both have, in
-    any case, once: keep's, with its label), URL, date, tag, phone, address
-    and relationship of ``duplicate``; see ``_take_dates()`` for a birthday
+    any case, once: keep's, with its label), URL, date, tag, phone, address,
+    relationship and timeline entry of ``duplicate``; see ``_take_dates()`` for a birthday
     both have. A relationship between the two disappears (it would relate
     ``keep`` to itself); one to a contact both are related to keeps the
     types of both. Return the kept contact. Raise ContactGone when either
@@ -82,6 +83,7 @@ def _merge(keep: Contact, duplicate: Contact, primary_email: str | None, chosen)
     duplicate.urls.exclude(url__in=keep.urls.values("url")).update(contact=keep)
     _take_dates(keep, duplicate)
     keep.tags.add(*duplicate.tags.all())
+    _take_entries(keep, duplicate)
 
     for field in CHOSEN_FIELDS:
         value = chosen.get(field)
@@ -125,6 +127,23 @@ def _take_relationships(keep: Contact, duplicate: Contact) -> None:
                 setattr(row, f"{end}_id", keep.pk)
                 row.save(update_fields=[end])
         set_types(both_rows(rows, keep.pk, other), types)
+
+
+def _take_entries(keep: Contact, duplicate: Contact) -> None:
+    """
+    Put keep in the duplicate's timeline entries in its place (once in an
+    entry both took part in), and keep's last interaction up to date.
+    """
+    links = duplicate.entry_links.all()
+    shared = set(keep.entry_links.values_list("entry", flat=True))
+    for entry in Entry.objects.filter(contact_links__contact=duplicate).order_by("pk"):
+        values = entry.history_values()
+        changed(contacts=[duplicate.pk], kind="entry", key=str(entry.pk), before=values)
+        if entry.pk not in shared:
+            changed(contacts=[keep.pk], kind="entry", key=str(entry.pk), after=values)
+    links.filter(entry__in=shared).delete()
+    links.update(contact=keep)
+    contacts_remember(ids=[keep.pk, duplicate.pk])
 
 
 def _take_emails(keep: Contact, duplicate: Contact, primary: str | None) -> None:

@@ -22,6 +22,7 @@ from ..queries import pages
 from ..queries.history import history_page
 from ..queries.pages import DEFAULT_SORT
 from ..services.trash import contact_trash
+from .timeline import follow_ups_context, timeline_context
 
 PER_PAGE = 50
 MAX_PER_PAGE = 200
@@ -69,25 +70,36 @@ def contact_list(request):
     List contacts a page at a time, with every phone: searched with ``?q=``,
     filtered, sorted (``crm.forms.listing``), every choice in the URL.
     """
+    return render(request, "crm/contact_list.html", list_context(request))
+
+
+def home(request):
+    """
+    The home page: the signed-in user's follow-ups due today or before, above
+    the contact list.
+    """
+    return render(
+        request, "crm/contact_list.html", {**list_context(request), **follow_ups_context(request)}
+    )
+
+
+def list_context(request):
+    """Return the context of the contact list's page that ``request`` asks for."""
     form = ContactListForm(request.GET)
     context = contact_page(request, form.contacts(), sort=form.sort_key, filtered=form.filtered)
     state, chips = list_state(request.GET), form.chips(request.GET)
-    return render(
-        request,
-        "crm/contact_list.html",
-        {
-            **context,
-            "form": form,
-            "query": form.query,
-            "chips": chips,
-            # The panel opens on what it holds: a filter in force, or an error.
-            "filters_open": bool(form.errors) or len(chips) > bool(form.query),
-            # Each contact's link carries the list's state for its "back to the list".
-            "detail_query": urlencode({"list": state}) if state else "",
-            # The exports take what the list shows, whatever its page.
-            "export_query": list_state(request.GET, FILTERS),
-        },
-    )
+    return {
+        **context,
+        "form": form,
+        "query": form.query,
+        "chips": chips,
+        # The panel opens on what it holds: a filter in force, or an error.
+        "filters_open": bool(form.errors) or len(chips) > bool(form.query),
+        # Each contact's link carries the list's state for its "back to the list".
+        "detail_query": urlencode({"list": state}) if state else "",
+        # The exports take what the list shows, whatever its page.
+        "export_query": list_state(request.GET, FILTERS),
+    }
 
 
 def _detail_or_404(pk):
@@ -103,11 +115,13 @@ RECENT_CHANGES = 5
 
 def contact_detail(request, pk):
     """Show one contact: its names, emails, web addresses, dates, phones, addresses, tags,
-    relationships and notes; ``?list=`` is the state of the list it was opened from."""
+    relationships, notes, timeline and latest changes; ``?list=`` is the state of the list
+    it was opened from, ``?timeline=`` the timeline's page."""
     contact = _detail_or_404(pk)
     context = {
         "contact": contact,
         "list_url": list_url(request.GET.get("list", "")),
+        **timeline_context(request, contact),
         "recent_changes": history_page(contact.pk, size=RECENT_CHANGES)[0],
     }
     return render(request, "crm/contact_detail.html", context)

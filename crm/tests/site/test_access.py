@@ -73,6 +73,7 @@ ARGUMENTS = {
     "import_id": "1",
     "number": "0",
     "trashed_id": "1",
+    "entry_id": "2",
 }
 
 

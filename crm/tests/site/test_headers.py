@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from crm.models import BulkJob, Import, RelationshipType, Tag
 from crm.services.relationships import relationship_add
+from crm.services.timeline import entry_add
 from crm.services.trash import contact_trash
 from crm.tests.factories import make_contact
 from remotelog.models import Application, LogGroup
@@ -65,6 +66,8 @@ def rows(admin_user):
     )
     trashed = make_contact("Grace Hopper")
     contact_trash(contact=trashed)
+    # The admin's own, on ada: anyone else's entry is not found.
+    entry = entry_add(contacts=[ada, charles], author=admin_user, kind="call", at=now)
     contact_import = Import.objects.create(
         author=admin_user, file_name="contacts.csv", format="csv", status="previewed"
     )
@@ -80,6 +83,7 @@ def rows(admin_user):
         "slug": "vip",
         "group_id": group.pk,
         "trashed_id": trashed.pk,
+        "entry_id": entry.pk,
     }
 
 
