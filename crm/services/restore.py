@@ -14,12 +14,13 @@ import uuid
 from collections import defaultdict
 
 from ..exceptions import ConcurrentChange, ContactBookError
-from ..models import ADDRESS_FIELDS, Change, Contact, RelationshipType
+from ..models import ADDRESS_FIELDS, Change, Contact, Entry, Participation, RelationshipType
 from ..queries.history import latest_change, snapshot
 from .contacts import contact_save
-from .history import SHOWN_ONLY, source, watching
+from .history import SHOWN_ONLY, changed, source, watching
 from .locks import concurrent_change_guard
 from .relationships import relationship_add, relationship_remove, relationship_set_types
+from .timeline import contacts_remember
 
 # A contact's fields only the trash sets: restoring a moment never moves a
 # contact in or out of the trash; undoing a merge does.
@@ -95,12 +96,14 @@ def operation_undo(
     those reports ("Name: the email x was changed since"). Raise Conflict
     when the operation changed nothing that can be taken back.
     """
-    changes = list(Change.objects.filter(operation=operation).exclude(kind="entry").order_by("-id"))
-    if not changes:
+    changes = list(Change.objects.filter(operation=operation).order_by("-id"))
+    entries = [c for c in changes if c.kind == "entry"]
+    changes = [c for c in changes if c.kind != "entry"]
+    if not changes and not entries:
         raise Conflict("There is nothing to undo: that change is not in the history.")
     if any(c.kind == "contact" and c.action != Change.Action.CHANGE for c in changes):
         raise Conflict("A contact's creation is undone by moving the contact to the trash.")
-    contacts = sorted({c.contact_id for c in changes})
+    contacts = sorted({c.contact_id for c in changes + entries})
     _lock(contacts)
     _check_seen([shown.pk] if shown is not None else contacts, seen)
     now = snapshot(contacts)
@@ -109,7 +112,7 @@ def operation_undo(
     for change in changes:
         by_contact[change.contact_id].append(change)
     for pk, its_changes in by_contact.items():
-        name = now[pk][("contact", "")]["name"]
+        name = now[pk][("contact", "")].get("name") or ""
         for change in its_changes:
             if kept := _undo_one(targets[pk], now[pk], change):
                 report.append(f"{name}: {change.subject(kept)} changed since, so it was kept.")
@@ -117,7 +120,47 @@ def operation_undo(
         # Out of the trash first: a merged contact takes its links back after.
         for pk in sorted(contacts, key=lambda pk: now[pk][("contact", "")].get("trashed") is None):
             _write(pk, now[pk], targets[pk])
+        _undo_entries(entries)
     return report
+
+
+def _undo_entries(changes: list[Change]) -> None:
+    """
+    Take back who took part in timeline entries (a merge moves them): a
+    contact taken off an entry is put back, one put on is taken off. An
+    entry deleted since stays deleted; its text and times are the timeline's
+    own to edit.
+    """
+    moves = [c for c in changes if c.action != Change.Action.CHANGE]
+    if not moves:
+        return
+    ids = {int(c.key) for c in moves}
+    entries = {e.pk: e for e in Entry.objects.select_for_update().filter(pk__in=ids)}
+    links = Participation.objects.filter(entry__in=list(entries))
+    have = set(links.values_list("entry_id", "contact_id"))
+    # Put back first: an entry is never left without anyone on it.
+    for change in sorted(moves, key=lambda c: c.action != Change.Action.REMOVE):
+        entry = entries.get(int(change.key))
+        if entry is None:
+            continue
+        on = (entry.pk, change.contact_id) in have
+        if change.action == Change.Action.REMOVE and not on:
+            Participation.objects.create(entry=entry, contact_id=change.contact_id, at=entry.at)
+            changed(
+                contacts=[change.contact_id],
+                kind="entry",
+                key=change.key,
+                after=entry.history_values(),
+            )
+        elif change.action == Change.Action.ADD and on:
+            links.filter(entry=entry, contact_id=change.contact_id).delete()
+            changed(
+                contacts=[change.contact_id],
+                kind="entry",
+                key=change.key,
+                before=entry.history_values(),
+            )
+    contacts_remember(ids={c.contact_id for c in moves})
 
 
 def _undo_one(target: dict, now: dict, change: Change) -> list[str]:

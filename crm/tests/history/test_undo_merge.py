@@ -1,6 +1,7 @@
 """Undoing a merge: the merged-away contact comes back with exactly its own."""
 
 import pytest
+from django.utils import timezone
 
 from crm.models import Change, Contact, ContactRelationship
 from crm.services.contacts import contact_save
@@ -8,6 +9,7 @@ from crm.services.duplicates import contact_merge
 from crm.services.history import source
 from crm.services.relationships import relationship_add
 from crm.services.restore import operation_undo
+from crm.services.timeline import entry_add
 from crm.tests.factories import make_contact
 
 pytestmark = pytest.mark.django_db
@@ -23,6 +25,8 @@ def holdings(contact):
         "addresses": sorted(contact.address_links.values_list("address__city", "label")),
         "tags": sorted(contact.tags.values_list("name", flat=True)),
         "dates": sorted(date.iso for date in contact.dates.all()),
+        "entries": sorted(contact.entries.values_list("text", flat=True)),
+        "last_interaction": contact.last_interaction,
         "related": sorted(
             (r.to_contact_id, tuple(sorted(t.name for t in r.types.all())))
             for r in ContactRelationship.objects.filter(from_contact=contact)
@@ -47,6 +51,10 @@ def merged(user, colleague, friend):
     charles = make_contact("Charles Babbage")
     relationship_add(contact=duplicate, other=charles, types=[colleague])
     relationship_add(contact=keep, other=duplicate, types=[friend])
+    now = timezone.now()
+    entry_add(contacts=[duplicate, charles], author=user, kind="call", at=now, text="A call")
+    entry_add(contacts=[duplicate, keep], author=user, kind="meeting", at=now, text="Both met")
+    entry_add(contacts=[keep], author=user, kind="note", at=now, text="Keep's note")
     before = {c.pk: holdings(c) for c in (keep, duplicate, charles)}
     with source("form", author=user):
         contact_merge(keep=keep, duplicate=duplicate, name="Ada Lovelace")
