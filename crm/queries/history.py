@@ -19,6 +19,8 @@ from django.db import connection
 from django.db.models import CharField, DateTimeField, F, Value
 from django.db.models.functions import Cast, JSONObject, Lower
 from django.db.models.lookups import LessThan
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from ..models import (
     ADDRESS_FIELDS,
@@ -50,11 +52,19 @@ def tracked_fields() -> list[str]:
     ]
 
 
-def jsonable(value):
-    """Return ``value`` as JSON keeps it: dates and times as ISO 8601 text."""
-    if isinstance(value, datetime.date | datetime.datetime):
-        return value.isoformat()
-    return value
+def _times(values: dict) -> dict:
+    """
+    Return a contact's own ``values`` with its times in ISO 8601 with their
+    offset, as PostgreSQL's JSON writes them (SQLite's has neither T nor offset).
+    """
+    for field in Contact._meta.concrete_fields:
+        value = values.get(field.attname)
+        if isinstance(field, DateTimeField) and isinstance(value, str):
+            moment = parse_datetime(value)
+            if moment is not None and timezone.is_naive(moment):
+                moment = timezone.make_aware(moment, datetime.UTC)
+            values[field.attname] = moment.isoformat() if moment else value
+    return values
 
 
 def date_key(kind: str, label: str, iso: str) -> str:
@@ -87,7 +97,7 @@ def snapshot(ids: Iterable[int], kinds: Iterable[str] | None = None) -> Snapshot
     for row in sorted(rows, key=lambda row: (row["part"] != "contact", row["n"])):
         contact, kind, values = row["of"], row["part"], row["values"]
         if kind == "contact":
-            shots[contact] = {("contact", ""): values} if own else {}
+            shots[contact] = {("contact", ""): _times(values)} if own else {}
         elif kind == "relationship":
             relationships.append(row)
         elif contact in shots:

@@ -31,7 +31,8 @@ class EntryQuerySet(models.QuerySet):
         ``but``) as JSON, ``{"pk", "name"}`` each, in one subquery.
         """
         Participation = apps.get_model("crm", "Participation")
-        links = Participation.objects.filter(entry=OuterRef("pk"))
+        # Contacts in the trash are nobody's to see.
+        links = Participation.objects.filter(entry=OuterRef("pk"), contact__trashed__isnull=True)
         if but is not None:
             links = links.exclude(contact=but)
         return self.annotate(

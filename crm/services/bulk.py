@@ -16,7 +16,7 @@ from django.db import connection
 from django.db.models import QuerySet, Value
 from django.db.models.functions import Lower
 
-from ..models import Address, Contact, Phone, Tag
+from ..models import Address, Contact, Entry, Phone, Tag
 from ..queries.ids import ids_subquery
 from .contacts import _delete_unused, tag_get_or_create
 from .history import changed
@@ -111,8 +111,8 @@ def contacts_untag(*, contacts: QuerySet, tag: str) -> int:
 @concurrent_change_guard
 def contacts_delete(*, contacts: QuerySet) -> int:
     """
-    Delete ``contacts`` for good, with the phones and addresses nobody else
-    uses; return how many were deleted. (Deleting on the site moves to the
+    Delete ``contacts`` for good, with the phones, addresses and timeline
+    entries nobody else has; return how many were deleted. (Deleting on the site moves to the
     trash, ``crm.services.trash``: this is its purge's, and an import's undo.)
 
     Contacts deleted (or merged, or restored from the trash) meanwhile are
@@ -121,11 +121,12 @@ def contacts_delete(*, contacts: QuerySet) -> int:
     # Locked first, so that nobody relates a contact between the collection
     # of its relationships and its deletion.
     pks = _locked_pks(contacts)
-    phones, addresses, deleted = set(), set(), 0
+    phones, addresses, entries, deleted = set(), set(), set(), 0
     for batch in _batches(pks):
         selected = contacts.filter(pk__in=batch)
         phones.update(selected.values_list("phones", flat=True))
         addresses.update(selected.values_list("addresses", flat=True))
+        entries.update(selected.values_list("entries", flat=True))
         # Django collects the contacts to delete, with their relationships:
         # their ids are all it needs.
         _, by_model = selected.only("pk").delete()
@@ -137,4 +138,8 @@ def contacts_delete(*, contacts: QuerySet) -> int:
             _delete_unused(Phone, batch)
     for batch in _batches(sorted(addresses)):
         _delete_unused(Address, batch)
+    # A timeline entry nobody took part in any more goes with its last contact.
+    entries.discard(None)
+    for batch in _batches(sorted(entries)):
+        Entry.objects.filter(pk__in=batch, contacts=None).delete()
     return deleted

@@ -7,11 +7,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm.exceptions import ContactGone
-from crm.models import Address, Change, Contact, ContactRelationship, Phone, Tag
+from crm.models import Address, Change, Contact, ContactRelationship, Entry, Phone, Tag
 from crm.services import trash
 from crm.services.contacts import contact_save
 from crm.services.duplicates import contact_merge
 from crm.services.relationships import relationship_add
+from crm.services.timeline import entry_add
 from crm.services.trash import (
     contact_destroy,
     contact_restore,
@@ -105,6 +106,26 @@ def test_deleting_for_good_keeps_rows_other_contacts_use_even_in_the_trash():
     assert not Address.objects.exists()
     contact_restore(contact=charles)
     assert list(Contact.objects.get().phones.all()) == [office]
+
+
+def test_deleting_for_good_takes_the_entries_nobody_else_took_part_in(user):
+    ada, charles = make_contact("Ada Lovelace"), make_contact("Charles Babbage")
+    now = timezone.now()
+    alone = entry_add(contacts=[ada], author=user, kind="call", at=now, text="Alone")
+    shared = entry_add(contacts=[ada, charles], author=user, kind="meeting", at=now)
+    contact_trash(contact=ada)
+    contact_destroy(contact=ada)
+    assert list(Entry.objects.all()) == [shared]
+    assert list(shared.contacts.all()) == [charles]
+    assert not Entry.objects.filter(pk=alone.pk).exists()
+
+
+def test_an_entry_does_not_name_a_contact_in_the_trash(user):
+    ada, charles = make_contact("Ada Lovelace"), make_contact("Charles Babbage")
+    entry = entry_add(contacts=[ada, charles], author=user, kind="call", at=timezone.now())
+    contact_trash(contact=charles)
+    shown = Entry.objects.filter(pk=entry.pk).with_contacts().get().contact_list
+    assert [row["name"] for row in shown] == ["Ada Lovelace"]
 
 
 def test_bulk_trash_counts_only_live_contacts_and_records_who(user):
