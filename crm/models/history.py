@@ -4,6 +4,9 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 
 from .shared import address_line
 
@@ -139,9 +142,13 @@ class Change(models.Model):
 
 
 def _shown(value) -> str:
-    """Return a stored value as the history shows it."""
+    """Return a stored value as the history shows it: a time in the site's zone."""
     if value is None:
         return ""
+    if isinstance(value, str) and len(value) > 18 and value[10:11] in ("T", " "):
+        moment = parse_datetime(value)
+        if moment is not None:
+            return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):
