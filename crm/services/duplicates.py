@@ -95,7 +95,7 @@ def _merge(keep: Contact, duplicate: Contact, primary_email: str | None, chosen)
     # relationships now held by keep, the links, emails, URLs and dates keep
     # had already) and the duplicate to the trash, for an undo of the merge.
     contact_trash_merged(contact=duplicate, into=keep)
-    contact_search_refresh(ids=[keep.pk])
+    contact_search_refresh(ids=[keep.pk, duplicate.pk])
     return keep
 
 
