@@ -5,6 +5,7 @@ import uuid
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
@@ -37,6 +38,9 @@ def contact_history(request, pk):
         "first_page": before is None,
         "seen": latest,
         "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        # Reversed once for the page's buttons, not once a row.
+        "undo_url": reverse("crm:contact_history_undo", args=[contact.pk]),
+        "restore_url": reverse("crm:contact_history_restore", args=[contact.pk]),
     }
     return render(request, "crm/contact_history.html", context)
 
