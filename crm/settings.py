@@ -95,6 +95,8 @@ MIDDLEWARE = [
     # Every page needs a login unless its view is marked @login_not_required
     # (Django's, asking about the view before the user: crm/site/middleware.py).
     "crm.site.middleware.LoginRequiredMiddleware",
+    # What the user's role allows on each page of the contact book (crm.permissions).
+    "crm.middleware.PermissionMiddleware",
     # What those pages show is for one user: Cache-Control: private.
     "crm.site.middleware.PrivateCacheMiddleware",
     # django.contrib.messages' middleware, plus a lazy request.messages and
