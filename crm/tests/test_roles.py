@@ -88,3 +88,19 @@ def test_the_groups_come_back_after_a_flush():
     for role, name in ROLES.items():
         held = Group.objects.get(name=name).permissions.values_list("codename", flat=True)
         assert set(held) == set(GRANTS[role])
+
+
+def test_a_users_permissions_own_and_of_their_groups_load_in_one_query(
+    make_user, django_assert_num_queries
+):
+    from django.contrib.auth.models import Permission
+
+    user = make_user("temp")  # an editor
+    user.user_permissions.add(Permission.objects.get(codename="merge_contact"))
+    user = get_user_model().objects.get(pk=user.pk)
+    with django_assert_num_queries(1):
+        assert user.has_perm("crm.merge_contact") and user.has_perm("crm.change_contact")
+        assert not user.has_perm("crm.delete_contact")
+        assert user.get_all_permissions() >= {"crm.merge_contact", "crm.add_entry"}
+    user.is_active = False
+    assert not user.has_perm("crm.view_contact")
