@@ -47,7 +47,7 @@ def check_settings(app_configs, **kwargs):
         errors.append(
             Error(
                 f"CRM_DEFAULT_ROLE must name a role or be empty, not {role!r}.",
-                hint=f"One of {', '.join(map(repr, ROLES))}, or \"\" for no role.",
+                hint=f'One of {", ".join(map(repr, ROLES))}, or "" for no role.',
                 id="crm.E004",
             )
         )

@@ -154,4 +154,3 @@ def rule_for(view_name):
     if view_name.startswith("crm:"):
         return Rule(get=MISSING, post=MISSING)
     return None
-

@@ -10,8 +10,8 @@ import re
 
 import pytest
 from django.apps import apps
-from django.utils.timezone import now
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils.timezone import now
 
 from crm.forms.bulk import BulkActionForm
 from crm.models import BulkJob, Tag
@@ -82,7 +82,9 @@ def contact_book_routes(patterns=None, prefix="", namespace=""):
         if isinstance(pattern, URLResolver):
             inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
             yield from contact_book_routes(pattern.url_patterns, route, inner)
-        elif isinstance(pattern, URLPattern) and pattern.callback.__module__.startswith("crm.views."):
+        elif isinstance(pattern, URLPattern) and pattern.callback.__module__.startswith(
+            "crm.views."
+        ):
             yield f"{namespace}{pattern.name}", route
 
 
