@@ -83,12 +83,13 @@ class Rule:
 
 
 def read(permission=VIEW):
+    """A page that only shows."""
     return Rule(get=permission)
 
 
-def form(permission, *, get=None):
-    """A page showing a form (GET, ``get`` or the same permission) that it posts to itself."""
-    return Rule(get=get or permission, post=permission)
+def form(permission):
+    """A page showing a form that it posts to itself: both need ``permission``."""
+    return Rule(get=permission, post=permission)
 
 
 def action(permission):

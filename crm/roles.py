@@ -31,7 +31,7 @@ GRANTS = {"viewers": VIEWERS, "editors": EDITORS, "managers": MANAGERS}
 
 
 class UnknownRole(ValueError):
-    pass
+    """A role that is not one of ROLES."""
 
 
 def role_set(*, user, role: str) -> None:

@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from crm.roles import ROLES, role_set
+from crm.roles import ROLES, UnknownRole, role_set
 
 
 class Command(BaseCommand):
@@ -17,12 +17,13 @@ class Command(BaseCommand):
         parser.add_argument("role", metavar="ROLE", help=f"One of {', '.join(ROLES)}.")
 
     def handle(self, *, username, role, **options):
-        if role not in ROLES:
-            raise CommandError(f"Unknown role {role!r}: choose one of {', '.join(ROLES)}.")
         User = get_user_model()
         try:
             user = User._default_manager.get_by_natural_key(username)
         except User.DoesNotExist:
             raise CommandError(f"No user {username!r}.") from None
-        role_set(user=user, role=role)
+        try:
+            role_set(user=user, role=role)
+        except UnknownRole as exc:
+            raise CommandError(exc) from None
         self.stdout.write(f"{username} is now one of the {ROLES[role]}.")
