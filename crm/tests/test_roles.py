@@ -8,6 +8,8 @@ from django.contrib.auth.models import Group
 from django.core.checks import run_checks
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
 from crm.roles import GRANTS, ROLES
 
@@ -22,6 +24,23 @@ def crm_role(*args):
     out = io.StringIO()
     call_command("crm_role", *args, stdout=out)
     return out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_makes_the_three_groups_and_taking_it_back_removes_them():
+    executor = MigrationExecutor(connection)
+    leaves = executor.loader.graph.leaf_nodes()
+    try:
+        executor.migrate([("crm", "0020_timeline")])
+        assert not Group.objects.filter(name__in=ROLES.values()).exists()
+        executor.loader.build_graph()
+        executor.migrate([("crm", "0021_roles")])
+        for role, name in ROLES.items():
+            held = Group.objects.get(name=name).permissions.values_list("codename", flat=True)
+            assert set(held) == set(GRANTS[role]), role
+    finally:
+        executor.loader.build_graph()
+        executor.migrate(leaves)
 
 
 def test_the_migration_made_the_three_groups_with_their_permissions():

@@ -195,3 +195,29 @@ def test_a_user_without_a_role_may_not_even_read(settings, make_user, client):
     response = client.get("/")
     assert response.status_code == 403
     assert "Your role does not allow you to read the contact book." in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("role", "shown", "hidden"),
+    [
+        ("viewer", ["Download vCard"], ["Edit</a>", "Move to trash", "Relate to another"]),
+        ("editor", ["Edit</a>", "Relate to another", "Add to the timeline"], ["Move to trash"]),
+        ("user", ["Edit</a>", "Move to trash", "Add to the timeline"], []),
+    ],
+)
+def test_a_contacts_page_shows_only_the_buttons_the_role_allows(
+    request, client, role, shown, hidden
+):
+    client.force_login(request.getfixturevalue(role))
+    page = client.get(make_contact().get_absolute_url()).content.decode()
+    assert all(text in page for text in shown), role
+    assert not any(text in page for text in hidden), role
+
+
+def test_the_list_shows_a_viewer_only_reading_and_exporting(client, viewer):
+    make_contact()
+    client.force_login(viewer)
+    page = client.get("/").content.decode()
+    assert 'value="export_csv"' in page and "/contacts/export.csv" in page
+    for hidden in ("New contact", "/contacts/import/", 'value="tag"', 'value="delete"', "merge"):
+        assert hidden not in page, hidden
