@@ -42,24 +42,30 @@ def role_set(*, user, role: str) -> None:
     if role not in ROLES:
         raise UnknownRole(f"Unknown role {role!r}: choose one of {', '.join(ROLES)}.")
     with transaction.atomic():
-        group = Group.objects.get(name=ROLES[role])
+        group = role_group(role)
         user.groups.remove(*Group.objects.filter(name__in=ROLES.values()).exclude(pk=group.pk))
         user.groups.add(group)
 
 
+def role_group(role, *, using="default"):
+    """
+    Return the group of ``role``, made with its permissions when missing (a
+    test database flushed, a group deleted by hand); a group that exists is
+    left as the admin made it.
+    """
+    group, created = Group.objects.using(using).get_or_create(name=ROLES[role])
+    if created:
+        found = Permission.objects.using(using).filter(
+            content_type__app_label="crm", codename__in=GRANTS[role]
+        )
+        group.permissions.add(*found)
+    return group
+
+
 def roles_ensure(sender=None, using="default", **kwargs):
-    """
-    Make the roles' groups that are missing, with their permissions: after a
-    flush (a test database emptied between tests), or a group deleted by hand.
-    A post_migrate receiver; the groups that exist are left as the admin made them.
-    """
-    for role, name in ROLES.items():
-        group, created = Group.objects.using(using).get_or_create(name=name)
-        if created:
-            found = Permission.objects.using(using).filter(
-                content_type__app_label="crm", codename__in=GRANTS[role]
-            )
-            group.permissions.add(*found)
+    """Make the roles' groups that are missing (a post_migrate receiver)."""
+    for role in ROLES:
+        role_group(role, using=using)
 
 
 def join_default_role(sender, instance, created, raw=False, **kwargs):

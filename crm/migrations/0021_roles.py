@@ -3,7 +3,10 @@ The contact book's permissions and the three roles that hold them: the groups
 Viewers, Editors and Managers (crm.roles), editable afterwards in the admin.
 """
 
+from django.conf import settings
 from django.db import migrations
+
+from crm.conf import settings as crm_settings
 
 # What each role may do, written out here (not imported) so that this
 # migration keeps meaning what it meant when it was written.
@@ -26,6 +29,7 @@ MANAGERS = [
     ("contact", "destroy_contact"),
 ]
 ROLES = {"Viewers": VIEWERS, "Editors": EDITORS, "Managers": MANAGERS}
+GROUPS = {"viewers": "Viewers", "editors": "Editors", "managers": "Managers"}
 
 
 def permission(apps, model_name, codename):
@@ -53,6 +57,12 @@ def create_roles(apps, schema_editor):
     for name, grants in ROLES.items():
         group, _ = Group.objects.get_or_create(name=name)
         group.permissions.add(*(permission(apps, *grant) for grant in grants))
+    # The users there already get the role a new user would: without one,
+    # they could no longer open the contact book.
+    default = GROUPS.get(crm_settings.DEFAULT_ROLE)
+    if default:
+        User = apps.get_model(settings.AUTH_USER_MODEL)
+        Group.objects.get(name=default).user_set.add(*User.objects.all())
 
 
 def delete_roles(apps, schema_editor):
@@ -64,6 +74,7 @@ class Migration(migrations.Migration):
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
         ("crm", "0020_timeline"),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [

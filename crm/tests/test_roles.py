@@ -33,11 +33,15 @@ def test_the_migration_makes_the_three_groups_and_taking_it_back_removes_them():
     try:
         executor.migrate([("crm", "0020_timeline")])
         assert not Group.objects.filter(name__in=ROLES.values()).exists()
+        # A user from before the roles (the model of then: no post_save receiver).
+        before = executor.loader.project_state([("crm", "0020_timeline")]).apps
+        before.get_model("auth", "User").objects.create(username="olduser")
         executor.loader.build_graph()
         executor.migrate([("crm", "0021_roles")])
         for role, name in ROLES.items():
             held = Group.objects.get(name=name).permissions.values_list("codename", flat=True)
             assert set(held) == set(GRANTS[role]), role
+        assert roles(get_user_model().objects.get(username="olduser")) == ["Editors"]
     finally:
         executor.loader.build_graph()
         executor.migrate(leaves)
@@ -49,6 +53,14 @@ def test_the_migration_made_the_three_groups_with_their_permissions():
         held = set(group.permissions.values_list("codename", flat=True))
         assert held == set(GRANTS[role]), role
     assert set(GRANTS["viewers"]) < set(GRANTS["editors"]) < set(GRANTS["managers"])
+
+
+def test_a_role_whose_group_was_deleted_gets_it_back_with_its_permissions(make_user):
+    Group.objects.filter(name="Viewers").delete()
+    user = make_user("temp")
+    crm_role("temp", "viewers")
+    assert roles(user) == ["Viewers"]
+    assert get_user_model().objects.get(pk=user.pk).has_perm("crm.export_contact")
 
 
 def test_a_new_user_joins_the_editors_by_default(make_user):
