@@ -41,7 +41,34 @@ def make_user(db, django_user_model):
 
 @pytest.fixture
 def user(make_user):
-    return make_user()
+    """
+    A manager: the suite was written when every user could do everything,
+    and most of its tests use this user to delete, merge, restore or undo.
+    What the other roles may not do is tested with ``viewer`` and ``editor``.
+    """
+    from crm.roles import role_set
+
+    user = make_user()
+    role_set(user=user, role="managers")
+    return user
+
+
+@pytest.fixture
+def editor(make_user):
+    from crm.roles import role_set
+
+    user = make_user("edith")
+    role_set(user=user, role="editors")
+    return user
+
+
+@pytest.fixture
+def viewer(make_user):
+    from crm.roles import role_set
+
+    user = make_user("victor")
+    role_set(user=user, role="viewers")
+    return user
 
 
 @pytest.fixture

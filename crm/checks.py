@@ -4,13 +4,15 @@ import phonenumbers
 from django.core.checks import Error, register
 
 from .conf import settings
+from .roles import ROLES
 
 
 @register()
 def check_settings(app_configs, **kwargs):
     """
     CRM_PHONE_REGION is a region whose numbering plan phonenumbers knows;
-    CRM_IMPORT_MAX_BYTES is a size in bytes; CRM_TRASH_DAYS a number of days.
+    CRM_IMPORT_MAX_BYTES is a size in bytes; CRM_TRASH_DAYS a number of days;
+    CRM_DEFAULT_ROLE one of the roles, or empty.
     """
     errors = []
     region = settings.PHONE_REGION
@@ -38,6 +40,15 @@ def check_settings(app_configs, **kwargs):
                 f"CRM_TRASH_DAYS must be a whole number of days, 1 or more, not {days!r}.",
                 hint="How long a deleted contact stays in the trash, e.g. 30.",
                 id="crm.E003",
+            )
+        )
+    role = settings.DEFAULT_ROLE
+    if role != "" and role not in ROLES:
+        errors.append(
+            Error(
+                f"CRM_DEFAULT_ROLE must name a role or be empty, not {role!r}.",
+                hint=f'One of {", ".join(map(repr, ROLES))}, or "" for no role.',
+                id="crm.E004",
             )
         )
     return errors

@@ -18,6 +18,9 @@ DEFAULTS = {
     # Days a deleted contact stays in the trash before ``manage.py
     # crm_purge_trash`` deletes it for good: Google Contacts keeps them 30.
     "TRASH_DAYS": 30,
+    # The role a new user gets (crm.roles): "viewers", "editors" or "managers",
+    # or "" for none. Editors, so that a small office keeps working as before.
+    "DEFAULT_ROLE": "editors",
 }
 
 

@@ -1,7 +1,10 @@
 """The contact book's middleware."""
 
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
 from django.urls import reverse
 
+from .permissions import REASONS, rule_for
 from .services.history import source
 
 
@@ -21,3 +24,28 @@ class HistoryMiddleware:
         name = "admin" if request.path.startswith(reverse("admin:index")) else "form"
         with source(name, author=getattr(request, "user", None)):
             return self.get_response(request)
+
+
+class PermissionMiddleware:
+    """
+    Refuse a page of the contact book to a user without the permission its
+    rule asks for (``crm.permissions``): 403, saying what their role does
+    not allow. Runs after the login is required, so the user is known.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        rule = rule_for(request.resolver_match.view_name)
+        if rule is None:
+            return None
+        permission = rule.permission(request)
+        if permission is None:
+            return HttpResponseNotAllowed(rule.allowed_methods())
+        if not request.user.has_perm(permission):
+            raise PermissionDenied(f"Your role does not allow you to {REASONS[permission]}.")
+        return None

@@ -95,6 +95,8 @@ MIDDLEWARE = [
     # Every page needs a login unless its view is marked @login_not_required
     # (Django's, asking about the view before the user: crm/site/middleware.py).
     "crm.site.middleware.LoginRequiredMiddleware",
+    # What the user's role allows on each page of the contact book (crm.permissions).
+    "crm.middleware.PermissionMiddleware",
     # What those pages show is for one user: Cache-Control: private.
     "crm.site.middleware.PrivateCacheMiddleware",
     # django.contrib.messages' middleware, plus a lazy request.messages and
@@ -174,7 +176,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "crm.site.throttling.LoginThrottleBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, loading a user's permissions in one query.
+    "crm.site.backends.ModelPermissionBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -277,6 +280,7 @@ AXES_CLIENT_IP_CALLABLE = _client_ip
 CRM_PHONE_REGION = env.str("CRM_PHONE_REGION", None)
 CRM_IMPORT_MAX_BYTES = env.int("CRM_IMPORT_MAX_BYTES", None)
 CRM_TRASH_DAYS = env.int("CRM_TRASH_DAYS", None)
+CRM_DEFAULT_ROLE = env.str("CRM_DEFAULT_ROLE", None)
 REMOTELOG_MAX_BODY = env.int("REMOTELOG_MAX_BODY", None)
 REMOTELOG_BATCH_MAX_RECORDS = env.int("REMOTELOG_BATCH_MAX_RECORDS", None)
 REMOTELOG_BATCH_MAX_BODY = env.int("REMOTELOG_BATCH_MAX_BODY", None)

@@ -161,6 +161,16 @@ class Contact(models.Model):
                 name="crm_contact_trash",
             ),
         ]
+        # Beside Django's view, add, change and delete (which moves to the trash):
+        # what the roles grant (crm.roles), checked per page (crm.permissions).
+        permissions = [
+            ("export_contact", "Can export contacts"),
+            ("import_contacts", "Can import contacts"),
+            ("undo_import", "Can undo an import"),
+            ("merge_contact", "Can merge duplicate contacts"),
+            ("restore_contact", "Can restore contacts from the trash or their history"),
+            ("destroy_contact", "Can delete contacts for good"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(name=""),
