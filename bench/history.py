@@ -21,7 +21,9 @@ changes, so the one of 10 changes has fewer to show; 100 against 10,000 is
 the same page over a longer history. Prints the median
 milliseconds of each, the ratios, and the issue's targets (a write at most
 1.5x; the page at 10,000 changes within 1.2x of the page at 10) with ok or
-MISSED. bench/import.py measures an import's commit with and without it.
+MISSED; the history page of 10 changes is printed beside them, not held to
+the target, as it shows 10 rows where the others show 50. bench/import.py
+measures an import's commit with and without history.
 
     .venv/bin/python bench/history.py
     .venv/bin/python bench/history.py --contacts 500 --changes 20000 --rounds 3   # quick
@@ -225,15 +227,18 @@ def report(args, results, page_times):
     print(f"\n{'page':<32}{'ms':>8}")
     for name, ms in page_times.items():
         print(f"{name:<32}{ms:>8.2f}")
-    for page in ("history page", "contact page"):
-        many = page_times[f"{page}, 10,000 changes"]
-        for few in ("10", "100"):
-            ratio = many / page_times[f"{page}, {few} changes"]
-            text = f"{page} at 10,000 / {few} changes: {ratio:.2f}x (<= {PAGE_TARGET}x)"
-            verdicts.append((text, ratio <= PAGE_TARGET))
+    for page, few in [("history page", "100"), ("contact page", "10"), ("contact page", "100")]:
+        ratio = page_times[f"{page}, 10,000 changes"] / page_times[f"{page}, {few} changes"]
+        text = f"{page} at 10,000 / {few} changes: {ratio:.2f}x (<= {PAGE_TARGET}x)"
+        verdicts.append((text, ratio <= PAGE_TARGET))
     print("\nTargets")
     for text, ok in verdicts:
         print(f"  {text}  {'ok' if ok else 'MISSED'}")
+    ratio = page_times["history page, 10,000 changes"] / page_times["history page, 10 changes"]
+    print(
+        f"  (history page at 10,000 / 10 changes: {ratio:.2f}x, showing 50 changes against "
+        "10: the rows it renders, not the history's length)"
+    )
 
 
 if __name__ == "__main__":
