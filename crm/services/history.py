@@ -104,15 +104,15 @@ class Watch:
         """Watch the contacts ``ids``, just created: all they hold is added."""
         self.before.update(dict.fromkeys(ids, {}))
 
-    def finish(self) -> list[Change]:
-        """Record one change per object of the watched contacts that differs now; return them."""
+    def finish(self) -> None:
+        """Record one change per object of the watched contacts that differs now."""
         after = snapshot(self.before, self.kinds)
-        changes = []
+        rows = []
         for contact, objects in self.before.items():
             # A contact deleted for good took its history with it.
             if contact in after:
-                changes += _compare(contact, objects, after[contact])
-        return _store(changes)
+                rows += _compare(contact, objects, after[contact])
+        _store(rows)
 
 
 @contextlib.contextmanager
@@ -136,70 +136,66 @@ def changed(*, contacts: Iterable[int], kind: str, key: str, before=None, after=
     Record one change of the object ``kind``/``key`` on each of ``contacts``:
     added when there is nothing ``before``, removed when nothing ``after``.
     """
-    record(Change(contact_id=pk, kind=kind, key=key, before=before, after=after) for pk in contacts)
+    _store((pk, kind, key, before, after) for pk in contacts)
 
 
 def record(changes: Iterable[Change]) -> None:
     """Record ``changes`` (unsaved, with contact, kind, key, before and after), in one statement."""
-    _store(changes)
+    _store((c.contact_id, c.kind, c.key, c.before, c.after) for c in changes)
 
 
-def _compare(contact: int, before: dict, after: dict) -> list[Change]:
-    """Return the unsaved changes between two snapshots of ``contact``."""
-    changes = []
+# A change as it is compared and stored: (contact id, kind, key, before, after);
+# model instances cost more to make than the rest of a change's recording.
+Row = tuple[int, str, str, dict | None, dict | None]
+
+
+def _compare(contact: int, before: dict, after: dict) -> list[Row]:
+    """Return the changes between two snapshots of ``contact``."""
+    rows = []
     for kind, key in sorted(before.keys() | after.keys()):
         old, new = before.get((kind, key)), after.get((kind, key))
         if old is not None and new is not None:
             shown = SHOWN_ONLY.get(kind, set())
-            names = [n for n in old.keys() | new.keys() - shown if old.get(n) != new.get(n)]
+            names = [n for n in (old.keys() | new.keys()) - shown if old.get(n) != new.get(n)]
             if not names:
                 continue
             old = {n: old.get(n) for n in sorted(names)}
             new = {n: new.get(n) for n in sorted(names)}
         elif old is None and new is None:
             continue
-        changes.append(Change(contact_id=contact, kind=kind, key=key, before=old, after=new))
-    return changes
+        rows.append((contact, kind, key, old, new))
+    return rows
 
 
-def _stamped(change: Change, *, now=None, where: Source | None = None) -> Change:
-    """Return ``change`` stamped with the time, the current source and its action."""
-    where = where or current_source()
-    change.at, change.operation = now or timezone.now(), where.operation
-    change.source, change.ref, change.author_id = where.name, where.ref, where.author_id
-    change.action = (
-        Change.Action.ADD
-        if change.before is None
-        else Change.Action.REMOVE
-        if change.after is None
-        else Change.Action.CHANGE
-    )
-    return change
+def _action(before, after) -> str:
+    if before is None:
+        return Change.Action.ADD
+    return Change.Action.REMOVE if after is None else Change.Action.CHANGE
 
 
-def _store(changes: Iterable[Change]) -> list[Change]:
+def _store(rows: Iterable[Row]) -> None:
     """
-    Stamp ``changes`` and insert them in one INSERT ... SELECT from a JSON
-    list of them, for ten or a hundred thousand (a tag put on every contact
-    the list matched): ``bulk_create()`` splits them into a statement every
-    few dozen on SQLite.
+    Stamp ``rows`` with the time and the current source, and insert them in
+    one INSERT ... SELECT from a JSON list of them, for ten or a hundred
+    thousand (a tag put on every contact the list matched): ``bulk_create()``
+    splits them into a statement every few dozen on SQLite.
     """
-    now, where = timezone.now(), current_source()
-    changes = [_stamped(change, now=now, where=where) for change in changes]
-    if not changes:
-        return changes
+    rows = [
+        {"contact": c, "kind": k, "key": key, "action": _action(b, a), "before": b, "after": a}
+        for c, k, key, b, a in rows
+    ]
+    if not rows:
+        return
+    where = current_source()
+    stamp = Change(at=timezone.now(), operation=where.operation, source=where.name, ref=where.ref)
+    stamp.author_id = where.author_id
     meta, quote = Change._meta, connection.ops.quote_name
     common = ("at", "operation", "source", "ref", "author")
     params = [
         meta.get_field(name).get_db_prep_save(
-            getattr(changes[0], meta.get_field(name).attname), connection
+            getattr(stamp, meta.get_field(name).attname), connection
         )
         for name in common
-    ]
-    rows = [
-        {"contact": c.contact_id, "kind": c.kind, "key": c.key, "action": c.action}
-        | {"before": c.before, "after": c.after}
-        for c in changes
     ]
     varying = ("contact", "kind", "key", "action", "before", "after")
     if connection.vendor == "postgresql":
@@ -214,4 +210,3 @@ def _store(changes: Iterable[Change]) -> list[Change]:
     sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT {selected} FROM {source}"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, json.dumps(rows)])
-    return changes
