@@ -27,7 +27,7 @@ from django.utils import timezone
 from ..models import Import, ImportRow
 from ..models.imports import ImportKey
 from . import readers, storage
-from .commit import ImportConflict, import_commit, import_undo
+from .commit import ImportConflict, analyze_contact_book, import_commit, import_undo
 from .plan import import_preview
 from .readers import FileInfo, ImportFileError
 
@@ -214,30 +214,6 @@ def _commit(run: Import, meter) -> None:
 
 # An import of this many rows refreshes the planner's statistics itself.
 ANALYZE_AFTER_ROWS = 5000
-
-
-def analyze_contact_book() -> None:
-    """
-    Refresh PostgreSQL's statistics of the contact book's tables (ANALYZE).
-
-    Autovacuum would, up to a minute later and only past 10% of a table
-    changed; meanwhile the planner takes a book that an import just filled
-    for the empty one it last sampled, and picks plans made for a few rows:
-    exporting 100,000 contacts just imported did not end in 14 minutes (a
-    scan of every phone for each contact), and took seconds after ANALYZE,
-    which samples a few hundred pages a table.
-    """
-    if connection.vendor != "postgresql":
-        return
-    from django.apps import apps
-
-    tables = [
-        connection.ops.quote_name(model._meta.db_table)
-        for model in apps.get_app_config("crm").get_models(include_auto_created=True)
-        if not model._meta.db_table.startswith("crm_import")
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {', '.join(tables)}")
 
 
 def _undo(run: Import, meter) -> None:
