@@ -6,13 +6,16 @@ from django.core.checks import Error, register
 from .conf import settings
 from .roles import ROLES
 
+# The values of CRM_VISIBILITY (crm.visibility).
+VISIBILITIES = ("all", "team")
+
 
 @register()
 def check_settings(app_configs, **kwargs):
     """
     CRM_PHONE_REGION is a region whose numbering plan phonenumbers knows;
     CRM_IMPORT_MAX_BYTES is a size in bytes; CRM_TRASH_DAYS a number of days;
-    CRM_DEFAULT_ROLE one of the roles, or empty.
+    CRM_DEFAULT_ROLE one of the roles, or empty; CRM_VISIBILITY "all" or "team".
     """
     errors = []
     region = settings.PHONE_REGION
@@ -49,6 +52,16 @@ def check_settings(app_configs, **kwargs):
                 f"CRM_DEFAULT_ROLE must name a role or be empty, not {role!r}.",
                 hint=f'One of {", ".join(map(repr, ROLES))}, or "" for no role.',
                 id="crm.E004",
+            )
+        )
+    visibility = settings.VISIBILITY
+    if visibility not in VISIBILITIES:
+        errors.append(
+            Error(
+                f"CRM_VISIBILITY must be one of {', '.join(VISIBILITIES)}, not {visibility!r}.",
+                hint='"all": everyone sees every contact; "team": users see their teams\' '
+                "contacts and those shared with them, managers see all.",
+                id="crm.E005",
             )
         )
     return errors

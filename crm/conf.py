@@ -21,6 +21,10 @@ DEFAULTS = {
     # The role a new user gets (crm.roles): "viewers", "editors" or "managers",
     # or "" for none. Editors, so that a small office keeps working as before.
     "DEFAULT_ROLE": "editors",
+    # Who sees which contacts (crm.visibility): "all", every signed-in user sees
+    # every contact; "team", users see their teams' contacts and those shared
+    # with their teams, and managers see all.
+    "VISIBILITY": "all",
 }
 
 

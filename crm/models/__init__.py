@@ -20,6 +20,7 @@ from .shared import (
     address_line,
 )
 from .tags import Tag
+from .teams import Team
 from .timeline import Entry, Participation
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "RelatedContactsField",
     "RelationshipType",
     "Tag",
+    "Team",
     "Url",
     "address_line",
     "display_name",

@@ -17,6 +17,7 @@ from .names import NAME_FIELDS, NAME_PARTS, display_name, list_key, sort_key
 from .relationships import RelatedContactsField
 from .shared import Address, Phone
 from .tags import Tag
+from .teams import Team
 
 # What a sort key holds for "no date" (crm.queries.pages): earlier than any date.
 NO_TIME = datetime.datetime(1, 1, 1, tzinfo=datetime.UTC)
@@ -78,6 +79,27 @@ class Contact(models.Model):
         "self", through="ContactRelationship", symmetrical=True, blank=True
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="contacts")
+
+    # Who answers for the contact, and the team it belongs to and is shared
+    # with: what a user sees when CRM_VISIBILITY is "team" (crm.visibility).
+    # A deactivated owner's contacts stay theirs until reassigned; a team with
+    # contacts cannot be deleted before they move.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_contacts",
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, null=True, blank=True, related_name="contacts"
+    )
+    shared_with = models.ManyToManyField(
+        Team,
+        blank=True,
+        related_name="shared_contacts",
+        help_text="Other teams that see this contact.",
+    )
 
     # In the trash since then (crm.services.trash), else None: a trashed
     # contact keeps every row it holds, for a restore, until it is purged.
@@ -170,6 +192,8 @@ class Contact(models.Model):
             ("merge_contact", "Can merge duplicate contacts"),
             ("restore_contact", "Can restore contacts from the trash or their history"),
             ("destroy_contact", "Can delete contacts for good"),
+            ("view_all_contacts", "Can see every team's contacts"),
+            ("assign_contact", "Can change the owner and teams of contacts"),
         ]
         constraints = [
             models.CheckConstraint(
