@@ -19,6 +19,7 @@ from django.db.models.functions import Coalesce, JSONObject
 
 from ..phones import international, tel_uri
 from ..search import search_terms
+from ..visibility import visible
 
 
 class JSONList(models.Aggregate):
@@ -58,6 +59,15 @@ def _rows(items):
 
 
 class ContactQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """
+        Return the contacts ``user`` sees (crm.visibility): all of them when
+        CRM_VISIBILITY is "all" or they see all, else their teams' contacts
+        and those shared with their teams.
+        """
+        condition = visible(user)
+        return self if condition is None else self.filter(condition)
+
     def search(self, query):
         """
         Return the contacts that have every word of ``query``, in any order,

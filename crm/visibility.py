@@ -1,0 +1,80 @@
+"""
+Who sees which contacts, as CRM_VISIBILITY says.
+
+"all" (the default): every user allowed to read the contact book sees every
+contact. "team": a user sees a contact when they have ``crm.view_all_contacts``
+(Managers, superusers), or the contact's team is one of theirs, or it is
+shared with one of their teams; a contact with no team is seen only by those
+who see all. A contact one cannot see answers 404, never 403, so that ids
+cannot be probed.
+
+Reads use ``Contact.objects.visible_to(user)`` (crm.queries.contacts), or
+``visible(user, "to_contact")`` to filter rows that name a contact; a page
+naming one contact gets it from ``visible_contact_or_404()``.
+"""
+
+from django.db.models import Q
+from django.http import Http404
+
+from .conf import settings
+
+VIEW_ALL = "crm.view_all_contacts"
+
+
+def sees_all(user) -> bool:
+    """Return whether ``user`` sees every contact."""
+    return settings.VISIBILITY != "team" or user.has_perm(VIEW_ALL)
+
+
+def team_ids(user) -> list[int]:
+    """
+    Return the ids of ``user``'s teams, read once per user object: once a
+    request, since each request loads its own user.
+    """
+    try:
+        return user._crm_team_ids
+    except AttributeError:
+        pass
+    ids = []
+    if user.is_authenticated and user.is_active:
+        ids = sorted(user.crm_teams.values_list("pk", flat=True))
+    user._crm_team_ids = ids
+    return ids
+
+
+def visible(user, to: str = "") -> Q | None:
+    """
+    Return the filter of the contacts ``user`` sees, None when they see all.
+
+    ``to`` names the contact from another model ("to_contact",
+    "contacts"): ``visible(user, "to_contact")`` filters relationships.
+    """
+    if sees_all(user):
+        return None
+    prefix = f"{to}__" if to else ""
+    ids = team_ids(user)
+    if not ids:
+        return Q(**{f"{prefix}pk__in": []})
+    from .models import Contact
+
+    # The ids as literals, not a subquery of the memberships: the planner
+    # knows how many teams it filters by. Shared contacts as an uncorrelated
+    # "pk IN (...)", which PostgreSQL hashes once per query, where an EXISTS
+    # would probe the sharing table once per contact read.
+    shared = Contact.shared_with.through.objects.filter(team_id__in=ids).values("contact_id")
+    return Q(**{f"{prefix}team_id__in": ids}) | Q(**{f"{prefix}pk__in": shared})
+
+
+def visible_contact_or_404(user, pk, queryset=None):
+    """
+    Return the contact ``pk`` of ``queryset`` (the live contacts by default)
+    when ``user`` sees it; raise Http404 when there is none or they may not
+    see it, alike.
+    """
+    from .models import Contact
+
+    queryset = Contact.objects.all() if queryset is None else queryset
+    try:
+        return queryset.visible_to(user).get(pk=pk)
+    except Contact.DoesNotExist:
+        raise Http404("No contact matches the given query.") from None
