@@ -23,3 +23,14 @@ class ConcurrentChange(ContactBookError):
 
 class EntryGone(ContactBookError):
     """A timeline entry the write needs was deleted meanwhile."""
+
+
+class NoTeam(ContactBookError):
+    """
+    In "team" visibility, a user in no team who cannot see every contact
+    would create contacts they could not see: they may not create any.
+    """
+
+
+class TeamNotEmpty(ContactBookError):
+    """A team that still has contacts cannot be removed."""

@@ -91,6 +91,9 @@ class Change(models.Model):
         "address": ("address", "line"),
         "tag": ("tag", "name"),
         "relationship": ("relationship with", "name"),
+        "owner": ("owner", "name"),
+        "team": ("team", "name"),
+        "sharing": ("sharing with the team", "name"),
         "entry": ("timeline entry", "title"),
     }
 
@@ -109,6 +112,8 @@ class Change(models.Model):
         if self.kind == "contact":
             names = [f for f in fields if f != "*"] or list(self.values or {})
             return "the " + ", ".join(n.replace("_", " ") for n in names)
+        if self.kind in ("owner", "team") and self.action == self.Action.CHANGE:
+            return f"the {noun}"  # from whom to whom: its details
         return f"the {noun} {self.name_of(naming)}".rstrip()
 
     # The parts of a date its ISO form shows.
@@ -125,6 +130,8 @@ class Change(models.Model):
         for name in {**before, **after}:
             old, new = _shown(before.get(name)), _shown(after.get(name))
             if self.kind == "date" and name in self.DATE_PARTS:
+                continue
+            if name == "id":  # an owner's or team's: its name says who
                 continue
             if self.action != self.Action.CHANGE and (name == naming or not (old or new)):
                 continue

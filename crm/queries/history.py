@@ -4,7 +4,8 @@ What a contact is at one moment, as history compares it: its snapshot.
 A snapshot maps each object of a contact to its values: ``("contact", "")``
 to its own fields, ``("email", "ada@example.com")`` to an email's label and
 whether it is primary, and so on for URLs, dates, phone and address links,
-tags and relationships. Objects are keyed by what identifies them to a user
+tags, relationships, the owner, the team and the teams it is shared
+with. Objects are keyed by what identifies them to a user
 (an email by its address, a date by its kind), not by row id: the contact
 form writes emails, URLs and dates afresh on every save, and an unchanged
 email must compare equal. Phones, addresses and tags are shared rows, keyed
@@ -36,9 +37,13 @@ from ..models import (
 from .ids import ids_subquery
 from .pages import Row
 
-# A contact's own fields history leaves out: keys derived from the others, and
-# times every write changes.
-UNTRACKED = {"id", "name_key", "sort_name", "search_text", "created", "updated", "last_interaction"}
+# A contact's own fields history leaves out: keys derived from the others,
+# times every write changes, and the owner and team, which are objects of
+# their own below (named, not just numbered, in the history).
+UNTRACKED = {
+    *["id", "name_key", "sort_name", "search_text", "created", "updated", "last_interaction"],
+    *["owner", "owner_id", "team", "team_id"],
+}
 
 Snapshot = dict[int, dict[tuple[str, str], dict]]
 
@@ -205,6 +210,29 @@ PARTS = {
         "tag",
         _text("tag_id"),
         {"name": "tag__name"},
+    ),
+    # The owner and the team: one each at most, keyed "", with their id and name.
+    "owner": lambda ids: _part(
+        Contact._base_manager.filter(pk__in=ids, owner__isnull=False),
+        "pk",
+        "owner",
+        Value(""),
+        {"id": "owner_id", "name": "owner__username"},
+    ),
+    "team": lambda ids: _part(
+        Contact._base_manager.filter(pk__in=ids, team__isnull=False),
+        "pk",
+        "team",
+        Value(""),
+        {"id": "team_id", "name": "team__name"},
+    ),
+    # The teams it is shared with, keyed by the team's id.
+    "sharing": lambda ids: _part(
+        Contact.shared_with.through.objects.filter(contact__in=ids),
+        "contact_id",
+        "sharing",
+        _text("team_id"),
+        {"name": "team__name"},
     ),
     "relationship": lambda ids: _part(
         ContactRelationship.objects.filter(from_contact__in=ids),

@@ -29,7 +29,7 @@ from .search import contact_search_refresh
 BATCH = 1000
 
 
-def _locked_pks(contacts: QuerySet) -> list[int]:
+def locked_pks(contacts: QuerySet) -> list[int]:
     """
     Lock the rows of ``contacts`` until the transaction ends; return their ids, in order.
 
@@ -48,24 +48,26 @@ def _batches(pks: Sequence[int]) -> Iterator[Sequence[int]]:
         yield pks[start : start + BATCH]
 
 
-def _tag_links_insert(*, tag: Tag, pks: Sequence[int]) -> list[int]:
+def links_insert(related, *, target: int, pks: Sequence[int]) -> list[int]:
     """
-    Link ``tag`` to the contacts ``pks`` that do not have it yet, in one
-    INSERT ... SELECT, which Django's ORM cannot write; return their ids.
+    Link the contacts ``pks`` that are not linked yet to the row ``target``
+    of the many-to-many ``related`` (``Contact.tags``, ``Contact.shared_with``),
+    in one INSERT ... SELECT, which Django's ORM cannot write; return their ids.
     """
-    links = Contact.tags.through._meta
-    table, contact, tag_column = (
+    links = related.through._meta
+    other = related.field.m2m_reverse_field_name()
+    table, contact, target_column = (
         connection.ops.quote_name(name)
-        for name in (links.db_table, *(links.get_field(f).column for f in ("contact", "tag")))
+        for name in (links.db_table, *(links.get_field(f).column for f in ("contact", other)))
     )
     selected = ids_subquery(pks)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({contact}, {tag_column}) SELECT id, %s"  # noqa: S608 - names from _meta
+            f"INSERT INTO {table} ({contact}, {target_column}) SELECT id, %s"  # noqa: S608 - names from _meta
             # WHERE: SQLite would read ON CONFLICT as the join's ON otherwise.
             f" FROM ({selected.sql}) AS selected WHERE 1 = 1 ON CONFLICT DO NOTHING"
             f" RETURNING {contact}",
-            [tag.pk, *selected.params],
+            [target, *selected.params],
         )
         return [pk for (pk,) in cursor.fetchall()]
 
@@ -78,12 +80,12 @@ def contacts_tag(*, contacts: QuerySet, tag: str) -> int:
 
     Contacts that already have it keep it; those deleted meanwhile are left out.
     """
-    pks = _locked_pks(contacts)
+    pks = locked_pks(contacts)
     if not pks:
         return 0
     # After the contact locks, as a contact's save finds its tags.
     tag = tag_get_or_create(name=tag)
-    tagged = _tag_links_insert(tag=tag, pks=pks)
+    tagged = links_insert(Contact.tags, target=tag.pk, pks=pks)
     changed(contacts=tagged, kind="tag", key=str(tag.pk), after={"name": tag.name})
     contact_search_refresh(ids=pks)
     return len(pks)
@@ -95,7 +97,7 @@ def contacts_untag(*, contacts: QuerySet, tag: str) -> int:
     Take the tag called ``tag`` (ignoring case) off ``contacts``; return how
     many contacts had it. An unknown tag is on no contact.
     """
-    pks = _locked_pks(contacts)
+    pks = locked_pks(contacts)
     # The key of the tag's unique constraint, as tag_get_or_create() finds it.
     tag = Tag.objects.alias(key=Lower("name")).filter(key=Lower(Value(tag.strip()))).first()
     if not pks or tag is None:
@@ -120,7 +122,7 @@ def contacts_delete(*, contacts: QuerySet) -> int:
     """
     # Locked first, so that nobody relates a contact between the collection
     # of its relationships and its deletion.
-    pks = _locked_pks(contacts)
+    pks = locked_pks(contacts)
     phones, addresses, entries, deleted = set(), set(), set(), 0
     for batch in _batches(pks):
         selected = contacts.filter(pk__in=batch)

@@ -7,7 +7,7 @@ from django.db.models import Count, Q, Value
 from django.db.models.functions import Lower
 from django.utils.text import slugify
 
-from ..models import ADDRESS_FIELDS, Address, Contact, ContactAddress, Email, Phone, Tag
+from ..models import ADDRESS_FIELDS, Address, Contact, ContactAddress, Email, Phone, Tag, Team
 from ..phones import phone_key
 from .history import watching
 from .locks import concurrent_change_guard, lock_contacts, phones_locked
@@ -109,6 +109,7 @@ def contact_save(
     emails: Sequence[Mapping[str, object]] | None = None,
     urls: Sequence[Mapping[str, object]] | None = None,
     dates: Sequence[Mapping[str, object]] | None = None,
+    shared_with: Sequence[Team] | None = None,
 ) -> list[Phone]:
     """
     Save ``contact`` with exactly ``phones`` ((number, label) pairs) and
@@ -118,7 +119,8 @@ def contact_save(
     With ``emails`` (dicts of ``address``, ``label`` and ``primary``),
     ``urls`` (``url``, ``label``) or ``dates`` (``kind``, ``label``, ``year``,
     ``month``, ``day``), the contact has exactly those, in that order; the
-    first email is the primary one unless another says it is.
+    first email is the primary one unless another says it is. With
+    ``shared_with`` (teams), the contact is shared with exactly those.
 
     Phones and addresses no longer used by anyone are deleted. Labels are
     this contact's own, on its links. A phone only this contact uses takes
@@ -142,6 +144,8 @@ def contact_save(
         contact.save()
         if is_new:
             watch.created([contact.pk])
+        if shared_with is not None:
+            contact.shared_with.set(shared_with)
         return _save_rows(contact, is_new, phones, addresses, tags, emails, urls, dates)
 
 

@@ -33,8 +33,11 @@ from ..models import Change
 from ..queries.history import Snapshot, snapshot
 
 # Values stored for the user to read, not compared: a related contact's name
-# changes with that contact, not with the relationship.
-SHOWN_ONLY = {"relationship": {"name"}}
+# changes with that contact, not with the relationship; a user's or team's
+# name with that user or team.
+SHOWN_ONLY = {"relationship": {"name"}, "owner": {"name"}, "team": {"name"}, "sharing": {"name"}}
+# Kinds whose changes keep those values too: an owner's id alone says nothing.
+SHOWN_IN_CHANGES = {"owner", "team"}
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,8 @@ def _compare(contact: int, before: dict, after: dict) -> list[Row]:
             names = [n for n in (old.keys() | new.keys()) - shown if old.get(n) != new.get(n)]
             if not names:
                 continue
+            if kind in SHOWN_IN_CHANGES:
+                names += shown
             old = {n: old.get(n) for n in sorted(names)}
             new = {n: new.get(n) for n in sorted(names)}
         elif old is None and new is None:

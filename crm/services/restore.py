@@ -13,8 +13,18 @@ import copy
 import uuid
 from collections import defaultdict
 
+from django.contrib.auth import get_user_model
+
 from ..exceptions import ConcurrentChange, ContactBookError
-from ..models import ADDRESS_FIELDS, Change, Contact, Entry, Participation, RelationshipType
+from ..models import (
+    ADDRESS_FIELDS,
+    Change,
+    Contact,
+    Entry,
+    Participation,
+    RelationshipType,
+    Team,
+)
 from ..queries.history import latest_change, snapshot
 from .contacts import contact_save
 from .history import SHOWN_ONLY, changed, source, watching
@@ -182,7 +192,7 @@ def _undo_one(target: dict, now: dict, change: Change) -> list[str]:
             return ["*"]
         target.pop(key, None)
         return []
-    kept = [n for n, v in change.after.items() if have.get(n) != v]
+    kept = [n for n, v in change.after.items() if n not in shown and have.get(n) != v]
     for name, value in change.before.items():
         if name not in kept:
             target[key][name] = value
@@ -206,11 +216,28 @@ def _write(pk: int, now: dict, target: dict) -> None:
         if now.get((kind, key)) != target.get((kind, key))
     }
     if fields or rows - {"contact", "relationship"}:
-        for field, value in fields.items():
+        for field, value in {**fields, **_assignment(now, target)}.items():
             setattr(contact, field, value)
         contact_save(contact=contact, **_save_arguments(now, target))
     if "relationship" in rows:
         _write_relationships(contact, now, target)
+
+
+def _assignment(now: dict, target: dict) -> dict:
+    """
+    Return the owner and team ``target`` gives the contact where they differ
+    from ``now``: a user or team gone since (deleted) is left as it is now.
+    """
+    models = {"owner": get_user_model(), "team": Team}
+    fields = {}
+    for kind, model in models.items():
+        was, want = now.get((kind, "")), target.get((kind, ""))
+        if was == want:
+            continue
+        pk = want and want["id"]
+        if pk is None or model._default_manager.filter(pk=pk).exists():
+            fields[f"{kind}_id"] = pk
+    return fields
 
 
 def _of(state: dict, kind: str) -> list[tuple[str, dict]]:
@@ -232,6 +259,10 @@ def _save_arguments(now: dict, target: dict) -> dict:
             for _, v in _of(target, "email")
         ],
         "urls": [{"url": v["url"], "label": v["label"]} for _, v in _of(target, "url")],
+        # Teams removed since are left out: the removal took their sharing with it.
+        "shared_with": list(
+            Team.objects.filter(pk__in=[int(key) for key, _ in _of(target, "sharing")])
+        ),
         "dates": [
             {name: v[name] for name in ("kind", "label", "year", "month", "day")}
             for _, v in _of(target, "date")

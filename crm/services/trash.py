@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from ..exceptions import ContactGone
 from ..models import Contact, ContactRelationship
-from .bulk import BATCH, _batches, _locked_pks, contacts_delete
+from .bulk import BATCH, _batches, contacts_delete, locked_pks
 from .history import source, watching
 from .locks import concurrent_change_guard, lock_contacts
 from .search import contact_search_refresh
@@ -46,7 +46,7 @@ def contacts_trash(*, contacts: QuerySet, by=None) -> int:
     gone as asked. A thousand contacts a statement, and their history a
     thousand at a time, as one operation.
     """
-    pks = _locked_pks(contacts)
+    pks = locked_pks(contacts)
     now, count = timezone.now(), 0
     with source("trash"):
         for batch in _batches(pks):
