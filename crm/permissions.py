@@ -24,6 +24,7 @@ MERGE = "crm.merge_contact"
 UNDO_IMPORT = "crm.undo_import"
 RESTORE = "crm.restore_contact"  # from the trash or from a contact's history
 DESTROY = "crm.destroy_contact"  # delete for good, from the trash
+ASSIGN = "crm.assign_contact"  # change owners, teams and sharing, one or many
 # No role holds it: a page of the contact book left without a rule is closed, not open.
 MISSING = "crm.page_without_a_rule"
 
@@ -42,6 +43,7 @@ REASONS = {
     UNDO_IMPORT: "undo imports",
     RESTORE: "restore contacts",
     DESTROY: "delete contacts for good",
+    ASSIGN: "change the owner and teams of contacts",
     MISSING: "open this page",
 }
 
@@ -53,6 +55,7 @@ BULK_ACTIONS = {
     "export_vcf": EXPORT,
     "delete": DELETE,
     "merge": MERGE,
+    "assign": ASSIGN,
 }
 
 

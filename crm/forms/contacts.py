@@ -4,11 +4,28 @@ dates, phones and addresses.
 """
 
 from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q
 
 from ..models import ADDRESS_FIELDS, NAME_FIELDS, Contact, Tag, display_name
+from ..permissions import ASSIGN
 from ..queries.duplicates import possible_duplicates
 from ..services.contacts import contact_save
+from ..services.teams import contact_defaults
 from .rows import MAX_ROWS, AddressRows, DateRows, EmailRows, PhoneRows, UrlRows
+
+# Who answers for the contact and which teams see it: only for users who may
+# assign contacts (crm.assign_contact); for others the fields are not in the
+# form at all, so a value posted for them is ignored.
+ASSIGNMENT_FIELDS = ["owner", "team", "shared_with"]
+
+
+class OwnerField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        name = user.get_full_name() or user.get_username()
+        if name != user.get_username():
+            name = f"{name} ({user.get_username()})"
+        return name if user.is_active else f"{name}, deactivated"
 
 
 class ContactForm(forms.ModelForm):
@@ -18,12 +35,28 @@ class ContactForm(forms.ModelForm):
 
     class Meta:
         model = Contact
-        fields = [*NAME_FIELDS, "organization", "job_title", "notes"]
-        widgets = {"notes": forms.Textarea(attrs={"rows": 4})}
+        fields = [*NAME_FIELDS, "organization", "job_title", "notes", *ASSIGNMENT_FIELDS]
+        widgets = {
+            "notes": forms.Textarea(attrs={"rows": 4}),
+            "shared_with": forms.CheckboxSelectMultiple,
+        }
+        field_classes = {"owner": OwnerField}
+        help_texts = {"team": "Its team sees it, when each team sees its own contacts."}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         contact = self.instance
+        if user is not None and user.has_perm(ASSIGN):
+            # A deactivated user owns contacts until they are reassigned, and
+            # is offered for none else.
+            self.fields["owner"].queryset = (
+                get_user_model()
+                ._default_manager.filter(Q(is_active=True) | Q(pk=contact.owner_id))
+                .order_by("username")
+            )
+        else:
+            for name in ASSIGNMENT_FIELDS:
+                del self.fields[name]
         if not self.is_bound and contact.pk and "tags" not in self.initial:
             self.initial["tags"] = ", ".join(tag.name for tag in contact.tags.all())
             # A display name made from the parts is shown empty, so that it
@@ -35,7 +68,11 @@ class ContactForm(forms.ModelForm):
         return [self[name] for name in NAME_FIELDS]
 
     def other_fields(self):
-        return [self[name] for name in self.fields if name not in NAME_FIELDS]
+        shown_apart = {*NAME_FIELDS, *ASSIGNMENT_FIELDS}
+        return [self[name] for name in self.fields if name not in shown_apart]
+
+    def assignment_fields(self):
+        return [self[name] for name in ASSIGNMENT_FIELDS if name in self.fields]
 
     def clean_tags(self):
         """Return the typed tag names: spaces collapsed, each once whatever its case."""
@@ -73,11 +110,17 @@ class ContactEditor:
         "dates": DateRows,
     }
 
-    def __init__(self, *, contact=None, data=None, initial=None, extra=None):
-        self.contact = contact or Contact()
+    def __init__(self, *, contact=None, data=None, initial=None, extra=None, user=None):
+        if contact is None:
+            # Its creator's, in their first team (NoTeam when they may not create).
+            owner, team = contact_defaults(user=user)
+            contact = Contact(owner=owner, team=team)
+        self.contact, self.user = contact, user
         if initial is None:
-            initial = {} if data is not None or contact is None else self._initial(contact)
-        self.form = ContactForm(data, instance=self.contact, initial=initial.get("contact"))
+            initial = {} if data is not None or contact.pk is None else self._initial(contact)
+        self.form = ContactForm(
+            data, instance=self.contact, initial=initial.get("contact"), user=user
+        )
         for prefix, rows in self.ROWS.items():
             formset = rows(data, prefix=prefix, initial=initial.get(prefix, []))
             if extra is not None:
@@ -127,7 +170,7 @@ class ContactEditor:
                 if not form["DELETE"].value()
             ]
         extra = {kind: 1} if len(initial.get(kind, ())) < MAX_ROWS else {}
-        return ContactEditor(contact=self.contact, initial=initial, extra=extra)
+        return ContactEditor(contact=self.contact, initial=initial, extra=extra, user=self.user)
 
     def is_valid(self):
         # Validate all, so every error shows at once.
@@ -160,4 +203,5 @@ class ContactEditor:
             emails=self._typed(self.emails, "address", "label", "primary"),
             urls=self._typed(self.urls, "url", "label"),
             dates=self._typed(self.dates, "kind", "label", "year", "month", "day"),
+            shared_with=self.form.cleaned_data.get("shared_with"),
         )

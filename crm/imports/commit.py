@@ -29,12 +29,13 @@ from django.utils import timezone
 
 from locking import LockNotAvailable
 
-from ..exceptions import ContactBookError
+from ..exceptions import ContactBookError, NoTeam
 from ..models import Contact
 from ..models.imports import Import, ImportRow
 from ..services.bulk import contacts_delete
 from ..services.history import source, watching
 from ..services.locks import phones_locked
+from ..services.teams import contact_defaults
 from .plan import BATCH, contact_values, decide, first_match, match_contacts, row_keys
 from .write import create_contacts, restore_contacts, update_contacts
 
@@ -136,6 +137,10 @@ def import_commit(
     """
     if import_run.committed_at is not None:
         raise ImportConflict("This import was committed already.")
+    try:  # the contacts it creates are its author's, in their first team
+        defaults = contact_defaults(user=import_run.author)
+    except NoTeam as exc:
+        raise ImportConflict(str(exc)) from None
     rows = ImportRow.objects.filter(import_run=import_run)
     # Row locks first, then the phone table, as a contact's save takes them.
     matched = rows.filter(contact__isnull=False).values("contact_id")
@@ -146,7 +151,7 @@ def import_commit(
     with phones_locked:
         tags, done, sampled = {}, 0, ANALYZE_FROM
         for batch in _pages(rows.exclude(outcome=Outcome.ERROR)):
-            _commit_batch(import_run, batch, counts, tags)
+            _commit_batch(import_run, batch, counts, tags, defaults)
             done += len(batch)
             progress(done)
             if counts["create"] >= sampled:
@@ -165,8 +170,9 @@ def import_commit(
 class _Group:
     """Rows written together: none of them needs what another one of them writes."""
 
-    def __init__(self, import_run, counts, tags):
+    def __init__(self, import_run, counts, tags, defaults):
         self.import_run, self.counts, self.tags = import_run, counts, tags
+        self.owner, self.team = defaults
         self.rows, self.lines, self.updated = [], set(), set()
 
     def add(self, row, target):
@@ -199,7 +205,9 @@ class _Group:
             self.counts[outcome] += 1
             self.counts["duplicate"] += row.duplicate_of is not None
         if creates:
-            ids = create_contacts([row.values for row in creates], self.tags)
+            ids = create_contacts(
+                [row.values for row in creates], self.tags, owner=self.owner, team=self.team
+            )
             watch.created(ids)
             for row, pk in zip(creates, ids, strict=True):
                 row.contact_id = pk
@@ -253,7 +261,7 @@ FIELDS = ("id", "outcome", "contact", "diff", "before")
 ANALYZE_FROM = 5000
 
 
-def _commit_batch(import_run: Import, batch: list[ImportRow], counts, tags) -> None:
+def _commit_batch(import_run: Import, batch: list[ImportRow], counts, tags, defaults) -> None:
     """Plan ``batch`` again under the locks and write it: a few queries per group of rows."""
     match = import_run.match
     keys = {row.line: row_keys(row.values, match) for row in batch}
@@ -267,7 +275,7 @@ def _commit_batch(import_run: Import, batch: list[ImportRow], counts, tags) -> N
     wanted = {row.duplicate_of for row in batch if row.duplicate_of} - set(here)
     earlier = ImportRow.objects.filter(import_run=import_run, line__in=wanted)
     roots = dict(earlier.values_list("line", "contact_id")) if wanted else {}
-    group = _Group(import_run, counts, tags)
+    group = _Group(import_run, counts, tags, defaults)
     for row in batch:
         target = targets[row.line]
         if target is None and row.duplicate_of is not None:

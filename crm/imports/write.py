@@ -139,13 +139,18 @@ def _add_rows(pairs, phones, tags, *, primary_free=None):
     return added
 
 
-def create_contacts(values: list[dict], tags: dict[str, Tag]) -> list[int]:
-    """Create a contact for each of ``values`` (an ``ImportRow``'s); return their ids, in order."""
+def create_contacts(
+    values: list[dict], tags: dict[str, Tag], *, owner=None, team=None
+) -> list[int]:
+    """
+    Create a contact for each of ``values`` (an ``ImportRow``'s), owned by
+    ``owner`` in ``team``; return their ids, in order.
+    """
     phones = phones_for(row for v in values for row in v.get("phones", ()))
     tags_for((name for v in values for name in v.get("tags", ())), tags)
     contacts = []
     for v in values:
-        contact = Contact(**v.get("contact", {}))
+        contact = Contact(**v.get("contact", {}), owner=owner, team=team)
         contact.derive()  # bulk_create() does not call save()
         words = [address for address, _ in v.get("emails", ())]
         for _, _, key, _ in v.get("phones", ()):

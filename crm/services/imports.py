@@ -21,6 +21,7 @@ from ..exports.spreadsheet import BYTE_ORDER_MARK, spreadsheet_text
 from ..imports import layouts, readers, storage
 from ..imports.readers import ImportFileError
 from ..models import Import, ImportChunk, ImportRow, display_name
+from .teams import contact_defaults
 
 Status = Import.Status
 
@@ -60,7 +61,12 @@ def _locked(import_run: Import, *, allowed, doing: str):
 
 
 def import_start(*, author, file_name: str, size: int) -> Import:
-    """Record the upload of a file of ``size`` bytes by ``author``; its chunks follow."""
+    """
+    Record the upload of a file of ``size`` bytes by ``author``; its chunks
+    follow. Raise NoTeam when ``author`` may not create contacts (in no team,
+    when each team sees its own).
+    """
+    contact_defaults(user=author)
     if size < 0:
         raise ValueError("The file's size cannot be negative.")
     if size > readers.max_import_bytes():

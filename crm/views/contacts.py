@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import exports
 from ..conf import settings
-from ..exceptions import ContactBookError
+from ..exceptions import ContactBookError, NoTeam
 from ..forms.contacts import ContactEditor
 from ..forms.listing import FILTERS, ContactListForm, list_state, list_url
 from ..models import Contact
@@ -129,8 +129,9 @@ def contact_detail(request, pk):
 
 def _edit(request, contact=None):
     if request.method != "POST":
-        return render(request, "crm/contact_form.html", {"editor": ContactEditor(contact=contact)})
-    editor = ContactEditor(contact=contact, data=request.POST)
+        editor = ContactEditor(contact=contact, user=request.user)
+        return render(request, "crm/contact_form.html", {"editor": editor})
+    editor = ContactEditor(contact=contact, data=request.POST, user=request.user)
     if "add" in request.POST:
         editor = editor.add_row(request.POST["add"])
     elif editor.is_valid():
@@ -156,7 +157,11 @@ def _edit(request, contact=None):
 @require_http_methods(["GET", "POST"])
 def contact_create(request):
     """Create a contact with its rows of emails, phones, addresses, web addresses and dates."""
-    return _edit(request)
+    try:
+        return _edit(request)
+    except NoTeam as exc:  # in no team, they would create contacts they cannot see
+        messages.error(request, str(exc))
+        return redirect("crm:contact_list")
 
 
 @require_http_methods(["GET", "POST"])

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ..exceptions import NoTeam
 from ..forms.imports import (
     PLAIN_UPLOAD_MAX_BYTES,
     OptionsForm,
@@ -113,9 +114,13 @@ def _store_upload(request, upload):
     if not name.is_valid():
         messages.error(request, name.error_message())
         return redirect("crm:import_list")
-    import_run = import_start(
-        author=request.user, file_name=name.cleaned_data["name"], size=upload.size
-    )
+    try:
+        import_run = import_start(
+            author=request.user, file_name=name.cleaned_data["name"], size=upload.size
+        )
+    except NoTeam as exc:
+        messages.error(request, str(exc))
+        return redirect("crm:import_list")
     try:
         for number, data in enumerate(upload.chunks(CHUNK_BYTES)):
             import_add_chunk(import_run=import_run, number=number, data=data)
@@ -131,9 +136,14 @@ def import_start_view(request):
     form = StartForm(request.POST)
     if not form.is_valid():
         return _refusal(form.error_message(), 400)
-    import_run = import_start(
-        author=request.user, file_name=form.cleaned_data["name"], size=form.cleaned_data["size"]
-    )
+    try:
+        import_run = import_start(
+            author=request.user,
+            file_name=form.cleaned_data["name"],
+            size=form.cleaned_data["size"],
+        )
+    except NoTeam as exc:
+        return _refusal(str(exc), 403)
     return JsonResponse(
         {
             "id": import_run.pk,

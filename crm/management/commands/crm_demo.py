@@ -6,9 +6,11 @@ import time
 import unicodedata
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from crm.exceptions import NoTeam
 from crm.models import (
     ADDRESS_LINE,
     Address,
@@ -25,6 +27,7 @@ from crm.models import (
 from crm.search import address_words, phone_words, search_text
 from crm.services.contacts import tag_get_or_create
 from crm.services.history import watching
+from crm.services.teams import contact_defaults
 
 from ._demo_data import (
     COUNTRIES,
@@ -91,10 +94,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-empty", action="store_true", help="Do nothing when contacts exist already."
         )
+        parser.add_argument(
+            "--owner",
+            metavar="USER",
+            help="The user who owns them, in their first team (default: nobody, no team).",
+        )
 
-    def handle(self, *, contacts, seed, if_empty, **options):
+    def handle(self, *, contacts, seed, if_empty, owner, **options):
         if contacts < 0:
             raise CommandError("--contacts must be 0 or more.")
+        self.owner, self.team = self.owner_and_team(owner)
         if if_empty and Contact.objects.exists():
             self.stdout.write("Contacts exist already; no demo contacts added.")
             return
@@ -124,6 +133,19 @@ class Command(BaseCommand):
                 f"Created {contacts} demo contacts in {time.monotonic() - started:.1f}s."
             )
         )
+
+    def owner_and_team(self, username):
+        """Return the owner of the demo contacts (``--owner``) and their team, or None, None."""
+        if not username:
+            return None, None
+        User = get_user_model()
+        user = User._default_manager.filter(**{User.USERNAME_FIELD: username}).first()
+        if user is None:
+            raise CommandError(f"There is no user {username!r}.")
+        try:
+            return contact_defaults(user=user)
+        except NoTeam as exc:
+            raise CommandError(f"{username}: {exc}") from None
 
     def country(self):
         return self.random.choices(COUNTRIES, [c.weight for c in COUNTRIES])[0]
@@ -177,6 +199,8 @@ class Command(BaseCommand):
             # Written with the rows, as contact_search_refresh() would read them
             # back, without reading them back.
             draft.contact.search_text = self.search_text(draft, typed)
+        for draft in drafts:
+            draft.contact.owner, draft.contact.team = self.owner, self.team
         Contact.objects.bulk_create([draft.contact for draft in drafts])
         for model, attribute in [(Email, "emails"), (Url, "urls"), (ContactDate, "dates")]:
             rows = []

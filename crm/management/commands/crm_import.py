@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from crm.exceptions import NoTeam
 from crm.imports import layouts, storage
 from crm.imports.readers import ImportFileError
 from crm.imports.worker import RUNNING, claim, process
@@ -120,7 +121,7 @@ class Command(BaseCommand):
                     import_add_chunk(import_run=run, number=number, data=data)
                     number += 1
             import_inspect(import_run=run)
-        except ImportFileError as exc:
+        except (ImportFileError, NoTeam) as exc:
             raise CommandError(f"{path}: {exc}") from None
         if run.layout == "custom":
             self.print_mapping(run)

@@ -135,8 +135,8 @@ def test_a_commit_is_all_or_nothing(user, monkeypatch):
     )
     create_contacts = commit_module.create_contacts
 
-    def half_way(values, tags):
-        create_contacts(values, tags)
+    def half_way(values, tags, **defaults):
+        create_contacts(values, tags, **defaults)
         assert Contact.objects.count() == 2
         raise ImportConflict("Stopped half way.")
 
