@@ -7,12 +7,14 @@ same fields by ``ContactListForm``.
 """
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.http import QueryDict
 from django.urls import reverse
 
 from ..converters import MAX_ID
-from ..models import Contact, Tag
-from .listing import ContactListForm
+from ..models import Contact, Tag, Team
+from ..services.teams import KEEP
+from .listing import ContactListForm, user_label
 
 # A page shows at most 200 rows: more ids than this were not ticked by hand.
 # (Past DATA_UPLOAD_MAX_NUMBER_FIELDS, 1,000 fields, Django answers 400 itself.)
@@ -79,12 +81,21 @@ class BulkActionForm(forms.Form):
         "export_vcf": "Export vCard",
         "delete": "Delete",
         "merge": "Merge",
+        "assign": "Assign",
     }
 
     action = forms.ChoiceField(choices=ACTIONS.items())
     ids = IdsField(required=False)
     all = forms.BooleanField(required=False)
     tag_name = forms.CharField(required=False, max_length=Tag._meta.get_field("name").max_length)
+    # "Assign": named apart from the list's own owner and team filters, which
+    # the form carries too for "all matching". A new owner is an active user.
+    new_owner = forms.ModelChoiceField(
+        get_user_model()._default_manager.filter(is_active=True), required=False
+    )
+    new_team = forms.ModelChoiceField(Team.objects.all(), required=False)
+    share = forms.ModelChoiceField(Team.objects.all(), required=False)
+    unshare = forms.ModelChoiceField(Team.objects.all(), required=False)
 
     def __init__(self, data):
         super().__init__(data)
@@ -110,7 +121,42 @@ class BulkActionForm(forms.Form):
             raise forms.ValidationError("Select at least one contact first.")
         if cleaned.get("action") in ("tag", "untag") and not cleaned.get("tag_name"):
             self.add_error("tag_name", "Type the name of a tag.")
+        if cleaned.get("action") == "assign":
+            self._clean_assignment(cleaned)
         return cleaned
+
+    ASSIGNMENT = ("new_owner", "new_team", "share", "unshare")
+
+    def _clean_assignment(self, cleaned):
+        if any(name in self.errors for name in self.ASSIGNMENT):
+            return  # a choice that is not one: said beside it
+        if not any(cleaned.get(name) for name in self.ASSIGNMENT):
+            raise forms.ValidationError("Choose an owner, a team, or a team to share with.")
+        if cleaned.get("share") and cleaned.get("share") == cleaned.get("unshare"):
+            raise forms.ValidationError("Share with a team, or stop sharing with it: not both.")
+
+    def assignment(self) -> dict:
+        """Return what "Assign" changes, as ``contacts_assign()`` takes it."""
+        data = self.cleaned_data
+        return {
+            "owner": data["new_owner"] or KEEP,
+            "team": data["new_team"] or KEEP,
+            "share": data["share"],
+            "unshare": data["unshare"],
+        }
+
+    def assignment_text(self) -> str:
+        """Return what "Assign" changes, as a user reads it: "owner ada, team Sales"."""
+        data, parts = self.cleaned_data, []
+        if data["new_owner"]:
+            parts.append(f"owner {user_label(data['new_owner'])}")
+        if data["new_team"]:
+            parts.append(f"team {data['new_team']}")
+        if data["share"]:
+            parts.append(f"shared with {data['share']}")
+        if data["unshare"]:
+            parts.append(f"no longer shared with {data['unshare']}")
+        return ", ".join(parts)
 
     @property
     def list_url(self) -> str:

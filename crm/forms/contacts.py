@@ -12,6 +12,7 @@ from ..permissions import ASSIGN
 from ..queries.duplicates import possible_duplicates
 from ..services.contacts import contact_save
 from ..services.teams import contact_defaults
+from .listing import user_label
 from .rows import MAX_ROWS, AddressRows, DateRows, EmailRows, PhoneRows, UrlRows
 
 # Who answers for the contact and which teams see it: only for users who may
@@ -22,10 +23,7 @@ ASSIGNMENT_FIELDS = ["owner", "team", "shared_with"]
 
 class OwnerField(forms.ModelChoiceField):
     def label_from_instance(self, user):
-        name = user.get_full_name() or user.get_username()
-        if name != user.get_username():
-            name = f"{name} ({user.get_username()})"
-        return name if user.is_active else f"{name}, deactivated"
+        return user_label(user)
 
 
 class ContactForm(forms.ModelForm):

@@ -8,12 +8,14 @@ so "all N matching" acts on exactly the contacts the list showed.
 import datetime
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef
+from django.forms.models import ModelChoiceIterator
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 
-from ..models import Contact, Tag
+from ..models import Contact, Tag, Team
 from ..queries import pages
 from ..queries.pages import DEFAULT_SORT, SORTS
 
@@ -25,8 +27,10 @@ SORT_CHOICES = [
 # Where the list is in its pages: dropped whenever the search, a filter or the sort changes.
 PAGING = ("after", "before", "page")
 # Everything the list's URL may carry; the "back to the list" link keeps nothing else.
-LIST_PARAMETERS = ("q", "sort", "tag", "has", "created_from", "created_to", "per_page", *PAGING)
-FILTERS = ("q", "tag", "has", "created_from", "created_to")
+FILTERS = ("q", "tag", "has", "owner", "team", "created_from", "created_to")
+LIST_PARAMETERS = ("q", "sort", *FILTERS[1:], "per_page", *PAGING)
+# The value of the owner and team filters that asks for contacts without one.
+NONE = "none"
 
 
 def _has(relation):
@@ -41,6 +45,46 @@ HAS = {
     "phone": ("Has a phone", lambda: _has("phones")),
     "address": ("Has an address", lambda: _has("addresses")),
 }
+
+
+def user_label(user) -> str:
+    """Return how the pages name a user: full name and username, and whether deactivated."""
+    name = user.get_full_name() or user.get_username()
+    if name != user.get_username():
+        name = f"{name} ({user.get_username()})"
+    return name if user.is_active else f"{name}, deactivated"
+
+
+class _WithNone(ModelChoiceIterator):
+    """The choices of an ``OrNoneField``: the empty one, "none", then the rows."""
+
+    def __iter__(self):
+        rows = super().__iter__()
+        if self.field.empty_label is not None:
+            yield next(rows)
+        yield NONE, self.field.none_label
+        yield from rows
+
+    def __len__(self):
+        return super().__len__() + 1
+
+
+class OrNoneField(forms.ModelChoiceField):
+    """A row of ``queryset`` by its id, or ``NONE``: the contacts that have none."""
+
+    iterator = _WithNone
+
+    def __init__(self, queryset, *, none_label, **kwargs):
+        self.none_label = none_label
+        super().__init__(queryset, **kwargs)
+
+    def to_python(self, value):
+        return NONE if value == NONE else super().to_python(value)
+
+
+class OwnerFilterField(OrNoneField):
+    def label_from_instance(self, user):
+        return user_label(user)
 
 
 def _start_of(day):
@@ -68,6 +112,17 @@ class ContactListForm(forms.Form):
         choices=[(key, label) for key, (label, _) in HAS.items()],
         widget=forms.CheckboxSelectMultiple,
         label="Only contacts that",
+    )
+    # Every user, the deactivated too: their contacts stay theirs until reassigned.
+    owner = OwnerFilterField(
+        get_user_model()._default_manager.order_by("-is_active", "username"),
+        required=False,
+        none_label="No owner",
+        empty_label="Anyone",
+        label="Owner",
+    )
+    team = OrNoneField(
+        Team.objects.all(), required=False, none_label="No team", empty_label="Any", label="Team"
     )
     created_from = forms.DateField(
         required=False, label="Created from", widget=forms.DateInput({"type": "date"}, "%Y-%m-%d")
@@ -134,6 +189,13 @@ class ContactListForm(forms.Form):
             yield from ((tag.slug, tag.name) for tag in self.value("tag", ()))
         elif name == "has":
             yield from ((key, HAS[key][0]) for key in self.value("has", ()))
+        elif name in ("owner", "team"):
+            if chosen := self.value(name):
+                field = self.fields[name]
+                yield (
+                    None,
+                    field.none_label if chosen == NONE else field.label_from_instance(chosen),
+                )
         elif day := self.value(name):
             yield None, day.isoformat()
 
@@ -144,6 +206,9 @@ class ContactListForm(forms.Form):
             contacts = contacts.filter(tags=tag)
         for key in self.value("has", ()):
             contacts = contacts.filter(HAS[key][1]())
+        for name in ("owner", "team"):
+            if chosen := self.value(name):
+                contacts = contacts.filter(**{name: None if chosen == NONE else chosen})
         if start := self.value("created_from"):
             contacts = contacts.filter(created__gte=_start_of(start))
         if end := self.value("created_to"):

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 class BulkJob(models.Model):
     """
-    A tag, untag or delete of every contact the list matched, when they are
+    A tag, untag, delete or assign of every contact the list matched, when they are
     more than a request handles (``crm.views.bulk.INLINE_MAX``).
 
     The selection is the list's search and filters (``filters``, (name,
@@ -19,6 +19,7 @@ class BulkJob(models.Model):
         TAG = "tag", "Add tag"
         UNTAG = "untag", "Remove tag"
         DELETE = "delete", "Delete"
+        ASSIGN = "assign", "Assign"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Waiting"
@@ -32,6 +33,11 @@ class BulkJob(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     action = models.CharField(max_length=10, choices=Action)
     tag_name = models.CharField(max_length=100, blank=True)
+    assignment = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What an assign gives: the ids of the owner, team, team to share with or not.",
+    )
     filters = models.JSONField(default=list, help_text="The list's search and filters.")
     list_url = models.CharField(max_length=4000, help_text="The list to go back to.")
     matched = models.PositiveIntegerField(help_text="How many matched when it was asked for.")

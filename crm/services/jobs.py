@@ -1,7 +1,7 @@
 """
 Bulk actions queued for the worker: asking for one, and running those queued.
 
-A request tags, untags or deletes up to ``INLINE_MAX`` contacts itself;
+A request tags, untags, deletes or assigns up to ``INLINE_MAX`` contacts itself;
 "all matching" past it is a ``BulkJob`` that ``manage.py crm_worker`` runs
 with the very same workflows (``crm.services.bulk``), each one transaction
 with the same locks, so a job and a person editing meanwhile end as they
@@ -12,15 +12,17 @@ run the same job.
 
 import logging
 
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.http import QueryDict
 from django.utils import timezone
 
 from ..exceptions import ContactBookError
 from ..forms.listing import ContactListForm
-from ..models import BulkJob
+from ..models import BulkJob, Team
 from .bulk import contacts_tag, contacts_untag
 from .history import source
+from .teams import KEEP, contacts_assign
 from .trash import contacts_trash
 
 logger = logging.getLogger(__name__)
@@ -30,10 +32,13 @@ logger = logging.getLogger(__name__)
 INLINE_MAX = 1000
 
 
-def bulk_job_queue(*, author, action, tag_name="", filters, list_url, matched) -> BulkJob:
+def bulk_job_queue(
+    *, author, action, tag_name="", assignment=None, filters, list_url, matched
+) -> BulkJob:
     """
     Queue ``action`` on every contact the list's ``filters`` ((name, value)
     pairs of its search and filters) match when it runs; return the job.
+    An assign's ``assignment`` is what ``contacts_assign()`` takes.
     """
     if action not in BulkJob.Action.values:
         raise ValueError(f"{action!r} is not an action a job runs.")
@@ -41,10 +46,32 @@ def bulk_job_queue(*, author, action, tag_name="", filters, list_url, matched) -
         author=author,
         action=action,
         tag_name=tag_name,
+        assignment=_assignment_ids(assignment or {}),
         filters=[[name, value] for name, value in filters],
         list_url=list_url,
         matched=matched,
     )
+
+
+def _assignment_ids(assignment: dict) -> dict:
+    """Return an assignment as a job stores it: the chosen user's or team's id, by name."""
+    return {
+        name: chosen.pk
+        for name, chosen in assignment.items()
+        if chosen is not None and chosen is not KEEP
+    }
+
+
+def _assignment(job) -> dict:
+    """Return the job's assignment as ``contacts_assign()`` takes it; fail if one is gone."""
+    models = {"owner": get_user_model(), "team": Team, "share": Team, "unshare": Team}
+    assignment = {}
+    for name, pk in job.assignment.items():
+        chosen = models[name]._default_manager.filter(pk=pk).first()
+        if chosen is None:
+            raise ContactBookError(f"The {name} chosen was deleted meanwhile.")
+        assignment[name] = chosen
+    return assignment
 
 
 def _selection(job):
@@ -65,6 +92,8 @@ def _run(job: BulkJob) -> int:
         return contacts_tag(contacts=contacts, tag=job.tag_name)
     if job.action == BulkJob.Action.UNTAG:
         return contacts_untag(contacts=contacts, tag=job.tag_name)
+    if job.action == BulkJob.Action.ASSIGN:
+        return contacts_assign(contacts=contacts, **_assignment(job), author=job.author)
     return contacts_trash(contacts=contacts, by=job.author)
 
 

@@ -1,4 +1,7 @@
-"""The contact list's bulk actions: tag, untag, export, delete or merge the selected contacts."""
+"""
+The contact list's bulk actions: tag, untag, export, delete, merge or assign
+(owner, team, sharing) the selected contacts.
+"""
 
 import functools
 
@@ -18,6 +21,7 @@ from ..models import BulkJob
 from ..services.bulk import contacts_tag, contacts_untag
 from ..services.history import source
 from ..services.jobs import INLINE_MAX, bulk_job_queue
+from ..services.teams import contacts_assign
 from ..services.trash import contacts_trash
 from .contacts import _download, downloads_not_stored
 
@@ -57,6 +61,7 @@ def _queue(request, form, matched):
         author=request.user,
         action=form.cleaned_data["action"],
         tag_name=form.cleaned_data["tag_name"],
+        assignment=form.assignment() if form.cleaned_data["action"] == "assign" else None,
         filters=list_filters(form.data),
         list_url=form.list_url,
         matched=matched,
@@ -81,6 +86,15 @@ def _untag(request, form):
     count = contacts_untag(contacts=form.contacts(), tag=name)
     done = count and f"Removed “{name}” from {_contacts(count)}."
     nothing = f"None of the selected contacts is tagged “{name}”."
+    return _back(request, form, done=done, nothing=nothing)
+
+
+def _assign(request, form):
+    if matched := _many(form):
+        return _queue(request, form, matched)
+    count = contacts_assign(contacts=form.contacts(), **form.assignment(), author=request.user)
+    done = count and f"Assigned {_contacts(count)}: {form.assignment_text()}."
+    nothing = "Nothing was assigned: the selected contacts no longer exist."
     return _back(request, form, done=done, nothing=nothing)
 
 
@@ -142,6 +156,7 @@ ACTIONS = {
     ),
     "delete": _delete,
     "merge": _merge,
+    "assign": _assign,
 }
 
 

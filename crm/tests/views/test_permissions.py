@@ -72,7 +72,15 @@ EXPECTED = {
     "crm:trash_delete": (M, M),
     "crm:contact_merge": (M, M),
 }
-BULK = {"tag": E, "untag": E, "export_csv": V, "export_vcf": V, "delete": M, "merge": M}
+BULK = {
+    "tag": E,
+    "untag": E,
+    "export_csv": V,
+    "export_vcf": V,
+    "delete": M,
+    "merge": M,
+    "assign": M,
+}
 
 
 def contact_book_routes(patterns=None, prefix="", namespace=""):
