@@ -24,11 +24,13 @@ from .models import (
     Phone,
     RelationshipType,
     Tag,
+    Team,
     Url,
 )
 from .services.history import Watch, changed
 from .services.locks import lock_contacts, phones_locked
 from .services.search import contact_search_refresh
+from .services.teams import contact_defaults, team_remove
 
 
 def count_of(through, field):
@@ -285,8 +287,14 @@ class RelationshipInline(admin.TabularInline):
 
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
-    list_display = ["name", "organization", "primary_email", "phone_count", "created", "updated"]
-    list_filter = ["created", "updated"]
+    list_display = [
+        *["name", "organization", "primary_email", "phone_count", "owner", "team"],
+        *["created", "updated"],
+    ]
+    # Users and teams are few, whatever the number of contacts: each filter
+    # lists them, never the contacts' distinct values.
+    list_filter = ["owner", "team", "created", "updated"]
+    list_select_related = ["owner", "team"]
     # Shows the search box; get_search_results() searches as the site does.
     search_fields = ["name"]
     search_help_text = (
@@ -306,9 +314,10 @@ class ContactAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        ("Owner and teams", {"fields": ["owner", "team", "shared_with"]}),
         (None, {"fields": ["created", "updated"]}),
     ]
-    autocomplete_fields = ["tags"]
+    autocomplete_fields = ["tags", "owner", "team", "shared_with"]
     inlines = [EmailInline, PhoneInline, AddressInline, UrlInline, DateInline, RelationshipInline]
     show_full_result_count = False
 
@@ -320,6 +329,12 @@ class ContactAdmin(admin.ModelAdmin):
             .annotate(phone_count=count_of(Contact.phones.through, "contact"))
             .with_primary_email()
         )
+
+    def get_changeform_initial_data(self, request):
+        """A new contact is its creator's, in their first team, as on the site."""
+        owner, team = contact_defaults(user=request.user)
+        initial = {"owner": owner and owner.pk, "team": team and team.pk}
+        return {**initial, **super().get_changeform_initial_data(request)}
 
     def get_search_results(self, request, queryset, search_term):
         """
@@ -422,6 +437,60 @@ class TagAdmin(SharedRowAdmin):
     @admin.display(description="contacts", ordering="contact_count")
     def contact_count(self, obj):
         return obj.contact_count
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    """
+    Teams and their members. A team that still has contacts is not deleted:
+    the page says how many, rather than listing each one.
+    """
+
+    list_display = ["name", "member_count", "contact_count"]
+    search_fields = ["name"]
+    filter_horizontal = ["members"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                member_count=count_of(Team.members.through, "team"),
+                contact_count=count_of(Contact, "team"),
+            )
+        )
+
+    @admin.display(description="members", ordering="member_count")
+    def member_count(self, obj):
+        return obj.member_count
+
+    @admin.display(description="contacts", ordering="contact_count")
+    def contact_count(self, obj):
+        return obj.contact_count
+
+    def get_deleted_objects(self, objs, request):
+        """
+        Say how many contacts each team still has, instead of Django's list of
+        every protected contact (a million links for a big team).
+        """
+        teams = list(objs)
+        counts = Contact._base_manager.filter(team__in=teams).values("team").annotate(n=Count("*"))
+        held = {row["team"]: row["n"] for row in counts}
+        protected = [
+            f"{team}: {held[team.pk]} contacts; move them to another team first"
+            for team in teams
+            if held.get(team.pk)
+        ]
+        if protected:
+            return [str(team) for team in teams], {}, set(), protected
+        return super().get_deleted_objects(teams, request)
+
+    def delete_model(self, request, obj):
+        team_remove(team=obj)
+
+    def delete_queryset(self, request, queryset):
+        for team in queryset:
+            team_remove(team=team)
 
 
 @admin.register(ContactRelationship)
