@@ -48,11 +48,11 @@ def bulk_job_queue(*, author, action, tag_name="", filters, list_url, matched) -
 
 
 def _selection(job):
-    """Return the contacts the job's list matches now."""
+    """Return the contacts the job's list matches now, among those its author sees now."""
     data = QueryDict(mutable=True)
     for name, value in job.filters:
         data.appendlist(name, value)
-    form = ContactListForm(data)
+    form = ContactListForm(data, user=job.author)
     if not form.is_valid():  # the rules changed since it was asked for
         raise ContactBookError("The list's search or filters are no longer valid.")
     return form.contacts()
