@@ -16,7 +16,6 @@ from django.utils import timezone
 from ..models import Contact, Tag
 from ..queries import pages
 from ..queries.pages import DEFAULT_SORT, SORTS
-from ..visibility import sees_all
 
 SORT_CHOICES = [
     (f"{prefix}{key}", f"{sort.label} {arrow}")
@@ -112,9 +111,7 @@ class ContactListForm(forms.Form):
 
     @property
     def filtered(self):
-        """Whether the search, a filter or the user's visibility leaves some contacts out."""
-        if not sees_all(self.user):
-            return True
+        """Whether the search or a filter leaves some contacts out."""
         return bool(self.query) or any(self.value(name) for name in FILTERS if name != "q")
 
     def chips(self, params):
