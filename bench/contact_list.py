@@ -10,7 +10,11 @@ by name, a tag filter, a has-filter, a common family name, two words in
 reverse order ("Silva Ana": family, then given name) and a phone number. The
 first page and the searches are also built the naive way (the contacts, then
 each contact's primary email, phones and addresses, one query each) and with
-``prefetch_related``. Prints the median of several runs at each size, the
+``prefetch_related``. The visibility cases request the first and last
+page, a sort and a search as a user sees them when CRM_VISIBILITY is "team"
+(an editor in one team of ten, with a tenth of another team's contacts
+shared with it), against the same requests in "all" mode.
+Prints the median of several runs at each size, the
 ratio largest/smallest, the SQL query count per request, the references, the
 targets (ok or MISSED), and the key lines of ``EXPLAIN (ANALYZE, BUFFERS)``
 of the queries each of our pages ran.
@@ -52,6 +56,13 @@ PLANNER_SETTINGS = ("random_page_cost", "effective_cache_size", "work_mem")
 GROWTH_TARGETS = {"page": 1.5, "search": 2.0}
 MAX_DATA_QUERIES = 2
 OURS_TO_PREFETCH = 1.0
+# The list as a team member sees it ("team" mode) against "all" mode (issue 16).
+TEAM_TO_ALL = 1.2
+# The bench's teams: the contacts spread over them by id; those of the
+# second team whose id ends in 1 (a tenth of it) shared with the first, the
+# bench user's.
+TEAMS = 10
+TEAM_URL = "/bench/team/contacts/"
 
 
 def parse_args():
@@ -319,6 +330,45 @@ def bare_page(request):
     return HttpResponse("")
 
 
+def team_list(request):
+    """The contact list as the site serves it when CRM_VISIBILITY is "team"."""
+    from django.test.utils import override_settings
+
+    from crm.views.contacts import contact_list
+
+    with override_settings(CRM_VISIBILITY="team"):
+        return contact_list(request)
+
+
+def prepare_teams(user):
+    """
+    Spread the contacts over ``TEAMS`` teams by id, unless done; share a
+    tenth of the second team's with the first; make ``user`` a member of the
+    first team only.
+    """
+    from django.db import connection
+
+    from crm.models import Contact, Team
+
+    names = [f"Bench team {i:02d}" for i in range(TEAMS)]
+    teams = [Team.objects.get_or_create(name=name)[0] for name in names]
+    user.crm_teams.set([teams[0]])
+    if not Contact.objects.filter(team=None).exists():
+        return
+    print(f"Spreading the contacts over {TEAMS} teams ...", flush=True)
+    ids = [team.pk for team in teams]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE crm_contact SET team_id = (%s::bigint[])[id %% %s + 1]", [ids, TEAMS]
+        )
+        cursor.execute(
+            "INSERT INTO crm_contact_shared_with (contact_id, team_id) "
+            "SELECT id, %s FROM crm_contact WHERE id %% 100 = 1",
+            [ids[0]],
+        )
+    analyze()
+
+
 _first_pages = {}
 
 
@@ -353,6 +403,7 @@ def build_urlconf():
         path("bench/prefetch/", prefetch_list),
         path("bench/bare/", bare_page),
         path("bench/floor/", floor_page),
+        path(TEAM_URL.lstrip("/"), team_list),
         *urlpatterns,
     ]
     return module
@@ -469,6 +520,13 @@ def list_cases(args, total):
         (f"search {words!r}", "search", {"q": words}),
         (f"search {phone!r}", "search", {"q": phone}),
     ]
+    # The same requests in "team" mode (TEAM_URL), against the rows above.
+    cases += [
+        (f"team: {label}", "team", params)
+        for label, _, params in cases
+        if label in ("first page", "last page", "sort -created", f"search {args.surname!r}")
+        and params is not None
+    ]
     return cases, {"tag": tag, "phone": phone}
 
 
@@ -541,8 +599,13 @@ def run_worker(args):
     from django.test.utils import override_settings
 
     from crm.models import Contact
+    from crm.roles import role_set
 
     user, _ = get_user_model().objects.get_or_create(username="bench")
+    # An editor (crm.roles' default): in "team" mode, one team's contacts.
+    user.groups.clear()
+    role_set(user=user, role="editors")
+    prepare_teams(user)
     client = Client()
     client.force_login(user)
     total = Contact.objects.count()
@@ -552,7 +615,8 @@ def run_worker(args):
     for label, kind, params in cases:
         if params is None:
             continue
-        requests[label, "ours"] = ("/contacts/", {**params, **per_page})
+        url = TEAM_URL if kind == "team" else "/contacts/"
+        requests[label, "ours"] = (url, {**params, **per_page})
         if label == "first page" or kind == "search":
             for version in ("prefetch", "naive"):
                 requests[label, version] = (f"/bench/{version}/", {**params, **per_page})
@@ -680,7 +744,7 @@ def print_report(args, reports):
             if data is not None and data > most_data[0]:
                 most_data = (data, f"{label}, {report['total']:,}")
         both = timing(small, label), timing(large, label)
-        if growth and None not in both:
+        if growth and None not in both and kind in GROWTH_TARGETS:
             ratio, target = both[1][0] / both[0][0], GROWTH_TARGETS[kind]
             worst[kind] = max(worst[kind], (ratio, label))
             line += f"{ratio:>8.2f}x  <= {target}x {verdict(ratio <= target)}"
@@ -688,6 +752,7 @@ def print_report(args, reports):
 
     for report in reports:
         print_references(report, cases)
+    print_visibility(reports, cases)
 
     print("\nRequests (GET /contacts/ with these parameters and per_page):")
     for index, (label, _, params) in enumerate(cases):
@@ -760,6 +825,36 @@ def print_references(report, cases):
             continue
         cells = "".join(cell(report, label, v) for v in ("ours", "prefetch", "naive"))
         print(f"{label:<26}{cells}{ours[0] / prefetch[0]:>14.2f}x{ours[0] / naive[0]:>11.2f}x")
+
+
+def print_visibility(reports, cases):
+    """The list in "team" mode against the same request in "all" mode, at each size."""
+    print(
+        f'\nVisibility: the list as an editor in one team of {TEAMS} sees it ("team"), '
+        'against "all"'
+    )
+    header = f"{'case':<26}" + "".join(
+        f"{report['total']:>13,} all{'team':>11}{'data':>5}{'ratio':>8}" for report in reports
+    )
+    print(header + "  target")
+    print("-" * (len(header) + 8))
+    worst = 0.0
+    for label, kind, _ in cases:
+        if kind != "team":
+            continue
+        line, base = f"{label:<26}", label.removeprefix("team: ")
+        for report in reports:
+            team, everyone = timing(report, label), timing(report, base)
+            if not (team and everyone):
+                line += f"{'n/a':>37}"
+                continue
+            ratio = team[0] / everyone[0]
+            worst = max(worst, ratio)
+            data = report["queries"].get(label, {}).get("data", "")
+            line += f"{everyone[0]:>17.1f}{team[0]:>11.1f}{data:>5}{ratio:>7.2f}x"
+        print(f"{line}  <= {TEAM_TO_ALL}x")
+    ok = verdict(worst <= TEAM_TO_ALL)
+    print(f"  worst team/all {worst:.2f}x   target <= {TEAM_TO_ALL}x   {ok}")
 
 
 def print_plans(reports, cases):

@@ -7,7 +7,7 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import models, transaction
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
 
@@ -31,6 +31,25 @@ from .services.history import Watch, changed
 from .services.locks import lock_contacts, phones_locked
 from .services.search import contact_search_refresh
 from .services.teams import contact_defaults, team_remove
+from .visibility import visible
+
+
+def _seen_by(user, rows, *contacts):
+    """Return ``rows`` whose ``contacts`` (names of their contact fields) ``user`` sees all."""
+    conditions = [visible(user, contact) for contact in contacts]
+    return rows.filter(*[condition for condition in conditions if condition is not None])
+
+
+def _linked_to_seen(user, rows, through, field):
+    """
+    Return the shared ``rows`` (phones, addresses) that a contact ``user``
+    sees has, or no contact has (crm.visibility).
+    """
+    condition = visible(user, "contact")
+    if condition is None:
+        return rows
+    links = through.objects.filter(**{field: OuterRef("pk")})
+    return rows.filter(~Exists(links) | Exists(links.filter(condition)))
 
 
 def count_of(through, field):
@@ -272,10 +291,10 @@ class RelationshipInline(admin.TabularInline):
         return False
 
     def get_queryset(self, request):
-        # Each row names both contacts (its title is the row's __str__).
+        # Each row names both contacts (its title is the row's __str__): only
+        # those to contacts the user sees (crm.visibility).
         return (
-            super()
-            .get_queryset(request)
+            _seen_by(request.user, super().get_queryset(request), "to_contact")
             .select_related("from_contact", "to_contact")
             .prefetch_related("types")
         )
@@ -323,9 +342,11 @@ class ContactAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         # Counted and looked up by subqueries: one query for the whole page.
+        # Only the contacts the user sees (crm.visibility): the others are not found.
         return (
             super()
             .get_queryset(request)
+            .visible_to(request.user)
             .annotate(phone_count=count_of(Contact.phones.through, "contact"))
             .with_primary_email()
         )
@@ -382,11 +403,8 @@ class PhoneAdmin(SharedRowAdmin):
     show_full_result_count = False
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(contact_count=count_of(Contact.phones.through, "phone"))
-        )
+        rows = _linked_to_seen(request.user, super().get_queryset(request), *self.links)
+        return rows.annotate(contact_count=count_of(Contact.phones.through, "phone"))
 
     @admin.display(description="contacts", ordering="contact_count")
     def contact_count(self, obj):
@@ -409,6 +427,9 @@ class AddressAdmin(SharedRowAdmin):
     list_filter = ["country"]
     search_fields = ["street", "city", "postal_code", "region", "country"]
     show_full_result_count = False
+
+    def get_queryset(self, request):
+        return _linked_to_seen(request.user, super().get_queryset(request), *self.links)
 
 
 @admin.register(RelationshipType)
@@ -509,6 +530,10 @@ class ContactRelationshipAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request)
+        return _seen_by(request.user, rows, "from_contact", "to_contact")
 
 
 @admin.register(Import)

@@ -13,7 +13,7 @@ Reads use ``Contact.objects.visible_to(user)`` (crm.queries.contacts), or
 naming one contact gets it from ``visible_contact_or_404()``.
 """
 
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q, Value
 from django.http import Http404
 
 from .conf import settings
@@ -63,6 +63,20 @@ def visible(user, to: str = "") -> Q | None:
     # would probe the sharing table once per contact read.
     shared = Contact.shared_with.through.objects.filter(team_id__in=ids).values("contact_id")
     return Q(**{f"{prefix}team_id__in": ids}) | Q(**{f"{prefix}pk__in": shared})
+
+
+def seen(user, to: str = ""):
+    """
+    Return an expression, true where ``user`` sees the contact ``to`` names:
+    for rows listed whatever their contact, the contact then shown as "a
+    contact you cannot see".
+    """
+    condition = visible(user, to)
+    if condition is None:
+        return Value(True)
+    if not team_ids(user):
+        return Value(False)
+    return ExpressionWrapper(condition, output_field=BooleanField())
 
 
 def visible_contact_or_404(user, pk, queryset=None):

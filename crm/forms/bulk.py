@@ -97,9 +97,10 @@ class BulkActionForm(forms.Form):
     share = forms.ModelChoiceField(Team.objects.all(), required=False)
     unshare = forms.ModelChoiceField(Team.objects.all(), required=False)
 
-    def __init__(self, data):
+    def __init__(self, data, *, user):
         super().__init__(data)
-        self.list_form = ContactListForm(data)
+        self.user = user
+        self.list_form = ContactListForm(data, user=user)
 
     def clean_tag_name(self):
         """Return the tag's name with spaces collapsed, as a contact's form saves it."""
@@ -164,10 +165,10 @@ class BulkActionForm(forms.Form):
         return list_url(self.data.get("list", ""))
 
     def contacts(self):
-        """Return the selected contacts, unordered."""
+        """Return the selected contacts that the user sees, unordered."""
         if self.cleaned_data["all"]:
             return self.list_form.contacts()
-        return Contact.objects.filter(pk__in=self.cleaned_data["ids"])
+        return Contact.objects.visible_to(self.user).filter(pk__in=self.cleaned_data["ids"])
 
     def selection(self) -> list[tuple[str, object]]:
         """Return the (name, value) pairs that post the same selection and list again."""

@@ -182,9 +182,10 @@ class ContactEditor:
         rows = self._typed(self.phones, "number", "label")
         return [(row["number"], row["label"]) for row in rows]
 
-    def possible_duplicates(self):
-        """Return the other contacts that the valid, typed contact looks like."""
+    def possible_duplicates(self, *, user):
+        """Return the other contacts ``user`` sees that the valid, typed contact looks like."""
         return possible_duplicates(
+            user=user,
             name=self.form.cleaned_data["name"],
             emails=[row["address"] for row in self._typed(self.emails, "address")],
             phones=self._typed_phones(),

@@ -95,7 +95,8 @@ def _start_of(day):
 class ContactListForm(forms.Form):
     """
     The list's search words, filters and sort, from ``request.GET`` (or the
-    bulk form's POST, which carries the same fields).
+    bulk form's POST, which carries the same fields), over the contacts
+    ``user`` sees (crm.visibility).
 
     Fields that are not valid are left out of the filter, and their errors
     shown: a hand-edited URL never makes the list fail.
@@ -130,6 +131,10 @@ class ContactListForm(forms.Form):
     created_to = forms.DateField(
         required=False, label="Created until", widget=forms.DateInput({"type": "date"}, "%Y-%m-%d")
     )
+
+    def __init__(self, data=None, *args, user, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self.user = user
 
     def clean(self):
         cleaned = super().clean()
@@ -200,8 +205,9 @@ class ContactListForm(forms.Form):
             yield None, day.isoformat()
 
     def contacts(self, contacts=None):
-        """Return ``contacts`` (all by default) that match, unordered and unpaged."""
-        contacts = (Contact.objects.all() if contacts is None else contacts).search(self.query)
+        """Return ``contacts`` (all by default) that the user sees and match, unordered, unpaged."""
+        contacts = Contact.objects.all() if contacts is None else contacts
+        contacts = contacts.visible_to(self.user).search(self.query)
         for tag in self.value("tag", ()):
             contacts = contacts.filter(tags=tag)
         for key in self.value("has", ()):

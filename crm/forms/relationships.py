@@ -43,11 +43,13 @@ class RelateForm(forms.Form):
     )
     types = TypesField(label="Relationship types")
 
-    def __init__(self, *args, contact, **kwargs):
+    def __init__(self, *args, contact, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.contact = contact
-        # Never the contact itself: a relationship is between two contacts.
-        self.fields["other"].queryset = Contact.objects.exclude(pk=contact.pk)
+        # Never the contact itself: a relationship is between two contacts;
+        # never one the user cannot see (crm.visibility).
+        others = Contact.objects.visible_to(user).exclude(pk=contact.pk)
+        self.fields["other"].queryset = others
 
 
 class TypesForm(forms.Form):

@@ -36,10 +36,13 @@ class EntryForm(forms.ModelForm):
         }
         help_texts = {"follow_up": "Your own reminder: it shows on your home page from that day."}
 
-    def __init__(self, *args, contact, **kwargs):
+    def __init__(self, *args, contact, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.contact = contact
-        self.fields["others"].queryset = Contact.objects.exclude(pk=contact.pk)
+        # Only contacts the user sees can be picked (crm.visibility); those of
+        # an entry that they cannot see stay in it, unnamed (``hidden()``).
+        others = Contact.objects.visible_to(user).exclude(pk=contact.pk)
+        self.fields["others"].queryset = others
         if not self.instance.pk:
             self.initial.setdefault("at", timezone.localtime().replace(second=0, microsecond=0))
 
@@ -54,7 +57,8 @@ class EntryForm(forms.ModelForm):
         if not self.is_bound:
             if not self.instance.pk:
                 return []
-            return list(self.instance.contacts.exclude(pk=self.contact.pk).order_by("sort_name"))
+            mine = self.fields["others"].queryset.filter(entries=self.instance)
+            return list(mine.order_by("sort_name"))
         ids = [pk for pk in self.data.getlist("others") if pk.isdigit() and int(pk) <= MAX_ID]
         return list(self.fields["others"].queryset.filter(pk__in=ids).order_by("sort_name"))
 
@@ -73,6 +77,13 @@ class EntryForm(forms.ModelForm):
             )
         return [(contact, True) for contact in chosen] + [(contact, False) for contact in found]
 
+    def hidden(self):
+        """Return the entry's other participants that the user cannot see: kept as they are."""
+        if not self.instance.pk:
+            return []
+        seen = self.fields["others"].queryset.values("pk")
+        return list(self.instance.contacts.exclude(pk=self.contact.pk).exclude(pk__in=seen))
+
     def participants(self):
-        """Return the contacts of the entry: the contact, then the others chosen."""
-        return [self.contact, *self.cleaned_data["others"]]
+        """Return the contacts of the entry: the contact, the others chosen, those hidden."""
+        return [self.contact, *self.cleaned_data["others"], *self.hidden()]

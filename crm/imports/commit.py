@@ -265,7 +265,9 @@ def _commit_batch(import_run: Import, batch: list[ImportRow], counts, tags, defa
     """Plan ``batch`` again under the locks and write it: a few queries per group of rows."""
     match = import_run.match
     keys = {row.line: row_keys(row.values, match) for row in batch}
-    found = match_contacts(match, (key for row_keys_ in keys.values() for key in row_keys_))
+    found = match_contacts(
+        match, (key for row_keys_ in keys.values() for key in row_keys_), user=import_run.author
+    )
     targets = {line: first_match(found, row_keys_) for line, row_keys_ in keys.items()}
     # A contact created since the preview (another import's) matches now: lock it too.
     if new := {pk for pk in targets.values() if pk} - {row.contact_id for row in batch}:

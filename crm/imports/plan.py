@@ -32,6 +32,7 @@ matched contacts' values in seven, the inserts).
 from collections.abc import Callable, Iterable
 from itertools import islice
 
+from django.db.models import Q
 from django.db.models.functions import Lower
 
 from ..models import ADDRESS_FIELDS, Contact, ContactAddress, ContactDate, ContactPhone, Email, Url
@@ -39,6 +40,7 @@ from ..models import display_name as make_display_name
 from ..models.imports import Import, ImportKey, ImportRow
 from ..models.names import sort_key
 from ..queries.duplicates import SHARED_LINES
+from ..visibility import visible
 from .normalise import OWN_FIELDS, Normalised, display_name, field_label, normalise
 
 BATCH = 1000
@@ -58,24 +60,29 @@ def row_keys(values: dict, match: str) -> list[str]:
     return []
 
 
-def match_contacts(match: str, keys: Iterable[str]) -> dict[str, int]:
+def match_contacts(match: str, keys: Iterable[str], *, user) -> dict[str, int]:
     """
-    Return the contact each of ``keys`` matches, the oldest (lowest id) when
-    several do: {key: contact id}. One query on the index of the key.
+    Return the contact each of ``keys`` matches among those ``user`` sees
+    (crm.visibility: an import never matches, so never updates, a contact
+    its author cannot see), the oldest (lowest id) when several do:
+    {key: contact id}. One query on the index of the key.
     """
     keys = list(set(keys))
     if not keys:
         return {}
+    seen = visible(user, "contact") or Q()
     if match == Import.Match.EMAIL:
         # Contacts in the trash match nothing: they are deleted, as far as users know.
-        emails = Email.objects.filter(contact__trashed=None)
+        emails = Email.objects.filter(seen, contact__trashed=None)
         pairs = emails.annotate(key=Lower("address")).filter(key__in=keys)
         pairs = pairs.values_list("key", "contact_id")
     elif match == Import.Match.PHONE:
-        links = ContactPhone.objects.filter(contact__trashed=None).exclude(label__in=SHARED_LINES)
+        links = ContactPhone.objects.filter(seen, contact__trashed=None)
+        links = links.exclude(label__in=SHARED_LINES)
         pairs = links.filter(phone__digits__in=keys).values_list("phone__digits", "contact_id")
     else:
-        pairs = Contact.objects.filter(name_key__in=keys).values_list("name_key", "pk")
+        contacts = Contact.objects.visible_to(user).filter(name_key__in=keys)
+        pairs = contacts.values_list("name_key", "pk")
     found = {}
     for key, pk in pairs.order_by():
         if key not in found or pk < found[key]:
@@ -269,7 +276,9 @@ def earlier_rows(import_run: Import, batch: list[Normalised], keys: dict) -> dic
 def _preview_batch(import_run: Import, batch: list[Normalised]) -> list[ImportRow]:
     match, on_match = import_run.match, import_run.on_match
     keys = {row.line: row_keys(row.values, match) for row in batch if not row.errors}
-    found = match_contacts(match, (key for row_keys in keys.values() for key in row_keys))
+    found = match_contacts(
+        match, (key for row_keys in keys.values() for key in row_keys), user=import_run.author
+    )
     roots = earlier_rows(import_run, batch, keys)
     targets = {line: first_match(found, row_keys) for line, row_keys in keys.items()}
     current, root_values = {}, {}

@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce, JSONObject
 
 from ..phones import international, tel_uri
 from ..search import search_terms
-from ..visibility import visible
+from ..visibility import seen, visible
 
 
 class JSONList(models.Aggregate):
@@ -51,6 +51,10 @@ def _json_list(through, owner, **fields):
 def _containing(texts):
     """Return a filter of the contacts whose search text contains any of ``texts``."""
     return functools.reduce(operator.or_, (Q(search_text__contains=text) for text in texts))
+
+
+# Another contact the user cannot see, where a row names it (crm.visibility).
+UNSEEN = {"pk": None, "name": "a contact you cannot see"}
 
 
 def _rows(items):
@@ -201,13 +205,15 @@ class ContactQuerySet(models.QuerySet):
             .with_city()
         )
 
-    def detail(self, pk):
+    def detail(self, pk, *, user):
         """
-        Return the contact ``pk`` with what its page shows, in a fixed number of
-        queries: emails, URLs, dates, phones and addresses (each with the
-        other contacts sharing it, a phone with its ``tel:`` URI and
+        Return the contact ``pk`` with what its page shows ``user``, in a fixed
+        number of queries: emails, URLs, dates, phones and addresses (each with
+        the other contacts sharing it, a phone with its ``tel:`` URI and
         international format too), relationships (with the related contact
-        and the types), and tags.
+        and the types), and tags. A contact sharing a line or related that
+        ``user`` cannot see comes with ``pk`` None and no name, or with
+        ``to_visible`` false on its relationship (crm.visibility).
 
         Raise ``DoesNotExist`` when there is no such contact.
         """
@@ -221,12 +227,14 @@ class ContactQuerySet(models.QuerySet):
             others = (
                 through.objects.filter(**{f"{key}__in": mine}, contact__trashed=None)
                 .exclude(contact=pk)
-                .order_by("contact__sort_name", "contact_id")
-                .values_list(key, "contact_id", "contact__name")
+                .annotate(seen=seen(user, "contact"))
+                .order_by("-seen", "contact__sort_name", "contact_id")
+                .values_list(key, "contact_id", "contact__name", "seen")
             )
             sharing = {}
-            for item, other_pk, other_name in others:
-                sharing.setdefault(item, []).append({"pk": other_pk, "name": other_name})
+            for item, other_pk, other_name, visible_to_user in others:
+                other = {"pk": other_pk, "name": other_name} if visible_to_user else UNSEEN
+                sharing.setdefault(item, []).append(other)
             for row in rows:
                 row["shared_with"] = sharing.get(row["id"], [])
         for row in contact.phone_rows:
@@ -235,6 +243,7 @@ class ContactQuerySet(models.QuerySet):
         contact.relationship_rows = list(
             # One to a contact in the trash comes back with it, on a restore.
             contact.relationships.filter(to_contact__trashed=None)
+            .annotate(to_visible=seen(user, "to_contact"))
             .select_related("to_contact")
             .prefetch_related("types")
             .order_by("to_contact__sort_name", "to_contact_id")

@@ -21,6 +21,7 @@ from django.db.models.functions import Lower
 
 from ..models import Contact, Email, Phone, sort_key
 from ..phones import phone_key
+from ..visibility import visible
 
 # Groups of each kind shown at once: enough to work through, cheap to find.
 MAX_GROUPS = 100
@@ -29,13 +30,19 @@ MAX_MATCHES = 20
 SHARED_LINES = [Phone.Label.OFFICE, Phone.Label.FAX]
 
 
-def _personal_links():
+def _personal_links(user):
     """
-    Return the links of live contacts to their phones, those labelled office
-    or fax left out.
+    Return the links of live contacts that ``user`` sees to their phones,
+    those labelled office or fax left out.
     """
-    links = Contact.phones.through.objects.filter(contact__trashed=None)
+    links = _seen_by(user, Contact.phones.through.objects.filter(contact__trashed=None))
     return links.exclude(label__in=SHARED_LINES)
+
+
+def _seen_by(user, rows):
+    """Return ``rows`` (of a model naming a ``contact``) of the contacts ``user`` sees."""
+    condition = visible(user, "contact")
+    return rows if condition is None else rows.filter(condition)
 
 
 @dataclass
@@ -55,8 +62,11 @@ class DuplicateGroup:
         return self.contacts[1:]
 
 
-def duplicate_groups(*, limit: int = MAX_GROUPS) -> list[DuplicateGroup]:
-    """Return groups of possible duplicates, at most ``limit`` of each kind, by name."""
+def duplicate_groups(*, user, limit: int = MAX_GROUPS) -> list[DuplicateGroup]:
+    """
+    Return groups of possible duplicates among the contacts ``user`` sees,
+    at most ``limit`` of each kind, by name.
+    """
     found = {}
 
     def add(contacts, reason):
@@ -64,12 +74,12 @@ def duplicate_groups(*, limit: int = MAX_GROUPS) -> list[DuplicateGroup]:
         group = found.setdefault(tuple(c.pk for c in contacts), DuplicateGroup(contacts))
         group.reasons.append(reason)
 
-    emails = Email.objects.filter(contact__trashed=None).select_related("contact")
+    emails = _seen_by(user, Email.objects.filter(contact__trashed=None)).select_related("contact")
     for email, rows in _sharing(emails, Lower("address"), limit):
         add([row.contact for row in rows], f"Same email: {email}")
-    for _, contacts in _sharing(Contact.objects.all(), F("name_key"), limit):
+    for _, contacts in _sharing(Contact.objects.visible_to(user), F("name_key"), limit):
         add(contacts, f"Same name: {contacts[0].name}")
-    links = _personal_links()
+    links = _personal_links(user)
     for _, rows in _sharing(links.select_related("contact", "phone"), F("phone"), limit):
         add([row.contact for row in rows], f"Same phone: {rows[0].phone.number}")
 
@@ -111,9 +121,10 @@ def possible_duplicates(
     emails: Iterable[str] = (),
     phones: Iterable[tuple[str, str]] = (),
     exclude: int | None = None,
+    user,
 ) -> list[Match]:
     """
-    Return the contacts, other than ``exclude``, that a contact with
+    Return the contacts ``user`` sees, other than ``exclude``, that a contact with
     ``name``, ``emails`` and ``phones`` ((number, label) pairs) would
     duplicate: one of the emails ignoring case, the same name ignoring case,
     accents and spacing, or the same phone number unless either side calls
@@ -132,21 +143,22 @@ def possible_duplicates(
     name_key = sort_key(name)
     others = Q() if exclude is None else ~Q(pk=exclude)
     if name_key:
-        for contact in Contact.objects.filter(others, name_key=name_key)[:MAX_MATCHES]:
+        same_name = Contact.objects.visible_to(user).filter(others, name_key=name_key)
+        for contact in same_name[:MAX_MATCHES]:
             add(contact, f"Same name: {contact.name}")
 
     others = Q() if exclude is None else ~Q(contact_id=exclude)
     addresses = {email.lower() for email in emails if email}
     if addresses:
         rows = Email.objects.alias(key=Lower("address")).filter(others, key__in=addresses)
-        rows = rows.filter(contact__trashed=None)
+        rows = _seen_by(user, rows.filter(contact__trashed=None))
         rows = rows.select_related("contact").order_by("contact__sort_name", "pk")
         for row in rows[:MAX_MATCHES]:
             add(row.contact, f"Same email: {row.address}")
 
     keys = {phone_key(number) for number, label in phones if label not in SHARED_LINES}
     if keys:
-        links = _personal_links().filter(others, phone__digits__in=keys)
+        links = _personal_links(user).filter(others, phone__digits__in=keys)
         links = links.select_related("contact", "phone").order_by("contact__sort_name", "pk")
         for link in links[:MAX_MATCHES]:
             add(link.contact, f"Same phone: {link.phone.number}")

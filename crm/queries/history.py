@@ -34,6 +34,8 @@ from ..models import (
     Email,
     Url,
 )
+from ..visibility import sees_all
+from .contacts import UNSEEN
 from .ids import ids_subquery
 from .pages import Row
 
@@ -269,3 +271,23 @@ def latest_change(contact_id: int) -> int | None:
     """Return the id of the contact's latest change, read as ``history_page()`` reads."""
     changes = Change.objects.filter(contact_id=contact_id).order_by("-at", "-id")
     return changes.values_list("id", flat=True).first()
+
+
+def unseen_unnamed(changes: list, user) -> list:
+    """
+    Name in ``changes`` no related contact that ``user`` cannot see
+    (crm.visibility): a relationship's other contact reads "a contact you
+    cannot see", on the page only; return ``changes``.
+    """
+    keys = {int(c.key) for c in changes if c.kind == "relationship" and c.key.isdigit()}
+    if not keys or sees_all(user):
+        return changes
+    seen = set(
+        Contact.all_objects.visible_to(user).filter(pk__in=keys).values_list("pk", flat=True)
+    )
+    for change in changes:
+        if change.kind == "relationship" and change.key.isdigit() and int(change.key) not in seen:
+            for values in (change.before, change.after):
+                if values and "name" in values:
+                    values["name"] = UNSEEN["name"]
+    return changes

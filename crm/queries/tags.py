@@ -3,12 +3,16 @@
 from django.db import models
 from django.db.models import Count, Q
 
+from ..visibility import visible
+
 
 class TagQuerySet(models.QuerySet):
-    def with_contact_count(self):
+    def with_contact_count(self, *, user):
         """
-        Annotate ``contact_count``: how many contacts (not in the trash) have
-        each tag, in the same query.
+        Annotate ``contact_count``: how many contacts (not in the trash) that
+        ``user`` sees have each tag, in the same query.
         """
-        live = Q(contacts__trashed=None)
-        return self.annotate(contact_count=Count("contacts", filter=live))
+        counted = Q(contacts__trashed=None)
+        if (condition := visible(user, "contacts")) is not None:
+            counted &= condition
+        return self.annotate(contact_count=Count("contacts", filter=counted))

@@ -75,11 +75,11 @@ def _assignment(job) -> dict:
 
 
 def _selection(job):
-    """Return the contacts the job's list matches now."""
+    """Return the contacts the job's list matches now, among those its author sees now."""
     data = QueryDict(mutable=True)
     for name, value in job.filters:
         data.appendlist(name, value)
-    form = ContactListForm(data)
+    form = ContactListForm(data, user=job.author)
     if not form.is_valid():  # the rules changed since it was asked for
         raise ContactBookError("The list's search or filters are no longer valid.")
     return form.contacts()

@@ -166,7 +166,7 @@ def contact_bulk(request):
     Act on the contacts selected on the list, or on all those it matches,
     then go back to the list as it was. Delete asks for confirmation first.
     """
-    form = BulkActionForm(request.POST)
+    form = BulkActionForm(request.POST, user=request.user)
     if not form.is_valid():
         messages.error(request, form.error_message())
         return redirect(form.list_url)

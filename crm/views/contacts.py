@@ -4,7 +4,7 @@ import functools
 
 from django.contrib import messages
 from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
@@ -19,9 +19,10 @@ from ..forms.contacts import ContactEditor
 from ..forms.listing import FILTERS, ContactListForm, list_state, list_url
 from ..models import Contact
 from ..queries import pages
-from ..queries.history import history_page
+from ..queries.history import history_page, unseen_unnamed
 from ..queries.pages import DEFAULT_SORT
 from ..services.trash import contact_trash
+from ..visibility import sees_all, visible_contact_or_404
 from .timeline import follow_ups_context, timeline_context
 
 PER_PAGE = 50
@@ -44,7 +45,13 @@ def contact_page(request, contacts, *, sort=DEFAULT_SORT, filtered=True):
     and their count, capped.
     """
     per_page = _per_page(request)
-    count = pages.contact_count(contacts, filtered=filtered)
+    # What the user cannot see is left out of the count (never the book's size
+    # estimated), but their teams' contacts are paged through as the whole
+    # book is: along the sort's index, where a tenth of the rows fill a page
+    # reading ten times as many; a team of fewer contacts than the count cap
+    # (the sparse case) is sorted by itself.
+    narrowed = filtered or not sees_all(request.user)
+    count = pages.contact_count(contacts, filtered=narrowed)
     page = pages.contact_page(
         contacts,
         sort=sort,
@@ -53,7 +60,7 @@ def contact_page(request, contacts, *, sort=DEFAULT_SORT, filtered=True):
         before=request.GET.get("before", ""),
         last=request.GET.get("page") == "last",
         # A filter that counted few rows sorts them by themselves.
-        few=filtered and count.exact,
+        few=narrowed and count.exact,
         filtered=filtered,
     )
     return {
@@ -85,7 +92,7 @@ def home(request):
 
 def list_context(request):
     """Return the context of the contact list's page that ``request`` asks for."""
-    form = ContactListForm(request.GET)
+    form = ContactListForm(request.GET, user=request.user)
     context = contact_page(request, form.contacts(), sort=form.sort_key, filtered=form.filtered)
     state, chips = list_state(request.GET), form.chips(request.GET)
     return {
@@ -102,9 +109,9 @@ def list_context(request):
     }
 
 
-def _detail_or_404(pk):
+def _detail_or_404(request, pk):
     try:
-        return Contact.objects.detail(pk)
+        return Contact.objects.visible_to(request.user).detail(pk, user=request.user)
     except Contact.DoesNotExist:
         raise Http404("No such contact.") from None
 
@@ -117,12 +124,14 @@ def contact_detail(request, pk):
     """Show one contact: its names, emails, web addresses, dates, phones, addresses, tags,
     relationships, notes, timeline and latest changes; ``?list=`` is the state of the list
     it was opened from, ``?timeline=`` the timeline's page."""
-    contact = _detail_or_404(pk)
+    contact = _detail_or_404(request, pk)
     context = {
         "contact": contact,
         "list_url": list_url(request.GET.get("list", "")),
         **timeline_context(request, contact),
-        "recent_changes": history_page(contact.pk, size=RECENT_CHANGES)[0],
+        "recent_changes": unseen_unnamed(
+            history_page(contact.pk, size=RECENT_CHANGES)[0], request.user
+        ),
     }
     return render(request, "crm/contact_detail.html", context)
 
@@ -136,7 +145,8 @@ def _edit(request, contact=None):
         editor = editor.add_row(request.POST["add"])
     elif editor.is_valid():
         # Nothing is saved while it looks like another contact, until "Save anyway".
-        matches = [] if "confirm_duplicate" in request.POST else editor.possible_duplicates()
+        confirmed = "confirm_duplicate" in request.POST
+        matches = [] if confirmed else editor.possible_duplicates(user=request.user)
         if matches:
             return render(request, "crm/contact_form.html", {"editor": editor, "matches": matches})
         try:
@@ -170,8 +180,8 @@ def contact_edit(request, pk):
     # The page's rows (with who shares each) only fill an empty form: a POST
     # reads what was typed, so it needs the contact alone.
     if request.method == "POST":
-        return _edit(request, get_object_or_404(Contact, pk=pk))
-    return _edit(request, _detail_or_404(pk))
+        return _edit(request, visible_contact_or_404(request.user, pk))
+    return _edit(request, _detail_or_404(request, pk))
 
 
 @require_POST
@@ -181,9 +191,9 @@ def contact_possible_duplicates(request, pk=None):
     an HTML fragment the form's script shows while typing, empty when there
     are none or while the form is not valid yet. ``pk`` is the contact edited.
     """
-    contact = get_object_or_404(Contact, pk=pk) if pk is not None else None
+    contact = visible_contact_or_404(request.user, pk) if pk is not None else None
     editor = ContactEditor(contact=contact, data=request.POST)
-    matches = editor.possible_duplicates() if editor.is_valid() else []
+    matches = editor.possible_duplicates(user=request.user) if editor.is_valid() else []
     context = {"editor": editor, "matches": matches}
     return render(request, "crm/includes/possible_duplicates_live.html", context)
 
@@ -191,7 +201,7 @@ def contact_possible_duplicates(request, pk=None):
 @require_http_methods(["GET", "POST"])
 def contact_delete_view(request, pk):
     """Ask for confirmation, then move a contact to the trash."""
-    contact = get_object_or_404(Contact, pk=pk)
+    contact = visible_contact_or_404(request.user, pk)
     if request.method == "POST":
         try:
             contact_trash(contact=contact, by=request.user)
@@ -218,7 +228,7 @@ def _download(content, *, content_type, filename):
 
 
 def _export(request, render_rows, *, content_type, extension):
-    form = ContactListForm(request.GET)
+    form = ContactListForm(request.GET, user=request.user)
     query, contacts = form.query, form.contacts()
     if not contacts.exists():
         messages.error(request, "Nothing to export: no contact matches.")
@@ -259,7 +269,7 @@ def contact_vcard(request, pk):
     version = request.GET.get("version", "4.0")
     if version not in exports.VCARD_VERSIONS:
         return HttpResponseBadRequest("version must be 3.0 or 4.0", content_type="text/plain")
-    contacts = Contact.objects.filter(pk=pk)
+    contacts = Contact.objects.visible_to(request.user).filter(pk=pk)
     contact = contacts.first()
     if contact is None:
         raise Http404("No such contact.")

@@ -12,12 +12,13 @@ from ..forms.duplicates import MergeForm, field_label
 from ..models import Contact, ContactAddress, ContactPhone, ContactRelationship, Email, Tag
 from ..queries.duplicates import duplicate_groups
 from ..services.duplicates import CHOSEN_FIELDS, contact_merge
+from ..visibility import seen as seen_expression
 
 
 @require_GET
 def duplicate_list(request):
     """List groups of contacts that look like the same person, with their emails."""
-    groups = duplicate_groups()
+    groups = duplicate_groups(user=request.user)
     _add_email_addresses([contact for group in groups for contact in group.contacts])
     return render(request, "crm/duplicates/list.html", {"groups": groups})
 
@@ -32,9 +33,15 @@ def _add_email_addresses(contacts):
         by_pk[contact_pk].email_addresses.append(address)
 
 
-def _merge_candidates(keep_pk, duplicate_pk):
+def _merge_candidates(user, keep_pk, duplicate_pk):
+    """Return the two contacts by id, those ``user`` sees: 404 when one exists unseen."""
+    pks = [keep_pk, duplicate_pk]
+    seen = Contact.objects.visible_to(user)
+    if Contact.objects.filter(pk__in=pks).exclude(pk__in=seen.values("pk")).exists():
+        raise Http404("No contact matches the given query.")
     relationships = (
         ContactRelationship.objects.filter(to_contact__trashed=None)
+        .annotate(to_visible=seen_expression(user, "to_contact"))
         .select_related("to_contact")
         .prefetch_related("types")
     )
@@ -43,7 +50,7 @@ def _merge_candidates(keep_pk, duplicate_pk):
     addresses = ContactAddress.objects.select_related("address").order_by("pk")
     return {
         contact.pk: contact
-        for contact in Contact.objects.filter(pk__in=[keep_pk, duplicate_pk]).prefetch_related(
+        for contact in seen.filter(pk__in=pks).prefetch_related(
             Prefetch("phone_links", queryset=phones),
             Prefetch("address_links", queryset=addresses),
             Prefetch("relationships", queryset=relationships),
@@ -75,7 +82,7 @@ def contact_merge_view(request, keep_pk, duplicate_pk):
     """Compare two contacts side by side, choose the values to keep, and merge them."""
     if keep_pk == duplicate_pk:
         raise Http404("A contact cannot be merged with itself.")
-    contacts = _merge_candidates(keep_pk, duplicate_pk)
+    contacts = _merge_candidates(request.user, keep_pk, duplicate_pk)
     if len(contacts) < 2:
         # Typically the second of two people merging the same pair.
         messages.error(

@@ -4,7 +4,7 @@ import datetime
 import uuid
 
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -12,8 +12,9 @@ from django.views.decorators.http import require_POST
 
 from ..exceptions import ContactBookError
 from ..models import Change, Contact
-from ..queries.history import history_page, latest_change
+from ..queries.history import history_page, latest_change, unseen_unnamed
 from ..services.restore import contact_restore_to, operation_undo
+from ..visibility import visible_contact_or_404
 
 PER_PAGE = 50
 
@@ -27,9 +28,10 @@ def _int(value):
 
 def contact_history(request, pk):
     """List a contact's changes, newest first, a page at a time (``?before=`` a change id)."""
-    contact = get_object_or_404(Contact, pk=pk)
+    contact = visible_contact_or_404(request.user, pk)
     before = _int(request.GET.get("before"))
     changes, more = history_page(contact.pk, before=before, size=PER_PAGE)
+    changes = unseen_unnamed(changes, request.user)
     latest = changes[0].pk if changes and before is None else _latest(contact)
     context = {
         "contact": contact,
@@ -82,7 +84,7 @@ def _back(contact):
 @require_POST
 def contact_history_restore(request, pk):
     """Restore a contact to how it was right after a change, or at a moment typed."""
-    contact = get_object_or_404(Contact, pk=pk)
+    contact = visible_contact_or_404(request.user, pk)
     changes = Change.objects.filter(contact=contact)
     if (change_id := _int(request.POST.get("change"))) is not None:
         change = changes.filter(pk=change_id).first()
@@ -111,7 +113,7 @@ def contact_history_restore(request, pk):
 @require_POST
 def contact_history_undo(request, pk):
     """Undo one operation shown in a contact's history: an edit, a merge, a restore."""
-    contact = get_object_or_404(Contact, pk=pk)
+    contact = visible_contact_or_404(request.user, pk)
     try:
         operation = uuid.UUID(request.POST.get("operation", ""))
     except ValueError:

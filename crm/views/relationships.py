@@ -8,6 +8,7 @@ from ..exceptions import ContactBookError
 from ..forms.relationships import RelateForm, TypesForm
 from ..models import Contact, ContactRelationship
 from ..services import relationships as services
+from ..visibility import visible, visible_contact_or_404
 
 # Search results offered when relating: enough to pick from, few enough to read.
 MAX_CANDIDATES = 20
@@ -33,16 +34,16 @@ def _query(request):
     return " ".join(request.GET.get("q", "").replace("\x00", " ").split())
 
 
-def _candidates(contact, query):
-    """Return the contacts found by ``query`` that ``contact`` can be related to."""
+def _candidates(user, contact, query):
+    """Return the contacts ``user`` sees found by ``query`` that ``contact`` can be related to."""
     if not query:
         return []
-    found = Contact.objects.search(query).exclude(pk=contact.pk).with_primary_email()
-    return list(found[:MAX_CANDIDATES])
+    found = Contact.objects.visible_to(user).search(query).exclude(pk=contact.pk)
+    return list(found.with_primary_email()[:MAX_CANDIDATES])
 
 
-def _candidate_context(contact, query, selected=None):
-    candidates = _candidates(contact, query)
+def _candidate_context(user, contact, query, selected=None):
+    candidates = _candidates(user, contact, query)
     if selected is not None and selected not in candidates:
         candidates.insert(0, selected)
     related = set(
@@ -61,20 +62,21 @@ def _candidate_context(contact, query, selected=None):
 @require_GET
 def relationship_candidates(request, pk):
     """Return the search results of the relate page as an HTML fragment (for its script)."""
-    contact = get_object_or_404(Contact, pk=pk)
+    contact = visible_contact_or_404(request.user, pk)
     return render(
         request,
         "crm/relationships/candidates.html",
-        _candidate_context(contact, _query(request)),
+        _candidate_context(request.user, contact, _query(request)),
     )
 
 
 @require_http_methods(["GET", "POST"])
 def relationship_add(request, pk):
     """Relate a contact to another one, found by name, with one or more types."""
-    contact = get_object_or_404(Contact, pk=pk)
+    contact = visible_contact_or_404(request.user, pk)
     query = _query(request)
-    form = RelateForm(request.POST if request.method == "POST" else None, contact=contact)
+    data = request.POST if request.method == "POST" else None
+    form = RelateForm(data, contact=contact, user=request.user)
     if form.is_bound and form.is_valid():
         other, types = form.cleaned_data["other"], form.cleaned_data["types"]
         try:
@@ -95,15 +97,19 @@ def relationship_add(request, pk):
     if form.is_bound:
         messages.error(request, "The contacts were not related: please correct the errors below.")
     selected = form.cleaned_data.get("other") if form.is_bound else None
-    context = _candidate_context(contact, query or form.data.get("q", ""), selected)
+    context = _candidate_context(request.user, contact, query or form.data.get("q", ""), selected)
     return render(request, "crm/relationships/add.html", {**context, "form": form})
 
 
 @require_http_methods(["GET", "POST"])
 def relationship_edit(request, pk, other_pk):
     """Change the types of a relationship (on both contacts)."""
+    # Both contacts must be seen: changing the types changes the other's row too.
+    rows = ContactRelationship.objects.filter(
+        *filter(None, [visible(request.user, "from_contact"), visible(request.user, "to_contact")])
+    )
     row = get_object_or_404(
-        ContactRelationship.objects.select_related("from_contact", "to_contact"),
+        rows.select_related("from_contact", "to_contact"),
         from_contact=pk,
         to_contact=other_pk,
         # A relationship to a contact in the trash is hidden with it.
@@ -137,8 +143,8 @@ def relationship_edit(request, pk, other_pk):
 @require_POST
 def relationship_remove(request, pk, other_pk):
     """Remove the relationship between two contacts, from both."""
-    contact = get_object_or_404(Contact, pk=pk)
-    other = get_object_or_404(Contact, pk=other_pk)
+    contact = visible_contact_or_404(request.user, pk)
+    other = visible_contact_or_404(request.user, other_pk)
     try:
         removed = services.relationship_remove(contact=contact, other=other)
     except ContactBookError as exc:

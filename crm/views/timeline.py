@@ -8,9 +8,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ..exceptions import ContactBookError
 from ..forms.timeline import EntryForm
-from ..models import Contact, Entry
+from ..models import Entry
 from ..queries.timeline import MAX_FOLLOW_UPS, contacts_of, timeline_page
 from ..services import timeline as services
+from ..visibility import visible_contact_or_404
 
 TIMELINE_PER_PAGE = 20
 
@@ -21,10 +22,9 @@ def _number(value):
 
 def timeline_context(request, contact):
     """Return what the contact page's timeline shows: ``?timeline=`` its page, and a form."""
-    page = timeline_page(
-        contact.pk, number=_number(request.GET.get("timeline", "")), per_page=TIMELINE_PER_PAGE
-    )
-    return {"timeline": page, "entry_form": EntryForm(contact=contact)}
+    number = _number(request.GET.get("timeline", ""))
+    page = timeline_page(contact.pk, user=request.user, number=number, per_page=TIMELINE_PER_PAGE)
+    return {"timeline": page, "entry_form": EntryForm(contact=contact, user=request.user)}
 
 
 def follow_ups_context(request):
@@ -47,8 +47,9 @@ def _timeline_url(contact):
 def _own_entry(request, pk, entry_id):
     """Return the entry ``entry_id`` on contact ``pk`` and the contact; 404 unless the
     user wrote it."""
+    contact = visible_contact_or_404(request.user, pk)
     entry = get_object_or_404(Entry, pk=entry_id, author=request.user, contact_links__contact=pk)
-    return entry, get_object_or_404(Contact, pk=pk)
+    return entry, contact
 
 
 def _saved(request, form, contact, save):
@@ -83,11 +84,12 @@ def _saved(request, form, contact, save):
 @require_http_methods(["GET", "POST"])
 def entry_add_view(request, pk):
     """Add a note or an interaction to a contact's timeline, with other contacts."""
-    contact = get_object_or_404(Contact, pk=pk)
+    contact = visible_contact_or_404(request.user, pk)
     if request.method == "GET":
-        form = EntryForm(contact=contact)
+        form = EntryForm(contact=contact, user=request.user)
         return render(request, "crm/timeline/form.html", {"form": form, "contact": contact})
-    return _saved(request, EntryForm(request.POST, contact=contact), contact, services.entry_add)
+    form = EntryForm(request.POST, contact=contact, user=request.user)
+    return _saved(request, form, contact, services.entry_add)
 
 
 @require_http_methods(["GET", "POST"])
@@ -95,7 +97,7 @@ def entry_edit_view(request, pk, entry_id):
     """Edit an entry of one's own (anyone else's is not found)."""
     entry, contact = _own_entry(request, pk, entry_id)
     if request.method == "GET":
-        form = EntryForm(instance=entry, contact=contact)
+        form = EntryForm(instance=entry, contact=contact, user=request.user)
         return render(
             request, "crm/timeline/form.html", {"form": form, "contact": contact, "entry": entry}
         )
@@ -103,7 +105,8 @@ def entry_edit_view(request, pk, entry_id):
     def save(**values):
         return services.entry_change(entry=entry, **values)
 
-    return _saved(request, EntryForm(request.POST, instance=entry, contact=contact), contact, save)
+    form = EntryForm(request.POST, instance=entry, contact=contact, user=request.user)
+    return _saved(request, form, contact, save)
 
 
 @require_http_methods(["GET", "POST"])
@@ -118,7 +121,9 @@ def entry_delete_view(request, pk, entry_id):
         else:
             messages.success(request, f"{entry.get_kind_display()} deleted.")
         return redirect(_timeline_url(contact))
-    entry.others = list(entry.contacts.exclude(pk=contact.pk).order_by("sort_name"))
+    entry.others = contacts_of(
+        Entry.objects.with_contacts(user=request.user, but=contact.pk).get(pk=entry.pk)
+    )
     return render(request, "crm/timeline/delete.html", {"entry": entry, "contact": contact})
 
 

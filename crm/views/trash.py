@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -12,15 +12,20 @@ from ..conf import settings
 from ..exceptions import ContactBookError
 from ..models import Contact
 from ..services.trash import contact_destroy, contact_restore
+from ..visibility import visible_contact_or_404
 
 PER_PAGE = 50
 
 
 @require_GET
 def trash_list(request):
-    """List the contacts in the trash, newest first, searched with ``?q=``, a page at a time."""
+    """
+    List the contacts in the trash that the user could see, newest first,
+    searched with ``?q=``, a page at a time.
+    """
     query = " ".join(request.GET.get("q", "").replace("\x00", " ").split())
-    contacts = Contact.all_objects.in_trash().search(query).select_related("trashed_by")
+    contacts = Contact.all_objects.in_trash().visible_to(request.user).search(query)
+    contacts = contacts.select_related("trashed_by")
     page = Paginator(contacts, PER_PAGE).get_page(request.GET.get("page"))
     context = {"page": page, "contacts": page.object_list, "query": query}
     return render(request, "crm/trash/list.html", {**context, "days": settings.TRASH_DAYS})
@@ -44,7 +49,7 @@ def _back(request):
 @require_POST
 def trash_restore(request, trashed_id):
     """Take a contact out of the trash, with everything it held."""
-    contact = get_object_or_404(Contact.all_objects.in_trash(), pk=trashed_id)
+    contact = visible_contact_or_404(request.user, trashed_id, Contact.all_objects.in_trash())
     try:
         contact_restore(contact=contact)
     except ContactBookError as exc:
@@ -59,7 +64,7 @@ def trash_restore(request, trashed_id):
 @require_http_methods(["GET", "POST"])
 def trash_delete(request, trashed_id):
     """Ask for confirmation, then delete a contact in the trash for good."""
-    contact = get_object_or_404(Contact.all_objects.in_trash(), pk=trashed_id)
+    contact = visible_contact_or_404(request.user, trashed_id, Contact.all_objects.in_trash())
     if request.method == "POST":
         try:
             contact_destroy(contact=contact)

@@ -88,12 +88,12 @@ def test_a_number_shared_only_with_it_is_not_said_shared(book):
     assert twin.phones.get().number == "555 0199"
 
 
-def test_duplicates_leave_it_out(logged_in_client, book):
+def test_duplicates_leave_it_out(logged_in_client, user, book):
     ada, charles, twin = book
-    assert duplicate_groups() == []
+    assert duplicate_groups(user=user) == []
     assert "Lovelace" not in text(logged_in_client.get(reverse("crm:duplicate_list"))).decode()
     matches = possible_duplicates(
-        name="Ada Lovelace", emails=["ada@example.org"], phones=[("555 0100", "mobile")]
+        name="Ada Lovelace", emails=["ada@example.org"], phones=[("555 0100", "mobile")], user=user
     )
     assert {match.contact for match in matches} == {charles, twin}
 
@@ -129,15 +129,15 @@ def test_bulk_actions_leave_it_out(logged_in_client, book):
     assert trashed.count() == 2
 
 
-def test_imports_do_not_match_it(book):
+def test_imports_do_not_match_it(user, book):
     ada, charles, twin = book
-    assert match_contacts(Import.Match.EMAIL, ["ada@example.org"]) == {
+    assert match_contacts(Import.Match.EMAIL, ["ada@example.org"], user=user) == {
         "ada@example.org": charles.pk
     }
-    assert match_contacts(Import.Match.PHONE, ["5550100"]) == {"5550100": charles.pk}
+    assert match_contacts(Import.Match.PHONE, ["5550100"], user=user) == {"5550100": charles.pk}
     name_key = Contact.objects.get(pk=twin.pk).name_key
-    assert match_contacts(Import.Match.NAME, [name_key]) == {name_key: twin.pk}
+    assert match_contacts(Import.Match.NAME, [name_key], user=user) == {name_key: twin.pk}
     twin.delete()
     charles.emails.all().delete()
-    assert match_contacts(Import.Match.EMAIL, ["ada@example.org"]) == {}
-    assert match_contacts(Import.Match.NAME, [name_key]) == {}
+    assert match_contacts(Import.Match.EMAIL, ["ada@example.org"], user=user) == {}
+    assert match_contacts(Import.Match.NAME, [name_key], user=user) == {}
