@@ -184,6 +184,7 @@ def test_each_role_sees_and_may_do_what_it_should(
         "others": [contact.pk],
         "q": _word(target),
         "confirmed": "1",
+        "new_owner": user.pk,  # what the bulk action "assign" gives
         **({"action": action} if action else {}),
     }
     response = client.get(url, {"q": _word(target)}) if method == "GET" else client.post(url, data)
