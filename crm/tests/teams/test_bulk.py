@@ -199,3 +199,15 @@ def test_a_job_whose_team_was_removed_meanwhile_fails_and_changes_nothing(
     job = BulkJob.objects.get()
     assert (job.status, job.error) == ("failed", "The team chosen was deleted meanwhile.")
     assert not Contact.objects.exclude(team=None).exists()
+
+
+def test_the_history_page_says_whose_the_contact_was_and_became(logged_in_client, make_user, teams):
+    ada, bob = make_user("ada"), make_user("bob")
+    contact = make_contact("Grace", owner=ada)
+    data = {"action": "assign", "ids": [contact.pk], "new_owner": bob.pk, "share": teams[0].pk}
+    logged_in_client.post(BULK, data)
+    page = logged_in_client.get(reverse("crm:contact_history", args=[contact.pk]))
+    text = " ".join(page.content.decode().split())
+    assert "Changed the owner" in text
+    assert "Added the sharing with the team Sales" in text
+    assert ">ada<" in text and ">bob<" in text
