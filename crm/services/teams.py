@@ -74,7 +74,7 @@ def team_remove(*, team: Team) -> None:
         )
     shared = Contact._base_manager.filter(shared_with=team)
     pks = locked_pks(shared)
-    links = Contact.shared_with.through.objects.filter(team=team, contact_id__in=pks)
+    links = Contact.shared_with.through.objects.filter(team=team, contact_id__in=ids_subquery(pks))
     links.delete()
     changed(contacts=pks, kind="sharing", key=str(team.pk), before={"name": team.name})
     team.delete()
