@@ -162,3 +162,22 @@ def test_a_manager_sees_them_all(client, user, book):
     assert set(listed.context["contacts"]) == {olivia, oscar, sharon}
     page = text(client.get(olivia.get_absolute_url()))
     assert "Oscar Lovelace" in page and UNSEEN not in page
+
+
+def test_the_list_in_team_mode_costs_one_query_more_whatever_it_shows(
+    client_of, settings, book, editor
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client_of.get(reverse("crm:contact_list")).status_code == 200
+        return len(captured)
+
+    team = queries()
+    for i in range(30):
+        make_contact(f"Member {i}", team=editor.crm_teams.get(), phones=[f"555 1{i:03d}"])
+    assert queries() == team
+    settings.CRM_VISIBILITY = "all"
+    assert queries() == team - 1  # the user's teams, read once a request
