@@ -52,6 +52,7 @@ CREATE FUNCTION remotelog_store_record(
 LANGUAGE plpgsql AS $$
 DECLARE
     found_group bigint;
+    found_status varchar(10);
 BEGIN
     -- The grant still holds (remotelog.grants.condition).
     PERFORM FROM remotelog_application
@@ -62,7 +63,7 @@ BEGIN
     END IF;
     -- Grouping on: the group read, or made, or reopened, and a tally (remotelog.groups).
     IF group_fingerprint IS NOT NULL THEN
-        SELECT id INTO found_group FROM remotelog_loggroup
+        SELECT id, status INTO found_group, found_status FROM remotelog_loggroup
         WHERE application_id = grant_application_id AND fingerprint = group_fingerprint;
         IF found_group IS NULL THEN
             INSERT INTO remotelog_loggroup (
@@ -80,7 +81,7 @@ BEGIN
                 SELECT id INTO found_group FROM remotelog_loggroup
                 WHERE application_id = grant_application_id AND fingerprint = group_fingerprint;
             END IF;
-        ELSE
+        ELSIF found_status = 'resolved' THEN
             -- Concurrent records of a resolved group: the first reopens it, the
             -- others wait for its commit, re-read the row and find it open.
             UPDATE remotelog_loggroup
