@@ -6,7 +6,7 @@ per-request work is the product's hot path, and most of the site's
 middleware has nothing to do there: no session, user, flash messages, CSRF
 token, history author, role, login lockout or page policy applies to a
 program's record (remotelog/README.md). Going through them cost about a third
-of a record's time in the server (bench/README.md). `with_ingest_handler`
+of the site's Python time per record (bench/README.md). `with_ingest_handler`
 sends the requests for the endpoints' paths (`ingest_prefix`) to a
 Django handler whose chain is `INGEST_MIDDLEWARE`, and every other request to
 the site's handler. Both are Django's own request handling: signals,
