@@ -63,8 +63,10 @@ def parse_args():
     parser.add_argument("--purge-records", type=int, default=1_000_000)
     parser.add_argument(
         "--purge-tablespace-dir",
+        action="append",
+        default=[],
         help="also time the purge with the partitions in a tablespace made in this new directory"
-        " (e.g. /dev/shm/crm-bench-purge: a tmpfs, no discard; see bench/README.md)",
+        " (e.g. /dev/shm/crm-bench-purge: a tmpfs; see bench/README.md); repeatable",
     )
     parser.add_argument("--database-url", default=DEFAULT_DATABASE)
     return parser.parse_args()
@@ -94,8 +96,8 @@ def main():
     purges = {}
     if not options.skip_purge:
         purges["data directory"] = run_purge(options)
-        if options.purge_tablespace_dir:
-            purges[options.purge_tablespace_dir] = run_purge(options, options.purge_tablespace_dir)
+        for directory in options.purge_tablespace_dir:
+            purges[directory] = run_purge(options, directory)
     print_comparison(rates, purges)
 
 

@@ -7,8 +7,9 @@ password). A `Grant` is that permission as read for one request. The stock
 handler sends one request per record, so each process remembers what it last
 read of each application and checks credentials against that without a query;
 a store made on a grant re-checks the application's row in the same statement
-(`condition`), so a secret rotated or an application disabled in any process
-is refused at once. remotelog/README.md ("Who may store a record") says so to clients.
+(`condition`; on PostgreSQL the function of migration 0007 does), so a secret
+rotated or an application disabled in any process is refused at once.
+remotelog/README.md ("Who may store a record") says so to clients.
 """
 
 import base64

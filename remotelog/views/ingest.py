@@ -189,8 +189,8 @@ def log_record(request, app_slug):
     Store one record sent by `logging.handlers.HTTPHandler` (GET or POST).
 
     Answer 201 once the row is committed, else the refusal (see `refusal`). The
-    hot path is one query on PostgreSQL: the INSERT that groups and stores the
-    record and re-checks the grant itself.
+    hot path is one query on PostgreSQL: the function call that re-checks the
+    grant, groups the record and stores it (`log_message_store`).
     """
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
