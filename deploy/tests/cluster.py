@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
+from django.urls import reverse
 from servers import (
     BASE_DIR,
     DEPLOY,
@@ -106,10 +107,11 @@ class SiteClient:
         self.browser = Browser(origin, tls, cookies=cookies)
         self.headers = {"Referer": f"{origin}/", **(headers or {})}
 
-    def get(self, path):
-        return self._answer(self.browser.request("GET", path, headers=self.headers))
+    def get(self, path, *, follow=False):
+        response = self._answer(self.browser.request("GET", path, headers=self.headers))
+        return self._followed(response) if follow else response
 
-    def post(self, path, data=None):
+    def post(self, path, data=None, *, follow=False):
         headers = {
             **self.headers,
             "Content-Type": "application/x-www-form-urlencoded",
@@ -119,11 +121,24 @@ class SiteClient:
         response = self.browser.request(
             "POST", path, body=urlencode(data or {}, doseq=True), headers=headers
         )
-        return self._answer(response)
+        response = self._answer(response)
+        return self._followed(response) if follow else response
+
+    def _followed(self, response):
+        while 300 <= response.status_code < 400:
+            response = self.get(response.url)
+        return response
 
     @staticmethod
     def _answer(response):
         return SiteResponse(response.status, response.body, response.headers)
+
+
+def port_open(port):
+    try:
+        return answers_on(port)()
+    except OSError:
+        return False
 
 
 def session_cookie(user):
@@ -133,6 +148,32 @@ def session_cookie(user):
     client = Client()
     client.force_login(user)
     return {"sessionid": client.cookies["sessionid"].value}
+
+
+@pytest.fixture
+def cluster_application():
+    """Return a log application of the test database, and its secret."""
+    from remotelog.models import Application
+
+    application = Application(name="Weather station", slug="weather-station")
+    secret = application.set_new_secret()
+    application.save()
+    return application, secret
+
+
+def remote_log_handler(cluster, application, **options):
+    """Return a RemoteLogHandler sending ``application``'s records through the balancer."""
+    from remotelog.handlers import RemoteLogHandler
+
+    application, secret = application
+    return RemoteLogHandler(
+        urlsplit(cluster.https).netloc,
+        reverse("remotelog:batch", args=[application.slug]),
+        secure=True,
+        credentials=(application.slug, secret),
+        context=cluster.tls,
+        **options,
+    )
 
 
 # -- The servers. ---------------------------------------------------------------
@@ -164,6 +205,7 @@ class AppServer:
     def kill(self):
         """Kill gunicorn and its workers at once, as when the machine dies."""
         self.server.kill()
+        wait_for(lambda: not port_open(self.port), f"{self.name}'s port closed")
 
     def client(self, tls=None, **kwargs):
         """Return a client that talks to this server directly, as Apache does."""
@@ -171,8 +213,9 @@ class AppServer:
         headers = {"X-Forwarded-Proto": "https", "Referer": f"https://127.0.0.1:{self.port}/"}
         return SiteClient(self.origin, tls, headers=headers, **kwargs)
 
-    def access_log(self):
-        return self.server.output.read_text(errors="replace")
+    def posts(self):
+        """Return how many POST requests this server has answered, from its access log."""
+        return self.server.output.read_text(errors="replace").count('"POST ')
 
 
 @dataclass

@@ -60,15 +60,6 @@ def send_record(app_server, slug, secret, message):
     )
 
 
-@pytest.fixture
-def application():
-    """Return a log application and its secret."""
-    application = Application(name="Weather station", slug="weather-station")
-    secret = application.set_new_secret()
-    application.save()
-    return application, secret
-
-
 def each_server_remembers(cluster, application, secret):
     """Have every server store a record, so each remembers the application's grant."""
     for app_server in cluster.app_servers:
@@ -77,8 +68,10 @@ def each_server_remembers(cluster, application, secret):
 
 
 @fails_on_prepare
-def test_a_disabled_log_application_is_refused_by_every_server_at_once(cluster, application):
-    application, secret = application
+def test_a_disabled_log_application_is_refused_by_every_server_at_once(
+    cluster, cluster_application
+):
+    application, secret = cluster_application
     each_server_remembers(cluster, application, secret)
     # Disabled elsewhere: the admin on any server, or crm-manage.
     Application.objects.filter(pk=application.pk).update(is_active=False)
@@ -89,8 +82,8 @@ def test_a_disabled_log_application_is_refused_by_every_server_at_once(cluster, 
 
 
 @fails_on_prepare
-def test_a_rotated_log_secret_is_refused_by_every_server_at_once(cluster, application):
-    application, old = application
+def test_a_rotated_log_secret_is_refused_by_every_server_at_once(cluster, cluster_application):
+    application, old = cluster_application
     each_server_remembers(cluster, application, old)
     new = application.set_new_secret()
     application.save()
