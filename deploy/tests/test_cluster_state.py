@@ -39,6 +39,19 @@ def test_a_session_and_its_messages_survive_being_served_by_the_other_server(
     assert b"Contact saved." not in back.content
 
 
+def test_failed_logins_on_both_servers_count_together(cluster, user, password):
+    """django-axes keeps its counts in the database: five failures anywhere lock the login out."""
+    wrong = {"username": user.username, "password": "not the password"}
+    # The form again for the first four, wherever they land; the fifth locks the login out.
+    for turn, expected in enumerate([200, 200, 200, 200, 429]):
+        answer = cluster.app_servers[turn % 2].client().post(reverse("login"), wrong)
+        assert answer.status_code == expected, (turn, answer.content[-1500:])
+    right = {"username": user.username, "password": password}
+    for app_server in cluster.app_servers:
+        answer = app_server.client().post(reverse("login"), right)
+        assert answer.status_code == 429, answer.content[:500]
+
+
 def send_record(app_server, slug, secret, message):
     """POST one record to ``app_server`` as the stock HTTPHandler does; return the status."""
     credentials = base64.b64encode(f"{slug}:{secret}".encode()).decode()
