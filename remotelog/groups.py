@@ -113,24 +113,6 @@ class _Statements:
         self.tally_columns = f"{quote(tally.db_table)} ({tally_columns})"
         self.tally_row = f"INSERT INTO {self.tally_columns} VALUES (%s, 1, %s, %s)"  # noqa: S608
         self._write_counts()
-        # PostgreSQL: the group made if new, its reopening and its tally, as the
-        # WITH clause of the statement that stores the record, which reads the
-        # group's id as `GROUP_ID` (see `record_clause`). A group made by a
-        # concurrent record that committed after this statement began is not
-        # in `existing`, and `made` skips it: no row, and the caller runs the
-        # statement again (`record_clause`).
-        self.record_clause = (
-            f"WITH allowed AS ({allowed}), existing AS ({existing}), "  # noqa: S608
-            f"made AS (INSERT INTO {self.group_columns} "  # noqa: S608 - names from _meta
-            f"SELECT allowed.id, {placeholders} FROM allowed "
-            f"WHERE NOT EXISTS (SELECT 1 FROM existing){self.new_group} "
-            f"RETURNING {column('id')} AS id), "
-            f"{GROUPED} AS (SELECT id FROM existing UNION ALL SELECT id FROM made), "
-            f"reopened AS ({self.reopen}FROM {GROUPED} "
-            f"WHERE {table}.{column('id')} = {GROUP_ID} AND {self.resolved}), "
-            f"tallied AS (INSERT INTO {self.tally_columns} "
-            f"SELECT {GROUP_ID}, 1, %s, %s FROM {GROUPED}) "
-        )
 
     def _write_counts(self):
         quote = self.quote
@@ -144,11 +126,6 @@ class _Statements:
             f" ON CONFLICT ({group}, {period}, {start}) DO UPDATE SET "
             f"{count} = {table}.{count} + EXCLUDED.{count}"
         )
-
-
-# The WITH clause's row, and its group id, as the statement after `record_clause` names them.
-GROUPED = "grouped"
-GROUP_ID = f"{GROUPED}.id"
 
 
 @functools.cache
@@ -183,7 +160,8 @@ def group_record(*, grant, values, using="default"):
 
     Return None, and change nothing, when ``grant`` no longer holds. Run it in
     the transaction that stores the record. For SQLite, whose one writer at a
-    time leaves no race; PostgreSQL does the same in `record_clause`.
+    time leaves no race; on PostgreSQL the function of migration 0007 does
+    the same (`record_group`).
     """
     connection = connections[using]
     sql = _statements(connection.alias, connection.vendor)
@@ -204,34 +182,17 @@ def group_record(*, grant, values, using="default"):
     return row[0]
 
 
-def record_clause(connection):
+def record_group(values):
     """
-    Return the WITH clause that groups one record, for PostgreSQL's single statement.
+    Return what PostgreSQL's remotelog_store_record takes of the record's group.
 
-    The statement that follows inserts the record with `GROUP_ID` as its group,
-    selecting from the clause's one row: none, and nothing stored or counted,
-    when the grant no longer holds, or when a concurrent record made the group
-    after the statement began (run it again: it then finds the group). One
-    statement is one round trip and its own transaction, as the record's
-    INSERT alone was.
+    The fingerprint, the template, the exception type and the place, from the
+    record's row ``values``: the function reads the group, makes it if new
+    (its logger and level are the record's) or reopens it if resolved, and
+    appends the record's tally, as `group_record` does on SQLite.
     """
-    return _statements(connection.alias, connection.vendor).record_clause
-
-
-def record_clause_params(*, grant, values):
-    """Return the parameters of `record_clause` for ``grant`` and the record's ``values``."""
-    created = values["created"]
     columns = group_values(values)
-    return [
-        *grants.params(grant),
-        columns[0],
-        *columns,
-        created,
-        created,
-        *_NEW.values(),
-        created,
-        created,
-    ]
+    return [columns[0], columns[4], columns[5], columns[6]]
 
 
 def group_records(*, application_id, rows, using="default"):

@@ -4,7 +4,6 @@ import datetime
 import functools
 import io
 import json
-import weakref
 from collections import defaultdict
 
 from django.db import (
@@ -64,14 +63,14 @@ class _Statements:
         )
 
         if connection.vendor == "postgresql":
-            # The record's row selected from its group, read or made: one statement.
+            # The function of migration 0007, its arguments named: the grant's,
+            # the group's (`groups.record_group`), then the record's columns.
+            names = [*_GRANT_ARGUMENTS, *_GROUP_ARGUMENTS]
+            names += [f"record_{field.column.lower()}" for field in self.fields]
             self.group_index = self.attnames.index("group_id")
-            select = [groups.GROUP_ID if name == "group_id" else "%s" for name in self.attnames]
-            select = ", ".join(select)
-            insert = f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT %s, {select} "  # noqa: S608
-            self.insert_grouped = (
-                groups.record_clause(connection) + insert + f"FROM {groups.GROUPED}"
-            )
+            del names[len(_GRANT_ARGUMENTS) + len(_GROUP_ARGUMENTS) + self.group_index]
+            arguments = ", ".join(f"{name} => %s" for name in names)
+            self.store = f"SELECT remotelog_store_record({arguments})"
 
     def params(self, values, connection):
         """Return the query parameters of one row's ``values`` (from `record_values`)."""
@@ -95,18 +94,18 @@ def log_message_store(*, grant, values, using="default"):
     Insert one row of ``values`` (from `record_values`) as allowed by ``grant``; return
     whether it was.
 
-    The application's row is checked in the same statement: nothing is stored,
-    and False returned, when the application was disabled or its secret changed
-    since ``grant`` was made. The record is counted in its group (`groups`)
-    unless REMOTELOG_GROUPING is off. Outside a transaction the row is
-    committed on return.
+    The application's row is checked in the same transaction: nothing is
+    stored, and False returned, when the application was disabled or its
+    secret changed since ``grant`` was made. The record is counted in its
+    group (`groups`) unless REMOTELOG_GROUPING is off. Outside a transaction
+    the row is committed on return.
     """
     connection = connections[using]
+    if connection.vendor == "postgresql":
+        return _store_with_function(connection, grant, values)
     if not settings.GROUPING:
         values["group_id"] = None
         return _insert_if_allowed(connection, grant, values)
-    if connection.vendor == "postgresql":
-        return _insert_grouped(connection, grant, values)
     return _group_then_insert(connection, grant, values)
 
 
@@ -128,44 +127,39 @@ def _group_then_insert(connection, grant, values):
         return True
 
 
-def _insert_grouped(connection, grant, values):
-    """Group and store the record in one statement (PostgreSQL); return whether it was."""
-    sql = _statements_for(connection)
-    values["group_id"] = None  # selected from the group read or made instead
-    row = sql.params(values, connection)
-    del row[sql.group_index]
-    params = [
-        *groups.record_clause_params(grant=grant, values=values),
-        grant.application_id,
-        *row,
-    ]
-    stored = _execute_prepared(connection, "remotelog_store_grouped", sql.insert_grouped, params)
-    if not stored:
-        # The grant no longer holds, or a concurrent record made the group
-        # after the statement began (groups.record_clause): a second run
-        # sees that group.
-        stored = _execute_prepared(
-            connection, "remotelog_store_grouped", sql.insert_grouped, params
-        )
-    return stored == 1
-
-
 def _insert_if_allowed(connection, grant, values):
     sql = _statements_for(connection)
     params = [*sql.params(values, connection), *grants.params(grant)]
-    return _execute_prepared(connection, "remotelog_store", sql.insert_if_allowed, params) == 1
+    with connection.cursor() as cursor:
+        cursor.execute(sql.insert_if_allowed, params)
+        return cursor.rowcount == 1
 
 
-# PostgreSQL plans a statement sent as text on each execution: for the grouped
-# INSERT that took 0.6 ms, twice its execution. Each connection prepares the
-# single endpoint's statements once (PREPARE), then only executes them.
-# {DB-API connection: names prepared on it}; a new connection prepares again.
-_prepared = weakref.WeakKeyDictionary()
+# The arguments of the function remotelog_store_record (migration 0007) before the record's.
+_GRANT_ARGUMENTS = ["grant_application_id", "grant_secret_digest"]
+_GROUP_ARGUMENTS = ["group_fingerprint", "group_template", "group_exception", "group_place"]
 
 
-def _execute_prepared(connection, name, sql, params):
+def _store_with_function(connection, grant, values):
     """
-    Execute ``sql`` with ``params``, prepared as ``name`` on PostgreSQL; return its rowcount.
+    Check the grant, group and store the record with one call of remotelog_store_record.
+
+    The function (migration 0007) runs in one statement's transaction, and
+    PL/pgSQL plans its statements once per server connection: unlike a
+    PREPAREd statement, nothing the client must remember per connection, so
+    it works through a pooler in transaction mode (PgBouncer).
+    """
+    sql = _statements_for(connection)
+    values["group_id"] = None  # the function finds or makes it
+    row = sql.params(values, connection)
+    del row[sql.group_index]
+    group = groups.record_group(values) if settings.GROUPING else [None] * len(_GROUP_ARGUMENTS)
+    return _execute_checked(connection, sql.store, [*grants.params(grant), *group, *row])
+
+
+def _execute_checked(connection, sql, params):
+    """
+    Execute ``sql`` with ``params`` on PostgreSQL; return the first column of its one row.
 
     Outside a transaction, the statement also stands for Django's health check
     of a kept connection (CONN_HEALTH_CHECKS: a ``SELECT 1`` before each
@@ -175,10 +169,6 @@ def _execute_prepared(connection, name, sql, params):
     server committed the record, before its answer, may so store it twice;
     without the retry, the stock handler (which ignores answers) would lose it.
     """
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.rowcount
     unchecked = (
         connection.connection is not None
         and connection.health_check_enabled
@@ -188,23 +178,18 @@ def _execute_prepared(connection, name, sql, params):
     if unchecked:
         connection.health_check_done = True
     try:
-        return _execute_on(connection, name, sql, params)
+        return _fetch_value(connection, sql, params)
     except (OperationalError, InterfaceError):
         if not unchecked or connection.is_usable():
             raise
         connection.close()
-        return _execute_on(connection, name, sql, params)
+        return _fetch_value(connection, sql, params)
 
 
-def _execute_on(connection, name, sql, params):
+def _fetch_value(connection, sql, params):
     with connection.cursor() as cursor:
-        names = _prepared.setdefault(connection.connection, set())
-        if name not in names:
-            numbered = sql % tuple(f"${number}" for number in range(1, len(params) + 1))
-            cursor.execute(f"PREPARE {name} AS {numbered}")
-            names.add(name)
-        cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", params)
-        return cursor.rowcount
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
 
 
 def _insert_rows(connection, sql, application_id, rows):
