@@ -51,16 +51,6 @@ needs_postgresql = pytest.mark.skipif(
 )
 
 
-# Until the logs branch lands: remotelog/services.py PREPAREs the stock
-# endpoint's INSERT once per connection (SQL PREPARE, then EXECUTE), and in
-# pgbouncer's transaction mode the EXECUTE may run on another server
-# connection, which never saw the PREPARE: "prepared statement ... does not exist".
-fails_on_prepare = pytest.mark.xfail(
-    reason="remotelog/services.py's SQL PREPARE/EXECUTE breaks under pgbouncer transaction mode",
-    strict=True,
-)
-
-
 def render_pgbouncer_ini(**values):
     """Return deploy/pgbouncer/pgbouncer.ini with the given settings' values replaced.
 

@@ -8,7 +8,7 @@ import logging
 import threading
 
 import pytest
-from cluster import fails_on_prepare, needs_postgresql, remote_log_handler
+from cluster import needs_postgresql, remote_log_handler
 from servers import send_log_record
 
 from remotelog.models import LogMessage
@@ -59,7 +59,6 @@ def test_ten_remote_log_handlers_store_exactly_what_they_sent(cluster, cluster_a
         handler.close()
 
 
-@fails_on_prepare
 def test_ten_stock_http_handlers_store_exactly_what_they_sent(cluster, cluster_application):
     records = 15
     application, secret = cluster_application

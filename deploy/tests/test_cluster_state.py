@@ -8,7 +8,7 @@ import base64
 from urllib.parse import urlencode
 
 import pytest
-from cluster import fails_on_prepare, needs_postgresql
+from cluster import needs_postgresql
 from django.urls import reverse
 
 from crm.tests.views.test_contact_form import form_data
@@ -80,7 +80,6 @@ def each_server_remembers(cluster, application, secret):
         assert status == 201, cluster.log_text()
 
 
-@fails_on_prepare
 def test_a_disabled_log_application_is_refused_by_every_server_at_once(
     cluster, cluster_application
 ):
@@ -94,7 +93,6 @@ def test_a_disabled_log_application_is_refused_by_every_server_at_once(
     assert LogMessage.objects.count() == len(cluster.app_servers)
 
 
-@fails_on_prepare
 def test_a_rotated_log_secret_is_refused_by_every_server_at_once(cluster, cluster_application):
     application, old = cluster_application
     each_server_remembers(cluster, application, old)
