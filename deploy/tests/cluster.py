@@ -281,6 +281,11 @@ def pgbouncer(django_db_setup, site_dir, site_user):
             auth_file=userlist,
             logfile="",
             pidfile="",
+            # Other suites share the test cluster's 100 connections: few, soon closed.
+            default_pool_size=6,
+            min_pool_size=0,
+            max_db_connections=8,
+            server_idle_timeout=10,
         )
     )
     for path in (directory, userlist, conf):
