@@ -12,7 +12,7 @@ DEMO_MARKER := $(or $(DJANGO_VAR_DIR),var)/demo-contacts-loaded
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint test-postgres test-sqlite chromium apache pgbouncer postgres bench bench-ingest bench-import bench-history clean
+.PHONY: help venv run test lint test-postgres test-sqlite chromium apache pgbouncer postgres bench bench-ingest bench-import bench-history bench-servers clean
 
 help: ## List the targets.
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -102,6 +102,9 @@ bench-import: venv postgres ## Time importing a generated 100,000-row CSV agains
 
 bench-history: venv postgres ## Time writes with the contact history against without, and the history page at 10 to 10,000 changes.
 	$(PY) bench/history.py $(BENCH_HISTORY_ARGS)
+
+bench-servers: venv postgres pgbouncer ## Requests/s per gunicorn worker (list page, log record), straight and through pgbouncer; connections held.
+	$(PY) bench/servers.py $(BENCH_SERVERS_ARGS)
 
 clean: ## Remove the virtualenv and var/ (the SQLite database, the dev secret key).
 	rm -rf $(VENV) var
