@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "deploy" / "tests"))
 
 import _database  # noqa: E402
-from ingest_ceilings import CpuMeter, Table, backend_cpu_seconds  # noqa: E402
+from ingest_ceilings import CpuMeter, Table  # noqa: E402
 from ingest_clients import (  # noqa: E402
     INGEST_SLUG,
     check_stored,
@@ -213,36 +213,50 @@ def measure_rounds(sites, app, secret, cookie, options):
 
 
 class Meter:
-    """CPU spent per request by gunicorn, PostgreSQL and pgbouncer, from now on."""
+    """CPU spent per request by gunicorn, PostgreSQL and pgbouncer, from now on.
+
+    Counted process by process: a backend that exits meanwhile (another
+    case's connection) takes nothing away; one that starts counts whole.
+    """
+
+    roles = ("gunicorn", "postgres", "pgbouncer")
 
     def __init__(self, site, database):
         self.load = loadavg()
-        self.cpu = CpuMeter(site.server.pid, database)
-        self.bouncer = bouncer_pid()
-        self.bouncer_start = backend_cpu_seconds(self.bouncer) if self.bouncer else 0.0
+        self.server, self.database = site.server.pid, f" {database} ".encode()
+        self.start = self.sample()
+
+    def role(self, pid, ppid, command):
+        if self.server in (pid, ppid):
+            return "gunicorn"
+        if command.startswith(b"postgres: ") and self.database in command:
+            return "postgres"
+        if command.startswith(b"/usr/sbin/pgbouncer") and ppid == os.getpid():
+            return "pgbouncer"
+        return None
+
+    def sample(self):
+        """Return {pid: (role, CPU ticks)} for the processes measured."""
+        found = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                command = (stat.parent / "cmdline").read_bytes()
+            except OSError:
+                continue
+            pid = int(stat.parent.name)
+            role = self.role(pid, int(fields[1]), command)
+            if role:
+                found[pid] = (role, int(fields[11]) + int(fields[12]))
+        return found
 
     def per_request(self, requests):
         """Return ((gunicorn, postgres, pgbouncer) µs per request, load average at start)."""
-        _, gunicorn, postgres, _ = self.cpu.per_record(requests)
-        bouncer = (
-            (backend_cpu_seconds(self.bouncer) - self.bouncer_start) / requests * 1e6
-            if self.bouncer
-            else 0.0
-        )
-        return (gunicorn, postgres, bouncer), self.load
-
-
-def bouncer_pid():
-    """Return the pid of the pgbouncer this process started, None if none runs."""
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            command = (stat.parent / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if b"pgbouncer" in command and int(fields[1]) == os.getpid():
-            return int(stat.parent.name)
-    return None
+        spent = dict.fromkeys(self.roles, 0)
+        for pid, (role, ticks) in self.sample().items():
+            spent[role] += ticks - self.start.get(pid, (role, 0))[1]
+        tick = os.sysconf("SC_CLK_TCK")
+        return tuple(spent[role] / tick / requests * 1e6 for role in self.roles), self.load
 
 
 # Connections held by a server with gunicorn's default workers.
