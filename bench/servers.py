@@ -30,6 +30,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# deploy/tests first: its cluster.py imports its servers.py, which this script's
+# own name would otherwise shadow.
 sys.path.insert(0, str(ROOT / "deploy" / "tests"))
 
 import _database  # noqa: E402
