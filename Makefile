@@ -12,7 +12,7 @@ DEMO_MARKER := $(or $(DJANGO_VAR_DIR),var)/demo-contacts-loaded
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint test-postgres test-sqlite chromium apache postgres bench bench-ingest bench-import bench-history clean
+.PHONY: help venv run test lint test-postgres test-sqlite chromium apache pgbouncer postgres bench bench-ingest bench-import bench-history bench-servers clean
 
 help: ## List the targets.
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -34,7 +34,7 @@ run: venv ## Set up the SQLite database, a demo login and demo data; serve http:
 	DJANGO_DEBUG=1 $(PY) manage.py crm_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
 	  DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
-test: venv chromium apache postgres ## Lint, check migrations, run the suite on PostgreSQL and on SQLite.
+test: venv chromium apache pgbouncer postgres ## Lint, check migrations, run the suite on PostgreSQL and on SQLite.
 	@status=0; \
 	$(MAKE) --no-print-directory lint || { echo "*** FAILED: lint / migrations check"; status=1; }; \
 	$(MAKE) --no-print-directory test-postgres || { echo "*** FAILED: tests on PostgreSQL"; status=1; }; \
@@ -46,7 +46,7 @@ lint: venv ## ruff check, ruff format --check, makemigrations --check.
 	$(VENV)/bin/ruff format --check .
 	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
-test-postgres: venv postgres ## Run the suite on PostgreSQL (TEST_DATABASE_URL).
+test-postgres: venv pgbouncer postgres ## Run the suite on PostgreSQL (TEST_DATABASE_URL).
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest $(PYTEST_ARGS)
 
 test-sqlite: venv ## Run the suite on the SQLite default.
@@ -68,6 +68,14 @@ apache: ## Install Debian's Apache and mod_wsgi for the deploy tests when they a
 	  else \
 	    echo "Deploy tests start a real Apache: sudo apt-get install apache2 libapache2-mod-wsgi-py3"; \
 	    exit 1; \
+	  fi; }
+
+pgbouncer: ## Install Debian's pgbouncer for the deploy tests when it is missing.
+	@test -x /usr/sbin/pgbouncer || { \
+	  if [ -z "$(SUDO)" ] || sudo -n true 2>/dev/null; then \
+	    $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq pgbouncer; \
+	  else \
+	    echo "Deploy tests start a real pgbouncer: sudo apt-get install pgbouncer"; exit 1; \
 	  fi; }
 
 postgres: ## Start the local PostgreSQL cluster when it is installed but down.
@@ -94,6 +102,9 @@ bench-import: venv postgres ## Time importing a generated 100,000-row CSV agains
 
 bench-history: venv postgres ## Time writes with the contact history against without, and the history page at 10 to 10,000 changes.
 	$(PY) bench/history.py $(BENCH_HISTORY_ARGS)
+
+bench-servers: venv postgres pgbouncer ## Requests/s per gunicorn worker (list page, log record), straight and through pgbouncer; connections held.
+	$(PY) bench/servers.py $(BENCH_SERVERS_ARGS)
 
 clean: ## Remove the virtualenv and var/ (the SQLite database, the dev secret key).
 	rm -rf $(VENV) var

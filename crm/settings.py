@@ -142,6 +142,11 @@ def _database(url):
         else {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "db.sqlite3"}
     )
     if database["ENGINE"] != "django.db.backends.sqlite3":
+        # Through pgbouncer in transaction mode (deploy/pgbouncer/), each
+        # transaction may run on another server connection: a cursor kept
+        # open between transactions (QuerySet.iterator() outside atomic())
+        # would be lost. Such reads fetch their rows at once instead.
+        database["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DJANGO_DB_TRANSACTION_POOLING", False)
         return database
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     return {

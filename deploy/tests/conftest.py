@@ -1,5 +1,6 @@
 """Fixtures for the deploy tests; they live in servers.py with the helpers."""
 
+from cluster import cluster, cluster_application, cluster_env, pgbouncer
 from servers import (
     apache_installed,
     apache_proxy,
@@ -16,6 +17,10 @@ from servers import (
 )
 
 __all__ = [
+    "cluster",
+    "cluster_application",
+    "cluster_env",
+    "pgbouncer",
     "apache_installed",
     "apache_proxy",
     "apache_wsgi",

@@ -89,6 +89,26 @@ def test_debug_toolbar_follows_debug_and_its_switch(toolbar):
     assert result.stdout.strip() == ("True" if toolbar == "1" else "False"), result.stderr
 
 
+@pytest.mark.parametrize("pooling", ["0", "1"])
+def test_transaction_pooling_turns_server_side_cursors_off(pooling):
+    """Behind pgbouncer in transaction mode a cursor cannot outlive its transaction."""
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.DATABASES['default']['DISABLE_SERVER_SIDE_CURSORS'])"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    clean.update(
+        DJANGO_DEBUG="1",
+        DJANGO_SETTINGS_MODULE="crm.settings",
+        DJANGO_DB_TRANSACTION_POOLING=pooling,
+        DATABASE_URL="postgres://crm@db.internal:6432/crm",
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=BASE_DIR, env=clean, capture_output=True, text=True
+    )
+    assert result.stdout.strip() == ("True" if pooling == "1" else "False"), result.stderr
+
+
 def test_the_test_suite_runs_without_the_toolbar():
     from django.conf import settings
 
