@@ -104,7 +104,7 @@ bench-history: venv postgres ## Time writes with the contact history against wit
 	$(PY) bench/history.py $(BENCH_HISTORY_ARGS)
 
 bench-servers: venv postgres pgbouncer ## Requests/s per gunicorn worker (list page, log record), straight and through pgbouncer; connections held.
-	$(PY) bench/servers.py $(BENCH_SERVERS_ARGS)
+	$(PY) bench/sizing.py $(BENCH_SERVERS_ARGS)
 
 clean: ## Remove the virtualenv and var/ (the SQLite database, the dev secret key).
 	rm -rf $(VENV) var

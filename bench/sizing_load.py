@@ -1,5 +1,5 @@
 """
-The load of bench/servers.py: list pages over HTTP, the same page's SQL alone, and a
+The load of bench/sizing.py: list pages over HTTP, the same page's SQL alone, and a
 sampler of the connections PostgreSQL serves.
 """
 

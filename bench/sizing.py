@@ -1,6 +1,6 @@
 """Measure what one gunicorn worker serves, and how many PostgreSQL connections a server holds.
 
-    .venv/bin/python bench/servers.py [--pages 200] [--records 600] [--clients 4] [--rounds 3]
+    .venv/bin/python bench/sizing.py [--pages 200] [--records 600] [--clients 4] [--rounds 3]
 
 The sizing figures of deploy/README.md ("Sizing"). Over its own database
 (crm_bench_servers: created, migrated and seeded with ``crm_demo`` when empty,
@@ -30,9 +30,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# deploy/tests first: its cluster.py imports its servers.py, which this script's
-# own name would otherwise shadow.
-sys.path.insert(0, str(ROOT / "deploy" / "tests"))
+# deploy/tests' servers.py and cluster.py start the app servers and pgbouncer.
+sys.path.append(str(ROOT / "deploy" / "tests"))
 
 import _database  # noqa: E402
 from ingest_ceilings import CpuMeter, Table  # noqa: E402
@@ -43,7 +42,7 @@ from ingest_clients import (  # noqa: E402
     send_with,
     stock_handler_factory,
 )
-from servers_load import ListPages, PageSql, Sampler  # noqa: E402
+from sizing_load import ListPages, PageSql, Sampler  # noqa: E402
 
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/crm_bench_servers"
 
