@@ -199,10 +199,10 @@ class _Group:
             self.counts[outcome] += 1
             self.counts["duplicate"] += row.duplicate_of is not None
         if creates:
-            ids = create_contacts([row.values for row in creates], self.tags)
-            watch.created(ids)
-            for row, pk in zip(creates, ids, strict=True):
-                row.contact_id = pk
+            written = create_contacts([row.values for row in creates], self.tags)
+            watch.written(written)
+            for row, (contact, _) in zip(creates, written, strict=True):
+                row.contact_id = contact.pk
         if updates:
             befores = update_contacts([update for _, update in updates], self.tags)
             for (row, _), before in zip(updates, befores, strict=True):
