@@ -236,7 +236,7 @@ def restore_contacts(restores: list[tuple[int, dict]]) -> None:
     addresses nobody else uses go), put back the dates replaced.
     """
     pks = [pk for pk, _ in restores]
-    contacts = Contact.objects.in_bulk(pks)
+    contacts = Contact.all_objects.in_bulk(pks)  # one in the trash comes back as it was
     now = timezone.now()
     for pk, before in restores:
         contact = contacts.get(pk)
@@ -245,7 +245,7 @@ def restore_contacts(restores: list[tuple[int, dict]]) -> None:
                 setattr(contact, name, value)
             contact.derive()
             contact.updated = now
-    Contact.objects.bulk_update(contacts.values(), UPDATED_FIELDS, batch_size=BATCH)
+    Contact.all_objects.bulk_update(contacts.values(), UPDATED_FIELDS, batch_size=BATCH)
 
     def added(kind):
         return [(pk, before.get("added", {}).get(kind, [])) for pk, before in restores]
