@@ -5,6 +5,7 @@ Shared by the benchmarks that run Django in-process (bench/import.py,
 bench/history.py), with the switch that turns the contact history off.
 """
 
+import contextlib
 import os
 import secrets
 import sys
@@ -74,12 +75,19 @@ def empty_book():
                 cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - our own table names
 
 
+@contextlib.contextmanager
 def history_off():
     """
-    Make ``crm.services.history`` record nothing, snapshot nothing: the
-    reference a write's cost with history is compared with.
+    Make ``crm.services.history`` record nothing, snapshot nothing, inside:
+    the reference a write's cost with history is compared with.
     """
     from crm.services import history
 
+    saved = history.snapshot, history.written_snapshots, history._store
     history.snapshot = lambda ids, kinds=None: {}
+    history.written_snapshots = lambda written: {}
     history._store = list
+    try:
+        yield
+    finally:
+        history.snapshot, history.written_snapshots, history._store = saved

@@ -23,10 +23,17 @@ each, the ratios, and the targets (a write at most 1.5x; a page at 10,000
 changes within 1.2x of the same page at 100, and the contact page of 10)
 with ok or MISSED; the history page of 10 changes is printed beside them,
 not held to the target, as it shows 10 rows where the others show 50.
-bench/import.py measures an import's commit with and without history.
+
+Last, an import's commit, a write too: ``--import-rows`` contacts
+(default 20,000) seeded with ``crm_demo`` and exported as CSV, then
+imported into the emptied book ``--import-rounds`` times with history and
+without, in turns (the preview is not timed). bench/import.py also commits
+its first import with history and without, in processes of their own.
 
     .venv/bin/python bench/history.py
-    .venv/bin/python bench/history.py --contacts 500 --changes 20000 --rounds 3   # quick
+    .venv/bin/python bench/history.py --contacts 500 --changes 20000 --rounds 3 \
+        --import-rows 2000 --import-rounds 1                                    # quick
+    .venv/bin/python bench/history.py --import-rows 100000 --import-rounds 2   # a big import
 
 The database is ``--database-url`` (default ``$BENCH_HISTORY_DATABASE_URL``,
 else postgres://postgres@127.0.0.1:5432/crm_bench_history), created when
@@ -34,14 +41,18 @@ missing and emptied first; its name must contain "bench".
 """
 
 import argparse
+import contextlib
 import os
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _database import empty_book, setup  # noqa: E402 - bench/ is not a package
+from _database import empty_book, history_off, setup  # noqa: E402 - bench/ is not a package
+from _imports import export, previewed  # noqa: E402
+from _imports import seed as seed_book
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/crm_bench_history"
 WRITE_TARGET = 1.5  # a write with history at most this times the same write without
@@ -56,27 +67,20 @@ def parse_args():
     )
     parser.add_argument("--rounds", type=int, default=7, help="Rounds on and off (default 7).")
     parser.add_argument(
+        "--import-rows",
+        type=int,
+        default=20_000,
+        help="Rows of the import whose commit is timed (default 20,000; 0: none).",
+    )
+    parser.add_argument(
+        "--import-rounds", type=int, default=3, help="Imports on and off (default 3)."
+    )
+    parser.add_argument(
         "--database-url",
         default=os.environ.get("BENCH_HISTORY_DATABASE_URL") or DEFAULT_URL,
         help="Its database name must contain 'bench'.",
     )
     return parser.parse_args()
-
-
-class Switch:
-    """Turn the recording of history off and on again, in this process."""
-
-    def __init__(self):
-        from crm.services import history
-
-        self.module = history
-        self.on = (history.snapshot, history._store)
-
-    def __call__(self, on):
-        if on:
-            self.module.snapshot, self.module._store = self.on
-        else:
-            self.module.snapshot, self.module._store = (lambda ids, kinds=None: {}), list
 
 
 def seed(contacts, changes):
@@ -125,7 +129,7 @@ def timed(func, repeat):
     return statistics.median(times)
 
 
-def writes(contacts):
+def writes():
     """Return the write paths to time: {name: (function, calls per round)}."""
     from crm.models import Contact, RelationshipType
     from crm.services.bulk import contacts_tag, contacts_untag
@@ -193,6 +197,40 @@ def pages(contacts):
     return found
 
 
+def off_or_on(on):
+    """Return a context in which history records (``on``) or does not."""
+    return contextlib.nullcontext() if on else history_off()
+
+
+def imports(rows, rounds):
+    """
+    Commit an import of ``rows`` contacts into an empty book ``rounds``
+    times with history and without, in turns; return {on: [seconds]}.
+    """
+    from django.contrib.auth import get_user_model
+
+    from crm.imports.commit import import_commit
+
+    seconds = {True: [], False: []}
+    with tempfile.TemporaryDirectory(prefix="bench-history-") as folder:
+        path = Path(folder, "contacts.csv")
+        empty_book()
+        with history_off():  # the file is what is timed, not its making
+            seed_book(rows)
+        export(path)
+        for round_ in range(rounds):
+            # Each turn first in one round of two: neither always follows the other.
+            for on in (True, False) if round_ % 2 == 0 else (False, True):
+                empty_book()
+                author, _ = get_user_model().objects.get_or_create(username="bench-history")
+                run, _ = previewed(path, author=author)
+                with off_or_on(on):
+                    started = time.perf_counter()
+                    import_commit(import_run=run)
+                    seconds[on].append(time.perf_counter() - started)
+    return seconds
+
+
 def main():
     args = parse_args()
     setup(args.database_url)
@@ -201,20 +239,26 @@ def main():
         flush=True,
     )
     contacts = seed(args.contacts, args.changes)
-    switch = Switch()
-    paths = writes(args.contacts)
+    paths = writes()
     results = {name: {True: [], False: []} for name in paths}
     for _ in range(args.rounds):
         for on in (True, False):
-            switch(on)
-            for name, (func, calls) in paths.items():
-                results[name][on].append(timed(func, calls))
-    switch(True)
+            with off_or_on(on):
+                for name, (func, calls) in paths.items():
+                    results[name][on].append(timed(func, calls))
     page_times = {name: timed(fetch, 5 * args.rounds) for name, fetch in pages(contacts).items()}
-    report(args, results, page_times)
+    commits = {}
+    if args.import_rows:
+        print(
+            f"Committing an import of {args.import_rows:,} contacts {args.import_rounds} times "
+            "with history and without ...",
+            flush=True,
+        )
+        commits = imports(args.import_rows, args.import_rounds)
+    report(args, results, page_times, commits)
 
 
-def report(args, results, page_times):
+def report(args, results, page_times, commits):
     from django.db import connection
 
     print(f"\nContact history ({connection.vendor}), median ms of {args.rounds} rounds\n")
@@ -224,6 +268,16 @@ def report(args, results, page_times):
         on, off = statistics.median(by[True]), statistics.median(by[False])
         print(f"{name:<24}{on:>12.2f}{off:>10.2f}{on / off:>7.2f}x")
         verdicts.append((f"{name}: {on / off:.2f}x (<= {WRITE_TARGET}x)", on / off <= WRITE_TARGET))
+    if commits:
+        on, off = statistics.median(commits[True]), statistics.median(commits[False])
+        name = f"import {args.import_rows:,} rows"
+        print(f"{name:<24}{on * 1000:>12.0f}{off * 1000:>10.0f}{on / off:>7.2f}x")
+        each = ", ".join(
+            f"{a:.1f}/{b:.1f}" for a, b in zip(commits[True], commits[False], strict=True)
+        )
+        print(f"{'':<24}(s with/without, each round: {each})")
+        text = f"{name}' commit: {on / off:.2f}x (<= {WRITE_TARGET}x)"
+        verdicts.append((text, on / off <= WRITE_TARGET))
     print(f"\n{'page':<32}{'ms':>8}")
     for name, ms in page_times.items():
         print(f"{name:<32}{ms:>8.2f}")

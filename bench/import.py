@@ -32,6 +32,7 @@ benchmark never touches a development or test database.
 """
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -44,6 +45,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _database import empty_book, history_off, setup  # noqa: E402 - bench/ is not a package
+from _imports import export, previewed, seed  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/crm_bench_import"
 RATE_TARGET = 0.5  # import rows/s at least this times crm_demo's
@@ -78,23 +80,11 @@ def parse_args():
 
 def seed_worker(rows, path):
     """Seed ``rows`` demo contacts into an empty book, timed; export them to ``path``; empty it."""
-    from django.core.management import call_command
-
-    from crm.exports import csv_lines
-    from crm.imports.worker import analyze_contact_book
-    from crm.models import Contact
-
     empty_book()
     started = time.monotonic()
-    call_command("crm_demo", contacts=rows, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    seed(rows)
     seconds = time.monotonic() - started
-    # Statistics of the book just seeded, as autovacuum would take them (off
-    # on the test cluster): sampled empty, the export's plan scans every
-    # phone for each contact.
-    analyze_contact_book()
-    with open(path, "w", encoding="utf-8", newline="") as file:
-        for line in csv_lines(Contact.objects.all()):
-            file.write(line)
+    export(path)
     empty_book()
     return {"rows": rows, "seconds": seconds}
 
@@ -104,42 +94,24 @@ def import_worker(path, match, on_match, keep):
     from django.contrib.auth import get_user_model
 
     from crm.imports.commit import import_commit
-    from crm.imports.plan import import_preview
-    from crm.imports.readers import inspect, read_records
     from crm.imports.worker import analyze_contact_book
-    from crm.models.imports import Import
 
     if not keep:
         empty_book()
     author, _ = get_user_model().objects.get_or_create(username="bench-import")
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    with open(path, "rb") as stream:
-        started = time.monotonic()
-        info = inspect(stream, name=Path(path).name)
-        run = Import.objects.create(
-            author=author,
-            file_name=Path(path).name,
-            size=Path(path).stat().st_size,
-            format=info.format,
-            encoding=info.encoding,
-            delimiter=info.delimiter,
-            layout=info.layout,
-            header=info.header,
-            mapping=info.mapping,
-            match=match,
-            on_match=on_match,
-        )
-        planned = import_preview(import_run=run, records=read_records(stream, info))
-        previewed = time.monotonic()
-        done = import_commit(import_run=run)
-        committed = time.monotonic()
+    started = time.monotonic()
+    run, planned = previewed(path, author=author, match=match, on_match=on_match)
+    previewed_at = time.monotonic()
+    done = import_commit(import_run=run)
+    committed = time.monotonic()
     analyze_contact_book()  # as the worker does after a large commit; not timed
     return {
-        "layout": info.layout,
+        "layout": run.layout,
         "planned": planned,
         "done": done,
-        "preview": previewed - started,
-        "commit": committed - previewed,
+        "preview": previewed_at - started,
+        "commit": committed - previewed_at,
         "baseline_kib": baseline,
         "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
     }
@@ -207,12 +179,11 @@ def main():
     args = parse_args()
     if args.worker:
         setup(args.database_url)
-        if args.no_history:
-            history_off()
-        if args.worker == "seed":
-            result = seed_worker(args.rows, args.file)
-        else:
-            result = import_worker(args.file, args.match, args.on_match, args.keep)
+        with history_off() if args.no_history else contextlib.nullcontext():
+            if args.worker == "seed":
+                result = seed_worker(args.rows, args.file)
+            else:
+                result = import_worker(args.file, args.match, args.on_match, args.keep)
         print(json.dumps(result))
         return
     small = min(args.memory_rows, max(args.rows // 10, 1))

@@ -1,8 +1,11 @@
 """The contact book's middleware."""
 
+import functools
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from .permissions import REASONS, rule_for
 from .services.history import source
@@ -21,9 +24,21 @@ class HistoryMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        name = "admin" if request.path.startswith(reverse("admin:index")) else "form"
+        urlconf = get_urlconf() or settings.ROOT_URLCONF
+        admin = _admin_path(urlconf, get_script_prefix())
+        name = "admin" if request.path.startswith(admin) else "form"
         with source(name, author=getattr(request, "user", None)):
             return self.get_response(request)
+
+
+@functools.cache
+def _admin_path(urlconf, script_prefix: str) -> str:
+    """
+    Return the path of the admin's index under ``urlconf``: reversed once
+    for each URLconf (a test may use its own) and script prefix (which the
+    path starts with), not once a request.
+    """
+    return reverse("admin:index", urlconf=urlconf)
 
 
 class PermissionMiddleware:

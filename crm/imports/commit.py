@@ -14,9 +14,10 @@ writes a batch at a time (``crm.imports.write``), and records on each
 values before (``ImportRow.before``).
 
 ``import_undo()`` is one transaction too: it deletes the contacts the
-import created and restores the fields it changed, except on a contact
-changed since the commit (``Contact.updated`` after
-``Import.committed_at``), which it leaves as it is and reports.
+import created and restores the fields it changed, those in the trash
+since included, except on a contact changed since the commit
+(``Contact.updated`` after ``Import.committed_at``) or merged into another
+since, which it leaves as it is and reports.
 """
 
 import functools
@@ -120,9 +121,12 @@ def analyze_contact_book() -> None:
 
 
 def _lock(contacts) -> list[tuple]:
-    """Lock ``contacts`` in id order; return (id, name, updated) of each, read a batch at a time."""
-    locked = contacts.select_for_update().order_by("pk").values_list("pk", "name", "updated")
-    return locked.iterator(chunk_size=2000)
+    """
+    Lock ``contacts`` in id order; return (id, name, updated, merged into)
+    of each, read a batch at a time.
+    """
+    locked = contacts.select_for_update().order_by("pk")
+    return locked.values_list("pk", "name", "updated", "merged_into").iterator(chunk_size=2000)
 
 
 @_guarded("imported")
@@ -205,12 +209,12 @@ class _Group:
             self.counts[outcome] += 1
             self.counts["duplicate"] += row.duplicate_of is not None
         if creates:
-            ids = create_contacts(
+            written = create_contacts(
                 [row.values for row in creates], self.tags, owner=self.owner, team=self.team
             )
-            watch.created(ids)
-            for row, pk in zip(creates, ids, strict=True):
-                row.contact_id = pk
+            watch.written(written)
+            for row, (contact, _) in zip(creates, written, strict=True):
+                row.contact_id = contact.pk
         if updates:
             befores = update_contacts([update for _, update in updates], self.tags)
             for (row, _), before in zip(updates, befores, strict=True):
@@ -296,8 +300,9 @@ def _commit_batch(import_run: Import, batch: list[ImportRow], counts, tags, defa
 def import_undo(*, import_run: Import, progress: Callable[[int], None] = lambda done: None):
     """
     Delete the contacts ``import_run`` created and restore the fields it
-    changed, in one transaction; leave any contact changed since the commit
-    as it is. Return the report of those: [{"contact", "name", "reason"}].
+    changed, in one transaction, in the trash or not; leave any contact
+    changed or merged away since the commit as it is. Return the report of
+    those: [{"contact", "name", "reason"}].
     """
     if import_run.committed_at is None:
         raise ImportConflict("This import was not committed: there is nothing to undo.")
@@ -306,26 +311,29 @@ def import_undo(*, import_run: Import, progress: Callable[[int], None] = lambda 
     updated = rows.filter(outcome=Outcome.UPDATE, before__isnull=False).exclude(
         contact_id__in=created.values("contact_id")
     )
-    touched = Contact.objects.filter(
+    # Those in the trash too: the import's all the same. One merged away
+    # since holds nothing of its own any more, and its merge can be undone.
+    touched = Contact.all_objects.filter(
         Q(pk__in=created.values("contact_id")) | Q(pk__in=updated.values("contact_id"))
     )
     report, changed = [], set()
-    for pk, name, when in _lock(touched):  # row locks first, in id order
-        if when > import_run.committed_at:
+    for pk, name, when, merged_into in _lock(touched):  # row locks first, in id order
+        if when > import_run.committed_at or merged_into is not None:
             changed.add(pk)
-            report.append({"contact": pk, "name": name, "reason": ""})
+            why = "Merged into another contact" if merged_into else "Changed"
+            report.append({"contact": pk, "name": name, "reason": f"{why} since the import"})
     created_ids = set(created.values_list("contact_id", flat=True)) if report else set()
     for entry in report:
-        entry["reason"] = (
-            "Changed since the import, so not deleted."
+        entry["reason"] += (
+            ", so not deleted."
             if entry["contact"] in created_ids
-            else "Changed since the import, so its fields were not restored."
+            else ", so its fields were not restored."
         )
     done = 0
     with phones_locked:
         for batch in _pages(created):
             keep = [row.contact_id for row in batch if row.contact_id not in changed]
-            contacts_delete(contacts=Contact.objects.filter(pk__in=keep))
+            contacts_delete(contacts=Contact.all_objects.filter(pk__in=keep))
             done += len(batch)
             progress(done)
         for batch in _pages(updated, backwards=True):

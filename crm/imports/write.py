@@ -17,6 +17,7 @@ are one ``UPDATE`` of the contacts, the inserts of what they gain, and a
 """
 
 from collections.abc import Iterable
+from itertools import chain
 
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -45,23 +46,21 @@ TagLink = Contact.tags.through
 UPDATED_FIELDS = sorted({*OWN_FIELDS, *Contact.DERIVED, "updated"})
 
 
-def phones_for(rows: Iterable[list]) -> dict[str, tuple[int, str]]:
+def phones_for(rows: Iterable[list]) -> dict[str, Phone]:
     """
-    Return {key: (phone id, number as stored)} for the phone rows ``rows``
-    ([number, label, key, e164]), inserting the numbers nobody has yet: two
-    queries. Only under ``phones_locked``, which keeps another writer from
-    inserting the same key meanwhile.
+    Return {key: Phone} for the phone rows ``rows`` ([number, label, key,
+    e164]), inserting the numbers nobody has yet: two queries. A phone found
+    keeps its number as stored. Only under ``phones_locked``, which keeps
+    another writer from inserting the same key meanwhile.
     """
     typed = {row[2]: row for row in rows}
     found = {
-        digits: (pk, number)
-        for digits, pk, number in Phone.objects.filter(digits__in=list(typed)).values_list(
-            "digits", "pk", "number"
-        )
+        phone.digits: phone
+        for phone in Phone.objects.filter(digits__in=list(typed)).only("digits", "number")
     }
     new = [Phone(number=r[0], digits=k, e164=r[3]) for k, r in typed.items() if k not in found]
     Phone.objects.bulk_create(new, batch_size=BATCH)
-    found.update((phone.digits, (phone.pk, phone.number)) for phone in new)
+    found.update((phone.digits, phone) for phone in new)
     return found
 
 
@@ -81,14 +80,15 @@ def tags_for(names: Iterable[str], known: dict[str, Tag]) -> dict[str, Tag]:
     return known
 
 
-def _add_rows(pairs, phones, tags, *, primary_free=None):
+def _add_rows(pairs, phones, tags, *, primary_free=None) -> dict[int, list]:
     """
     Insert the rows of ``pairs`` ((contact id, change or values)); return
-    what was added by contact id: {"emails": [ids], ..., "phones": [phone ids]}.
+    the rows inserted by contact id: emails, URLs, dates, and links to
+    phones, addresses and tags, each with its phone, address or tag.
     ``primary_free`` (contact ids): contacts without an email, whose first
     added email is primary; None: all of them (new contacts).
     """
-    emails, urls, dates, phone_links, addresses, tag_links = [], [], [], {}, [], []
+    emails, urls, dates, phone_links, address_links, tag_links = [], [], [], {}, [], []
     for pk, values in pairs:
         free = primary_free is None or pk in primary_free
         for i, (address, label) in enumerate(values.get("emails", ())):
@@ -103,48 +103,61 @@ def _add_rows(pairs, phones, tags, *, primary_free=None):
             for k, lb, y, m, d in values.get("dates", ())
         )
         for _, label, key, _ in values.get("phones", ()):
-            phone = phones[key][0]
+            phone = phones[key]
             phone_links.setdefault(
-                (pk, phone), ContactPhone(contact_id=pk, phone_id=phone, label=label)
+                (pk, phone.pk), ContactPhone(contact_id=pk, phone=phone, label=label)
             )
-        for row in values.get("addresses", ()):
-            address = Address(**{name: row[name] for name in ADDRESS_FIELDS})
-            addresses.append((pk, address, row["label"]))
+        address_links.extend(
+            ContactAddress(
+                contact_id=pk,
+                address=Address(**{name: row[name] for name in ADDRESS_FIELDS}),
+                label=row["label"],
+            )
+            for row in values.get("addresses", ())
+        )
         tag_links.extend(
-            TagLink(contact_id=pk, tag_id=tags[name.casefold()].pk)
-            for name in values.get("tags", ())
+            TagLink(contact_id=pk, tag=tags[name.casefold()]) for name in values.get("tags", ())
         )
     for model, rows in [(Email, emails), (Url, urls), (ContactDate, dates)]:
         model.objects.bulk_create(rows, batch_size=BATCH)
     ContactPhone.objects.bulk_create(phone_links.values(), batch_size=BATCH)
-    Address.objects.bulk_create([address for _, address, _ in addresses], batch_size=BATCH)
-    ContactAddress.objects.bulk_create(
-        [ContactAddress(contact_id=pk, address=a, label=label) for pk, a, label in addresses],
-        batch_size=BATCH,
-    )
+    Address.objects.bulk_create([link.address for link in address_links], batch_size=BATCH)
+    ContactAddress.objects.bulk_create(address_links, batch_size=BATCH)
     TagLink.objects.bulk_create(tag_links, batch_size=BATCH, ignore_conflicts=True)
+    written = {}
+    for row in chain(emails, urls, dates, phone_links.values(), address_links, tag_links):
+        written.setdefault(row.contact_id, []).append(row)
+    return written
+
+
+# What an update's undo takes back of each row it added (``before["added"]``):
+# the row itself, or the shared phone, address or tag it links to.
+ADDED = {
+    Email: ("emails", "pk"),
+    Url: ("urls", "pk"),
+    ContactDate: ("dates", "pk"),
+    ContactPhone: ("phones", "phone_id"),
+    ContactAddress: ("addresses", "address_id"),
+    TagLink: ("tags", "tag_id"),
+}
+
+
+def _added(rows: list) -> dict[str, list[int]]:
+    """Return the ids an update's undo removes for ``rows``, by kind: {"emails": [ids], ...}."""
     added = {}
-    for kind, rows, pk_of in [
-        ("emails", emails, lambda r: r.pk),
-        ("urls", urls, lambda r: r.pk),
-        ("dates", dates, lambda r: r.pk),
-        ("phones", phone_links.values(), lambda r: r.phone_id),
-        ("addresses", [a for _, a, _ in addresses], lambda r: r.pk),
-        ("tags", tag_links, lambda r: r.tag_id),
-    ]:
-        owners = [pk for pk, _, _ in addresses] if kind == "addresses" else None
-        for i, row in enumerate(rows):
-            pk = owners[i] if owners else row.contact_id
-            added.setdefault(pk, {}).setdefault(kind, []).append(pk_of(row))
+    for row in rows:
+        kind, attname = ADDED[type(row)]
+        added.setdefault(kind, []).append(getattr(row, attname))
     return added
 
 
 def create_contacts(
     values: list[dict], tags: dict[str, Tag], *, owner=None, team=None
-) -> list[int]:
+) -> list[tuple[Contact, list]]:
     """
     Create a contact for each of ``values`` (an ``ImportRow``'s), owned by
-    ``owner`` in ``team``; return their ids, in order.
+    ``owner`` in ``team``; return, in order, each contact created and the rows
+    inserted for it (see ``_add_rows()``).
     """
     phones = phones_for(row for v in values for row in v.get("phones", ()))
     tags_for((name for v in values for name in v.get("tags", ())), tags)
@@ -154,7 +167,7 @@ def create_contacts(
         contact.derive()  # bulk_create() does not call save()
         words = [address for address, _ in v.get("emails", ())]
         for _, _, key, _ in v.get("phones", ()):
-            words.extend(phone_words(phones[key][1], key))
+            words.extend(phone_words(phones[key].number, key))
         for row in v.get("addresses", ()):
             words.extend(address_words({part: row[part] for part in ADDRESS_LINE}))
         words.extend(tags[name.casefold()].name for name in v.get("tags", ()))
@@ -162,8 +175,8 @@ def create_contacts(
         contact.search_text = search_text(own, words)
         contacts.append(contact)
     Contact.objects.bulk_create(contacts, batch_size=BATCH)
-    _add_rows([(c.pk, v) for c, v in zip(contacts, values, strict=True)], phones, tags)
-    return [contact.pk for contact in contacts]
+    written = _add_rows([(c.pk, v) for c, v in zip(contacts, values, strict=True)], phones, tags)
+    return [(contact, written.get(contact.pk, [])) for contact in contacts]
 
 
 def update_contacts(updates: list[tuple[int, dict, dict]], tags: dict[str, Tag]) -> list[dict]:
@@ -197,11 +210,11 @@ def update_contacts(updates: list[tuple[int, dict, dict]], tags: dict[str, Tag])
     phones = phones_for(row for _, change, _ in updates for row in change.get("phones", ()))
     tags_for((name for _, change, _ in updates for name in change.get("tags", ())), tags)
     no_email = {pk for pk, _, current in updates if not current["emails"]}
-    added = _add_rows(
+    written = _add_rows(
         [(pk, change) for pk, change, _ in updates], phones, tags, primary_free=no_email
     )
     for (pk, _, _), before in zip(updates, befores, strict=True):
-        before["added"] = added.get(pk, {})
+        before["added"] = _added(written.get(pk, []))
     contact_search_refresh(ids=pks)
     return befores
 
@@ -226,7 +239,7 @@ def restore_contacts(restores: list[tuple[int, dict]]) -> None:
     addresses nobody else uses go), put back the dates replaced.
     """
     pks = [pk for pk, _ in restores]
-    contacts = Contact.objects.in_bulk(pks)
+    contacts = Contact.all_objects.in_bulk(pks)  # one in the trash comes back as it was
     now = timezone.now()
     for pk, before in restores:
         contact = contacts.get(pk)
@@ -235,7 +248,7 @@ def restore_contacts(restores: list[tuple[int, dict]]) -> None:
                 setattr(contact, name, value)
             contact.derive()
             contact.updated = now
-    Contact.objects.bulk_update(contacts.values(), UPDATED_FIELDS, batch_size=BATCH)
+    Contact.all_objects.bulk_update(contacts.values(), UPDATED_FIELDS, batch_size=BATCH)
 
     def added(kind):
         return [(pk, before.get("added", {}).get(kind, [])) for pk, before in restores]

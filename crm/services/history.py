@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ..models import Change
-from ..queries.history import Snapshot, snapshot
+from ..models import Change, Contact
+from ..queries.history import Snapshot, snapshot, written_snapshots
 
 # Values stored for the user to read, not compared: a related contact's name
 # changes with that contact, not with the relationship; a user's or team's
@@ -95,6 +95,7 @@ class Watch:
     def __init__(self, ids: Iterable[int] = (), *, kinds: Iterable[str] | None = None):
         self.kinds = None if kinds is None else set(kinds)
         self.before: Snapshot = {}
+        self.known: Snapshot = {}  # after, as the writer knows it
         self.add(ids)
 
     def add(self, ids: Iterable[int]) -> None:
@@ -107,9 +108,24 @@ class Watch:
         """Watch the contacts ``ids``, just created: all they hold is added."""
         self.before.update(dict.fromkeys(ids, {}))
 
+    def written(self, written: Iterable[tuple[Contact, list]]) -> None:
+        """
+        Watch contacts just created, and take what they hold from what was
+        written, each contact and its rows (see ``written_snapshots()``)
+        rather than reading it back; those it cannot tell are read back.
+        """
+        written = list(written)
+        self.created(contact.pk for contact, _ in written)
+        for pk, shot in written_snapshots(written).items():
+            self.known[pk] = {
+                (kind, key): values
+                for (kind, key), values in shot.items()
+                if self.kinds is None or kind in self.kinds
+            }
+
     def finish(self) -> None:
         """Record one change per object of the watched contacts that differs now."""
-        after = snapshot(self.before, self.kinds)
+        after = snapshot(self.before.keys() - self.known.keys(), self.kinds) | self.known
         rows = []
         for contact, objects in self.before.items():
             # A contact deleted for good took its history with it.

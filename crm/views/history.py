@@ -32,7 +32,7 @@ def contact_history(request, pk):
     before = _int(request.GET.get("before"))
     changes, more = history_page(contact.pk, before=before, size=PER_PAGE)
     changes = unseen_unnamed(changes, request.user)
-    latest = changes[0].pk if changes and before is None else _latest(contact)
+    latest = changes[0].pk if changes and before is None else latest_change(contact.pk)
     context = {
         "contact": contact,
         "operations": _operations(changes),
@@ -45,10 +45,6 @@ def contact_history(request, pk):
         "restore_url": reverse("crm:contact_history_restore", args=[contact.pk]),
     }
     return render(request, "crm/contact_history.html", context)
-
-
-def _latest(contact):
-    return latest_change(contact.pk)
 
 
 # Operations undone elsewhere: an import on its page, a trashing by restoring

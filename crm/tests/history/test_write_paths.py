@@ -4,10 +4,15 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.db.models.functions import Lower
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from crm.imports.commit import import_undo
-from crm.models import BulkJob, Change, Contact, Phone, Tag
+from crm.models import BulkJob, Change, Contact, Email, Phone, Tag
+from crm.models.imports import ImportRow
+from crm.queries.history import snapshot
 from crm.services import jobs
 from crm.services.duplicates import contact_merge
 from crm.services.history import source
@@ -148,6 +153,42 @@ def test_an_import_and_its_undo_record_as_the_import(user):
     import_undo(import_run=run)
     assert changes(existing, action="change")[-1] == ("contact", "", "change", "import")
     assert Change.objects.filter(contact=existing).count() > recorded.count() - 1
+
+
+def recorded_as_snapshot(contact):
+    """Return the changes recorded of ``contact`` as a snapshot: {(kind, key): after}."""
+    return {(c.kind, c.key): c.after for c in Change.objects.filter(contact=contact)}
+
+
+def test_an_import_records_what_it_creates_as_the_history_reads_it_back(user):
+    phone = make_contact("Charles Babbage", phones=[("+44 (20) 7946-0018", "work")]).phones.get()
+    records = [
+        ada(2, dates=[("birthday", "", "--12-10"), ("other", "Engine", "1843-07-01")]),
+        ada(3, name="Mary Somerville", emails=[("mary@example.org", "home")], tags=["vip"]),
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        run, counts = imported(user, records, on_match="create")
+    assert counts["create"] == 2
+    # Nothing the import created is read back to be recorded.
+    assert not [q for q in queries if "UNION ALL" in q["sql"]]
+    created = Contact.objects.filter(pk__in=ImportRow.objects.values("contact_id"))
+    for contact in created:
+        assert recorded_as_snapshot(contact) == snapshot([contact.pk])[contact.pk]
+        assert set(changes(contact)) == {
+            (k, key, "add", "import") for k, key in snapshot([contact.pk])[contact.pk]
+        }
+    # The number the book had keeps its form; both new contacts link to it.
+    assert Change.objects.filter(kind="phone", key=str(phone.pk)).count() == 2
+    assert Change.objects.get(contact=created[0], kind="phone").after["number"] == phone.number
+
+
+def test_an_import_reads_back_an_email_beyond_ascii_to_record_it(user):
+    run, _ = imported(user, [ada(2, emails=[("elodie@ÉCOLE.example", "home")])])
+    contact = Contact.objects.get()
+    assert ("email", Email.objects.annotate(key=Lower("address")).get().key) in (
+        recorded_as_snapshot(contact)
+    )
+    assert recorded_as_snapshot(contact) == snapshot([contact.pk])[contact.pk]
 
 
 def test_the_admin_records_as_the_admin(admin_client):

@@ -7,7 +7,9 @@ from crm.imports.commit import ImportConflict, import_undo
 from crm.models import Address, Contact, Phone, Tag
 from crm.models.imports import ImportRow
 from crm.services.contacts import contact_save
+from crm.services.duplicates import contact_merge
 from crm.services.search import contact_search_refresh
+from crm.services.trash import contact_trash
 from crm.tests.factories import make_contact
 
 from .plans import ada, imported, previewed, record
@@ -137,3 +139,46 @@ def test_an_import_not_committed_cannot_be_undone(user):
     with pytest.raises(ImportConflict, match="nothing to undo"):
         import_undo(import_run=run)
     assert ImportRow.objects.filter(import_run=run).count() == 1
+
+
+def test_undo_deletes_for_good_a_contact_it_created_now_in_the_trash(user):
+    run, _ = imported(user, [ada(2), record(3, "Mary Somerville")])
+    mary = Contact.objects.get(name="Mary Somerville")
+    contact_trash(contact=mary)
+    run.refresh_from_db()
+    assert import_undo(import_run=run) == []
+    assert not Contact.all_objects.exists()
+    assert not Phone.objects.exists() and not Tag.objects.filter(contacts__isnull=False).exists()
+
+
+def test_undo_restores_the_fields_of_a_contact_it_updated_now_in_the_trash(user):
+    kept = make_contact("Charles Babbage", email="charles@example.org", job_title="Inventor")
+    run, _ = imported(
+        user,
+        [record(2, "Charles Babbage", emails=[("charles@example.org", "home")], job_title="Poet")],
+        on_match="update",
+    )
+    contact_trash(contact=kept)
+    run.refresh_from_db()
+    assert import_undo(import_run=run) == []
+    kept = Contact.all_objects.get(pk=kept.pk)
+    assert (kept.job_title, kept.trashed is not None) == ("Inventor", True)
+
+
+def test_undo_leaves_and_reports_a_contact_it_created_merged_away_since(user):
+    run, _ = imported(user, [ada(2), record(3, "Mary Somerville")])
+    kept = make_contact("Mary Fairfax")
+    mary = Contact.objects.get(name="Mary Somerville")
+    contact_merge(keep=kept, duplicate=mary)
+    run.refresh_from_db()
+    report = import_undo(import_run=run)
+    assert report == [
+        {
+            "contact": mary.pk,
+            "name": "Mary Somerville",
+            "reason": "Merged into another contact since the import, so not deleted.",
+        }
+    ]
+    # The merge can still be undone: the contact it merged away is there.
+    assert Contact.all_objects.get(pk=mary.pk).merged_into == kept
+    assert list(Contact.objects.values_list("name", flat=True)) == ["Mary Fairfax"]
