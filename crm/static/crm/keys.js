@@ -32,7 +32,14 @@
     return Array.prototype.some.call(fields, function (field) {
       if (field.type === "hidden") return false;
       if (field.tagName === "SELECT") {
-        return Array.prototype.some.call(field.options, function (option) {
+        var options = field.options;
+        var marked = Array.prototype.some.call(options, function (option) {
+          return option.defaultSelected;
+        });
+        // A single choice with none marked selected shows its first option
+        // (the bulk bar's "new owner", say): that is its unchanged value.
+        if (!marked && !field.multiple) return field.selectedIndex > 0;
+        return Array.prototype.some.call(options, function (option) {
           return option.selected !== option.defaultSelected;
         });
       }
