@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "csp",
+    # The API's documentation page, Swagger UI, served from our own static files.
+    "ninja",
     "crm",
     "messaging",
     "remotelog",

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from .api.site import urls as api_urls
 from .site import views as site
 from .views import (
     bulk,
@@ -124,5 +125,6 @@ urlpatterns = [
     path("accounts/logout/", site.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("remotelog/", include("remotelog.urls")),
+    path("api/", api_urls()),
     *([path("__debug__/", include("debug_toolbar.urls"))] if settings.DEBUG_TOOLBAR else []),
 ]
