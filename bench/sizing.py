@@ -131,40 +131,11 @@ def server_env(env, pooling, workers=None):
 
 
 def start_pgbouncer(directory, database_url):
-    """Start pgbouncer with deploy/pgbouncer/pgbouncer.ini in front of the database.
-
-    Only the addresses, the authentication (trust, as the local cluster) and the
-    files change, as in the deploy tests; the pools keep the file's sizes.
-    """
+    """Start pgbouncer as the deploy tests do, the pools keeping the file's sizes."""
+    import cluster
     import dj_database_url
-    from cluster import PGBOUNCER, render_pgbouncer_ini
-    from servers import Server, answers_on, free_port
 
-    database = dj_database_url.parse(database_url)
-    userlist = directory / "userlist.txt"
-    userlist.write_text(f'"{database["USER"]}" ""\n')
-    port = free_port()
-    conf = directory / "pgbouncer.ini"
-    conf.write_text(
-        render_pgbouncer_ini(
-            crm=f"host={database['HOST']} port={database['PORT'] or 5432}"
-            f" dbname={database['NAME']}",
-            listen_addr="127.0.0.1",
-            listen_port=port,
-            auth_type="trust",
-            auth_file=userlist,
-            logfile="",
-            pidfile="",
-        )
-    )
-    for path in (userlist, conf):
-        path.chmod(0o644)
-    # pgbouncer refuses to run as root.
-    run_as = ["-u", "www-data"] if os.geteuid() == 0 else []
-    server = Server("pgbouncer", [PGBOUNCER, *run_as, str(conf)], env={}, directory=directory)
-    server.wait_until(answers_on(port), f"pgbouncer on port {port}")
-    server.url = f"postgres://{database['USER']}@127.0.0.1:{port}/crm"
-    return server
+    return cluster.start_pgbouncer(directory, dj_database_url.parse(database_url), user="www-data")
 
 
 def warm_up(site, secret, cookie, clients):

@@ -253,20 +253,16 @@ class Cluster:
         )
 
 
-@pytest.fixture(scope="session")
-def pgbouncer(django_db_setup, site_dir, site_user):
-    """Start pgbouncer with deploy/pgbouncer/pgbouncer.ini in front of the test database.
-
-    It depends on the test database, so it stops before the database is dropped.
+def start_pgbouncer(directory, database, *, user, **pools):
     """
-    from django.conf import settings
+    Start pgbouncer with deploy/pgbouncer/pgbouncer.ini in front of ``database``
+    (a Django database dict); return its Server, ``url`` naming it.
 
-    if not os.access(PGBOUNCER, os.X_OK):
-        pytest.fail("pgbouncer is missing: install Debian's 'pgbouncer' package (make test does).")
-    database = settings.DATABASES["default"]
-    directory = site_dir / "pgbouncer"
-    directory.mkdir()
-    # Trust on loopback, as the test cluster itself; the user must still be listed.
+    Only the addresses, the authentication (trust on loopback, as the local
+    cluster; the user must still be listed) and the files change, and the
+    pool sizes given in ``pools``. pgbouncer refuses to run as root: as root,
+    it switches to ``user``.
+    """
     userlist = directory / "userlist.txt"
     userlist.write_text(f'"{database["USER"]}" ""\n')
     port = free_port()
@@ -281,20 +277,40 @@ def pgbouncer(django_db_setup, site_dir, site_user):
             auth_file=userlist,
             logfile="",
             pidfile="",
-            # Other suites share the test cluster's 100 connections: few, soon closed.
-            default_pool_size=6,
-            min_pool_size=0,
-            max_db_connections=8,
-            server_idle_timeout=10,
+            **pools,
         )
     )
     for path in (directory, userlist, conf):
         path.chmod(0o755 if path.is_dir() else 0o644)
-    # pgbouncer refuses to run as root: as root, it switches to the site's user.
-    run_as = ["-u", site_user.pw_name] if os.geteuid() == 0 else []
-    server = Server("pgbouncer", [PGBOUNCER, *run_as, str(conf)], env={}, directory=site_dir)
+    run_as = ["-u", user] if os.geteuid() == 0 else []
+    server = Server("pgbouncer", [PGBOUNCER, *run_as, str(conf)], env={}, directory=directory)
     server.wait_until(answers_on(port), f"pgbouncer on port {port}")
     server.url = f"postgres://{database['USER']}@127.0.0.1:{port}/crm"
+    return server
+
+
+@pytest.fixture(scope="session")
+def pgbouncer(django_db_setup, site_dir, site_user):
+    """Start pgbouncer in front of the test database.
+
+    It depends on the test database, so it stops before the database is dropped.
+    """
+    from django.conf import settings
+
+    if not os.access(PGBOUNCER, os.X_OK):
+        pytest.fail("pgbouncer is missing: install Debian's 'pgbouncer' package (make test does).")
+    directory = site_dir / "pgbouncer"
+    directory.mkdir()
+    server = start_pgbouncer(
+        directory,
+        settings.DATABASES["default"],
+        user=site_user.pw_name,
+        # Other suites share the test cluster's 100 connections: few, soon closed.
+        default_pool_size=6,
+        min_pool_size=0,
+        max_db_connections=8,
+        server_idle_timeout=10,
+    )
     yield server
     server.stop()
 
