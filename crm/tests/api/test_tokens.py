@@ -272,7 +272,7 @@ def test_the_command_prints_a_usable_token_and_nothing_else(editor):
     out, err = command("create", editor.username, "--name", "Nightly export")
     secret = out.strip()
     assert out == f"{secret}\n" and secret.startswith("crm_")
-    assert "Nightly export" == ApiToken.objects.get().name and "Token" in err
+    assert ApiToken.objects.get().name == "Nightly export" and "Token" in err
     assert api_client(secret).get("/api/me").json()["token"]["scope"] == "write"
 
 
