@@ -4,6 +4,8 @@ one user of each role (crm.roles).
 """
 
 import pytest
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import Client
 
 from crm.models import ApiToken
@@ -35,11 +37,15 @@ def token_for(db):
 
 
 @pytest.fixture
-def role_users(make_user):
-    """Return a user of each role, by role name (``viewers``, ``editors``, ``managers``)."""
+def role_users(django_user_model):
+    """
+    Return a user of each role, by role name (``viewers``, ``editors``,
+    ``managers``), without a password: they use tokens (and hashing a
+    password is slow).
+    """
     users = {}
     for role in ROLES:
-        users[role] = make_user(f"api-{role}")
+        users[role] = django_user_model.objects.create_user(f"api-{role}")
         role_set(user=users[role], role=role)
     return users
 
@@ -48,3 +54,17 @@ def role_users(make_user):
 def api_clients(role_users, token_for):
     """Return a client with a read and write token of each role's user, by role name."""
     return {role: api_client(token_for(user)) for role, user in role_users.items()}
+
+
+@pytest.fixture
+def connection_kept():
+    """
+    Keep the test's connection, and so its transaction, through each request
+    schemathesis sends to the site's WSGI application, as Django's test
+    client does.
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
