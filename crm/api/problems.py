@@ -128,6 +128,18 @@ WRITES = {
     413: "The body is larger than the server accepts.",
 }
 _REF = "#/components/schemas/Problem"
+# The headers that come with some errors.
+HEADERS = {
+    401: {"WWW-Authenticate": "How to authenticate: Bearer, with a personal token."},
+    429: {"Retry-After": "Seconds until the rate limit's window ends."},
+}
+
+
+def _described(headers):
+    return {
+        name: {"description": description, "schema": {"type": "string"}}
+        for name, description in headers.items()
+    }
 
 
 def document(schema: dict) -> dict:
@@ -151,4 +163,6 @@ def document(schema: dict) -> dict:
             for status, response in responses.items():
                 if 400 <= int(status) < 500:
                     response["content"] = {MEDIA_TYPE: {"schema": {"$ref": _REF}}}
+                headers = HEADERS.get(int(status), {})
+                response.update(headers and {"headers": _described(headers)})
     return schema
