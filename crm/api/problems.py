@@ -163,6 +163,6 @@ def document(schema: dict) -> dict:
             for status, response in responses.items():
                 if 400 <= int(status) < 500:
                     response["content"] = {MEDIA_TYPE: {"schema": {"$ref": _REF}}}
-                headers = HEADERS.get(int(status), {})
-                response.update(headers and {"headers": _described(headers)})
+                if int(status) in HEADERS:
+                    response["headers"] = _described(HEADERS[int(status)])
     return schema
