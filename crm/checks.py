@@ -3,6 +3,7 @@
 import phonenumbers
 from django.core.checks import Error, register
 
+from .api.limits import parse_rate
 from .conf import settings
 from .roles import ROLES
 
@@ -15,7 +16,8 @@ def check_settings(app_configs, **kwargs):
     """
     CRM_PHONE_REGION is a region whose numbering plan phonenumbers knows;
     CRM_IMPORT_MAX_BYTES is a size in bytes; CRM_TRASH_DAYS a number of days;
-    CRM_DEFAULT_ROLE one of the roles, or empty; CRM_VISIBILITY "all" or "team".
+    CRM_DEFAULT_ROLE one of the roles, or empty; CRM_VISIBILITY "all" or "team";
+    CRM_API_RATE_LIMIT a rate such as "600/minute".
     """
     errors = []
     region = settings.PHONE_REGION
@@ -62,6 +64,17 @@ def check_settings(app_configs, **kwargs):
                 hint='"all": everyone sees every contact; "team": users see their teams\' '
                 "contacts and those shared with them, managers see all.",
                 id="crm.E005",
+            )
+        )
+    try:
+        parse_rate(settings.API_RATE_LIMIT)
+    except ValueError:
+        errors.append(
+            Error(
+                f"CRM_API_RATE_LIMIT must be a number of requests per period, "
+                f"not {settings.API_RATE_LIMIT!r}.",
+                hint='"<count>/<second|minute|hour|day>", the count 1 or more, e.g. "600/minute".',
+                id="crm.E006",
             )
         )
     return errors

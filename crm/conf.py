@@ -25,6 +25,10 @@ DEFAULTS = {
     # every contact; "team", users see their teams' contacts and those shared
     # with their teams, and managers see all.
     "VISIBILITY": "all",
+    # How many requests one API token (or signed-in user) may send per window
+    # (crm.api.limits): "<count>/<second|minute|hour|day>". Ten a second
+    # on average, enough for a script, not for one to crowd out the others.
+    "API_RATE_LIMIT": "600/minute",
 }
 
 

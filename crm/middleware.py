@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.functional import SimpleLazyObject
 
 from .permissions import REASONS, rule_for
 from .services.history import source
@@ -13,11 +14,14 @@ from .services.history import source
 
 class HistoryMiddleware:
     """
-    Record what a request changes as its user's, through the site's forms
-    or, for the admin's pages, through the admin (``crm.services.history``).
+    Record what a request changes as its user's, through the site's forms,
+    the admin's pages (the admin) or the API (``crm.services.history``).
 
     ``request.user`` is passed lazily: a request that changes nothing (the
-    remote log's endpoints) never loads the user on this account.
+    remote log's endpoints) never loads the user on this account. For the
+    API it is read when a change is recorded, after authentication: a
+    personal token replaces ``request.user`` with its own user
+    (``crm.api.auth``).
     """
 
     def __init__(self, get_response):
@@ -25,20 +29,24 @@ class HistoryMiddleware:
 
     def __call__(self, request):
         urlconf = get_urlconf() or settings.ROOT_URLCONF
-        admin = _admin_path(urlconf, get_script_prefix())
-        name = "admin" if request.path.startswith(admin) else "form"
-        with source(name, author=getattr(request, "user", None)):
+        admin, api = _paths(urlconf, get_script_prefix())
+        if request.path.startswith(api):
+            name, author = "api", SimpleLazyObject(lambda: request.user)
+        else:
+            name = "admin" if request.path.startswith(admin) else "form"
+            author = getattr(request, "user", None)
+        with source(name, author=author):
             return self.get_response(request)
 
 
 @functools.cache
-def _admin_path(urlconf, script_prefix: str) -> str:
+def _paths(urlconf, script_prefix: str) -> tuple[str, str]:
     """
-    Return the path of the admin's index under ``urlconf``: reversed once
-    for each URLconf (a test may use its own) and script prefix (which the
-    path starts with), not once a request.
+    Return the paths of the admin's index and of the API's root under
+    ``urlconf``: reversed once for each URLconf (a test may use its own)
+    and script prefix (which the paths start with), not once a request.
     """
-    return reverse("admin:index", urlconf=urlconf)
+    return reverse("admin:index", urlconf=urlconf), reverse("api:api-root", urlconf=urlconf)
 
 
 class PermissionMiddleware:

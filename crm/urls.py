@@ -123,6 +123,11 @@ urlpatterns = [
     path("", include((contact_book, "crm"))),
     path("accounts/login/", site.LoginView.as_view(), name="login"),
     path("accounts/logout/", site.LogoutView.as_view(), name="logout"),
+    # Every signed-in user's own API tokens, whatever their role: outside the
+    # contact book's namespace, so no permission of crm.permissions applies.
+    path("account/tokens/", site.token_list, name="account_tokens"),
+    path("account/tokens/new/", site.token_create, name="account_token_create"),
+    path("account/tokens/<id:token_id>/revoke/", site.token_revoke, name="account_token_revoke"),
     path("admin/", admin.site.urls),
     path("remotelog/", include("remotelog.urls")),
     path("api/", api_urls()),

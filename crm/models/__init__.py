@@ -22,6 +22,7 @@ from .shared import (
 from .tags import Tag
 from .teams import Team
 from .timeline import Entry, Participation
+from .tokens import ApiRequestCount, ApiToken
 
 __all__ = [
     "ADDRESS_FIELDS",
@@ -29,6 +30,8 @@ __all__ = [
     "NAME_FIELDS",
     "NAME_PARTS",
     "Address",
+    "ApiRequestCount",
+    "ApiToken",
     "BulkJob",
     "Change",
     "Contact",

@@ -35,6 +35,7 @@ class Change(models.Model):
         RESTORE = "restore", "Restore"
         UNDO = "undo", "Undo"
         TIMELINE = "timeline", "Timeline"
+        API = "api", "API"
 
     class Action(models.TextChoices):
         ADD = "add", "Added"
