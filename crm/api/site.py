@@ -3,7 +3,7 @@
 from ninja import NinjaAPI
 from ninja.security import SessionAuth
 
-from . import problems
+from . import history, problems, relationships, tags, timeline
 
 api = NinjaAPI(
     title="CRM",
@@ -20,6 +20,10 @@ api = NinjaAPI(
     auth=[SessionAuth(csrf=True)],
 )
 problems.install(api)
+api.add_router("/", relationships.router)
+api.add_router("/", tags.router)
+api.add_router("/", timeline.router)
+api.add_router("/", history.router)
 
 
 def urls():
