@@ -4,7 +4,7 @@ through the same workflows as the contact page's (``crm.services.relationships``
 """
 
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from .. import permissions
 from ..models import ContactRelationship, RelationshipType
@@ -151,7 +151,7 @@ def relationship_put(request, contact_id: ContactId, other_id: OtherId, data: Re
         from_contact=contact,
         to_contact=other,
     )
-    return (201 if created else 200), _out(row)
+    return Status(201 if created else 200, _out(row))
 
 
 @router.delete(
@@ -165,4 +165,4 @@ def relationship_delete(request, contact_id: ContactId, other_id: OtherId):
     contact, other = _pair(request, contact_id, other_id)
     if not relationship_remove(contact=contact, other=other):
         return problem(404, f"{contact.name} and {other.name} are not related.")
-    return 204, None
+    return Status(204, None)

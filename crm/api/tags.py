@@ -9,7 +9,7 @@ from django.db.models import Value
 from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
 from django.utils.text import slugify
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from .. import permissions
 from ..models import Contact, Tag
@@ -147,4 +147,4 @@ def contact_untag(request, contact_id: ContactId, slug: Slug):
         contacts=Contact.objects.filter(pk=contact.pk), tag=tag.name
     ):
         return problem(404, f"{contact.name} does not have the tag {slug!r}.")
-    return 204, None
+    return Status(204, None)

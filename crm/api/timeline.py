@@ -10,7 +10,7 @@ from typing import Annotated
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import AfterValidator
 
 from .. import permissions
@@ -168,7 +168,7 @@ def entry_create(request, contact_id: ContactId, data: EntryIn):
         text=data.text,
         follow_up=data.follow_up,
     )
-    return 201, _out(_entries(request.user, contact.pk).get(pk=entry.pk), request.user)
+    return Status(201, _out(_entries(request.user, contact.pk).get(pk=entry.pk), request.user))
 
 
 def _own_entry(request, contact_id, entry_id):
@@ -215,7 +215,7 @@ def entry_delete(request, contact_id: ContactId, entry_id: EntryId):
     require(request, permissions.DELETE_ENTRY)
     _, entry = _own_entry(request, contact_id, entry_id)
     services.entry_delete(entry=entry, author=request.user)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post(
