@@ -68,7 +68,7 @@ class ChangePage(pagination.Page):
 
 
 class Seen(Schema):
-    """The latest change the client saw, to act only on what it saw."""
+    """The latest change the client saw, to act only on what it saw (a query parameter)."""
 
     seen: int | None = Field(
         None,
@@ -156,7 +156,7 @@ def _change(contact, change_id):
     response={200: Restored, 409: Problem, **ERRORS},
     summary="Restore a contact to how it was right after a change",
 )
-def change_restore(request, contact_id: ContactId, change_id: ChangeId, data: Seen | None = None):
+def change_restore(request, contact_id: ContactId, change_id: ChangeId, seen: Query[Seen]):
     """
     Give the contact back its fields, emails, phones, addresses, URLs,
     dates, tags and relationships as they were right after the change (its
@@ -169,7 +169,7 @@ def change_restore(request, contact_id: ContactId, change_id: ChangeId, data: Se
     change, refused = _change(contact, change_id)
     if refused is not None:
         return refused
-    restored = contact_restore_to(contact=contact, change=change, seen=data and data.seen)
+    restored = contact_restore_to(contact=contact, change=change, seen=seen.seen)
     return {"contact": ContactRef(id=restored.pk, name=restored.name), "restored_to": change.at}
 
 
@@ -178,7 +178,7 @@ def change_restore(request, contact_id: ContactId, change_id: ChangeId, data: Se
     response={200: Undone, 409: Problem, **ERRORS},
     summary="Undo the operation a change was part of",
 )
-def change_undo(request, contact_id: ContactId, change_id: ChangeId, data: Seen | None = None):
+def change_undo(request, contact_id: ContactId, change_id: ChangeId, seen: Query[Seen]):
     """
     Take back every change of the change's operation (an edit, a merge, a
     restore, an undo), on every contact it changed, where the object is
@@ -198,5 +198,5 @@ def change_undo(request, contact_id: ContactId, change_id: ChangeId, data: Seen 
             f"A change through {change.get_source_display().lower()} is undone "
             "where it was made, not from the history.",
         )
-    kept = operation_undo(operation=change.operation, seen=data and data.seen, shown=contact)
+    kept = operation_undo(operation=change.operation, seen=seen.seen, shown=contact)
     return {"operation": change.operation, "kept": kept}
