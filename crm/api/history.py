@@ -136,12 +136,10 @@ def change_list(request, contact_id: ContactId, query: Query[pagination.PageQuer
     keys = ("-at", "-id")
     changes = Change.objects.filter(contact_id=contact.pk).select_related("author")
     changes = pagination.past(changes, keys, query.cursor)
-    rows, next = pagination.page(
-        list(changes[: query.limit + 1]), query.limit, lambda c: [c.at, c.pk]
-    )
+    rows, next_cursor = pagination.page(list(changes[: query.limit + 1]), query.limit, keys)
     hidden = _unseen_keys(rows, request.user)
     rows = unseen_unnamed(rows, request.user)
-    return {"items": [_out(change, hidden) for change in rows], "next": next}
+    return {"items": [_out(change, hidden) for change in rows], "next": next_cursor}
 
 
 def _change(contact, change_id):

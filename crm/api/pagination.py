@@ -127,11 +127,17 @@ def past(queryset: QuerySet, keys: Sequence[str], cursor: str | None) -> QuerySe
     return queryset.filter(beyond(columns, Row(*_decode(cursor, fields))))
 
 
-def page(rows: list, limit: int, keys_of) -> tuple[list, str | None]:
+def page(rows: list, limit: int, keys) -> tuple[list, str | None]:
     """
     Return the first ``limit`` of ``rows`` (read with one more, to know of a
-    next page) and the cursor of the next page, made by ``keys_of(row)``.
+    next page) and the cursor of the next page: the last row's attributes
+    named by ``keys`` (as given to ``past()``), or ``keys(row)`` when it is
+    a function.
     """
     more = len(rows) > limit
     rows = rows[:limit]
-    return rows, encode(keys_of(rows[-1])) if more else None
+    if not more:
+        return rows, None
+    last = rows[-1]
+    values = keys(last) if callable(keys) else [getattr(last, k.removeprefix("-")) for k in keys]
+    return rows, encode(values)

@@ -73,12 +73,8 @@ def relationship_type_list(request, query: Query[pagination.PageQuery]):
     require(request, permissions.VIEW)
     keys = ("name", "id")
     types = pagination.past(RelationshipType.objects.all(), keys, query.cursor)
-    rows, next = pagination.page(list(types[: query.limit + 1]), query.limit, _keys(keys))
-    return {"items": [TypeOut(slug=t.slug, name=t.name) for t in rows], "next": next}
-
-
-def _keys(keys):
-    return lambda row: [getattr(row, key.removeprefix("-")) for key in keys]
+    rows, next_cursor = pagination.page(list(types[: query.limit + 1]), query.limit, keys)
+    return {"items": [TypeOut(slug=t.slug, name=t.name) for t in rows], "next": next_cursor}
 
 
 @router.get(
@@ -102,8 +98,8 @@ def relationship_list(request, contact_id: ContactId, query: Query[pagination.Pa
         .select_related("to_contact")
         .prefetch_related("types")
     )
-    rows, next = pagination.page(list(rows[: query.limit + 1]), query.limit, _keys(("id",)))
-    return {"items": [_out(row) for row in rows], "next": next}
+    rows, next_cursor = pagination.page(list(rows[: query.limit + 1]), query.limit, ("id",))
+    return {"items": [_out(row) for row in rows], "next": next_cursor}
 
 
 def _pair(request, contact_id, other_id):

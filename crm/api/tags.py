@@ -60,10 +60,6 @@ class TagIn(Schema):
     )
 
 
-def _keys(keys):
-    return lambda row: [getattr(row, key.removeprefix("-")) for key in keys]
-
-
 @router.get("/tags", response={200: TagPage, **ERRORS}, summary="List the tags")
 def tag_list(request, query: Query[pagination.PageQuery]):
     """Every tag, by name, with how many contacts you can see have it: one query a page."""
@@ -71,8 +67,8 @@ def tag_list(request, query: Query[pagination.PageQuery]):
     keys = ("name", "id")
     tags = pagination.past(Tag.objects.all(), keys, query.cursor)
     tags = tags.with_contact_count(user=request.user)
-    rows, next = pagination.page(list(tags[: query.limit + 1]), query.limit, _keys(keys))
-    return {"items": [_counted(tag) for tag in rows], "next": next}
+    rows, next_cursor = pagination.page(list(tags[: query.limit + 1]), query.limit, keys)
+    return {"items": [_counted(tag) for tag in rows], "next": next_cursor}
 
 
 def _counted(tag) -> TagCounted:
@@ -87,9 +83,9 @@ def tag_detail(request, slug: Slug, query: Query[pagination.PageQuery]):
     keys = ("sort_name", "id")
     contacts = Contact.objects.visible_to(request.user).filter(tags=tag).only("name", "sort_name")
     contacts = pagination.past(contacts, keys, query.cursor)
-    rows, next = pagination.page(list(contacts[: query.limit + 1]), query.limit, _keys(keys))
+    rows, next_cursor = pagination.page(list(contacts[: query.limit + 1]), query.limit, keys)
     items = [ContactRef(id=contact.pk, name=contact.name) for contact in rows]
-    return {"tag": _counted(tag), "items": items, "next": next}
+    return {"tag": _counted(tag), "items": items, "next": next_cursor}
 
 
 def _name_for(slug, data):

@@ -122,8 +122,8 @@ def entry_list(request, contact_id: ContactId, query: Query[pagination.PageQuery
     links = Participation.objects.filter(contact=contact.pk)
     page = pagination.past(links, keys, query.cursor).values("entry")[: query.limit + 1]
     entries = list(_entries(request.user, contact.pk).filter(pk__in=page).order_by("-at", "-pk"))
-    rows, next = pagination.page(entries, query.limit, lambda entry: [entry.at, entry.pk])
-    return {"items": [_out(entry, request.user) for entry in rows], "next": next}
+    rows, next_cursor = pagination.page(entries, query.limit, lambda entry: [entry.at, entry.pk])
+    return {"items": [_out(entry, request.user) for entry in rows], "next": next_cursor}
 
 
 def _others(request, contact, ids, *, entry=None):

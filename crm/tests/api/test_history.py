@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth.models import Permission, User
 
+from crm.api.pagination import encode
 from crm.models import Change, Contact
 from crm.queries.history import PARTS
 from crm.services.contacts import contact_save
@@ -168,3 +169,21 @@ def test_two_restores_of_what_one_saw_at_once_restore_once(user):
     restore()
     assert Contact.objects.get(pk=ada.pk).name == "Ada Lovelace"
     assert Change.objects.filter(source="restore").count() == 1
+
+
+def test_a_cursor_is_checked_against_the_lists_keys(client, viewer, edited):
+    ada, first, latest = edited
+    client.force_login(viewer)
+    moment = latest.at.isoformat()
+    assert client.get(url(ada), {"cursor": encode([moment, latest.pk])}).status_code == 200
+    for values in [
+        [moment.replace("+00:00", ""), latest.pk],  # a time without its offset
+        [moment, "x"],
+        [moment, 2**63],
+        [moment, True],
+        [None, latest.pk],
+        ["not a time", latest.pk],
+        [moment],
+    ]:
+        refused = problem_of(client.get(url(ada), {"cursor": encode(values)}), 422)
+        assert refused["errors"][0]["field"] == "query.cursor", values
