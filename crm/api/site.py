@@ -2,7 +2,7 @@
 
 from ninja import NinjaAPI
 
-from . import me, problems
+from . import history, me, problems, relationships, tags, timeline
 from .auth import AUTH
 from .limits import RateLimit
 
@@ -34,6 +34,10 @@ api = ContactBookAPI(
     throttle=[RateLimit()],
 )
 problems.install(api)
+api.add_router("/", relationships.router)
+api.add_router("/", tags.router)
+api.add_router("/", timeline.router)
+api.add_router("/", history.router)
 
 api.add_router("/", me.router)
 

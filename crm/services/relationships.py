@@ -144,3 +144,23 @@ def relationship_set_types(
     set_types(rows, types)
     _record(contact, other, kept, types)
     return next(row for row in rows if row.from_contact_id == contact.pk)
+
+
+@concurrent_change_guard
+def relationship_set(
+    *, contact: Contact, other: Contact, types: Iterable[RelationshipType]
+) -> tuple[ContactRelationship, bool]:
+    """
+    Relate ``contact`` and ``other`` with exactly ``types``, whether they are
+    related already or not (the API's PUT); return the row from ``contact``
+    to ``other`` and whether the relationship is new.
+
+    Decided under the pair's locks, so two at once end with one pair and the
+    types of whichever came last, recorded once each.
+    """
+    _lock_pair(contact, other)
+    types = list(types)
+    pair = [contact.pk, other.pk]
+    if ContactRelationship.objects.filter(from_contact__in=pair, to_contact__in=pair).exists():
+        return relationship_set_types(contact=contact, other=other, types=types), False
+    return relationship_add(contact=contact, other=other, types=types)

@@ -1,8 +1,13 @@
 import pytest
 
 from crm.exceptions import ContactGone, NotRelated, SelfRelationship
-from crm.models import Contact, ContactRelationship
-from crm.services.relationships import relationship_add, relationship_remove, relationship_set_types
+from crm.models import Change, Contact, ContactRelationship
+from crm.services.relationships import (
+    relationship_add,
+    relationship_remove,
+    relationship_set,
+    relationship_set_types,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -79,3 +84,18 @@ def test_a_half_pair_made_by_hand_is_repaired(ada, charles, colleague):
     ContactRelationship.objects.filter(from_contact=charles).delete()
     relationship_add(contact=charles, other=ada)
     assert set(map(frozenset, pairs().values())) == {frozenset({"Colleague"})}
+
+
+def test_set_relates_or_changes_the_types_to_exactly_those(ada, charles, colleague, friend):
+    row, created = relationship_set(contact=ada, other=charles, types=[colleague])
+    assert created and (row.from_contact, row.to_contact) == (ada, charles)
+    row, created = relationship_set(contact=charles, other=ada, types=[friend])
+    assert not created and (row.from_contact, row.to_contact) == (charles, ada)
+    assert set(map(frozenset, pairs().values())) == {frozenset({"Friend"})}
+    changes = Change.objects.filter(kind="relationship", contact=ada).order_by("id")
+    assert [(c.action, c.after["types"]) for c in changes] == [
+        ("add", ["Colleague"]),
+        ("change", ["Friend"]),
+    ]
+    with pytest.raises(SelfRelationship):
+        relationship_set(contact=ada, other=ada, types=[])
