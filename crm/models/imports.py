@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from ..queries.imports import ImportQuerySet
+
 
 class Import(models.Model):
     """One file brought into the contact book, from upload to commit or undo."""
@@ -42,6 +44,8 @@ class Import(models.Model):
     # Statuses a worker has yet to take, and those it is working on.
     QUEUED = (Status.PREVIEW_QUEUED, Status.COMMIT_QUEUED, Status.UNDO_QUEUED)
     RUNNING = (Status.PREVIEWING, Status.COMMITTING, Status.UNDOING)
+
+    objects = ImportQuerySet.as_manager()
 
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="contact_imports"
