@@ -45,8 +45,6 @@ class Import(models.Model):
     QUEUED = (Status.PREVIEW_QUEUED, Status.COMMIT_QUEUED, Status.UNDO_QUEUED)
     RUNNING = (Status.PREVIEWING, Status.COMMITTING, Status.UNDOING)
 
-    objects = ImportQuerySet.as_manager()
-
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="contact_imports"
     )
@@ -84,6 +82,8 @@ class Import(models.Model):
         blank=True,
         help_text="Contacts changed since the import, left as they are by its undo.",
     )
+
+    objects = ImportQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created", "-id"]
