@@ -188,8 +188,8 @@ def import_chunk(
         return data
     expected = chunks_expected(run)
     if number >= expected:
-        message = f"The file has {expected} chunks, numbered from 0 to {expected - 1}."
-        return problem(422, message, errors=[{"field": "path.number", "message": message}])
+        # Not a bad number as such: one past the end of the file announced.
+        return problem(409, f"The file has {expected} chunks, numbered from 0 to {expected - 1}.")
     start = number * storage.CHUNK_BYTES
     length = min(storage.CHUNK_BYTES, run.size - start)
     if len(data) != length:

@@ -17,7 +17,7 @@ from pydantic import Field
 from ...imports import storage
 from ...imports.layouts import FIELDS
 from ...imports.normalise import display_name
-from ...imports.readers import MAX_COLUMNS
+from ...imports.readers import MAX_COLUMNS, max_import_bytes
 from ...models import Contact, Import, ImportRow
 
 ImportStatus = Import.Status
@@ -36,9 +36,23 @@ PREVIEWED = {
 }
 
 
+def _size_limit(schema: dict) -> None:
+    # Read when the schema is made, as the import's own checks read it.
+    schema["maximum"] = max_import_bytes()
+
+
 class StartIn(Schema):
-    file_name: str = Field(max_length=1000, description="The file's name, e.g. contacts.csv.")
-    size: int = Field(ge=0, le=ID_MAX, description="The file's size in bytes.")
+    file_name: str = Field(
+        max_length=1000,
+        # A name after its folders, not blank: the web's form says the same.
+        pattern=r"^[^\x00]*[^\x00\s\x1c-\x1f\x85/\\][^\x00/\\]*$",
+        description="The file's name, e.g. contacts.csv (folders before it are dropped).",
+    )
+    size: int = Field(
+        ge=1,
+        json_schema_extra=_size_limit,
+        description="The file's size in bytes, at most the import's limit (CRM_IMPORT_MAX_BYTES).",
+    )
 
 
 class Upload(Schema):
