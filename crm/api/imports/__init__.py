@@ -86,7 +86,7 @@ def _page(rows, key, limit: int):
 @router.post(
     "/",
     response={201: ImportOut, **ERRORS},
-    url_name="import_list",
+    url_name="import_create",
     summary="Start an import",
     description="Announce a file (its name and size) to send in chunks. The answer says how "
     "big each chunk is, how many to send and where (`upload.url_template`).",
@@ -114,7 +114,7 @@ def import_create(request, response: HttpResponse, body: StartIn):
 @router.get(
     "/",
     response={200: ImportPage, **ERRORS},
-    url_name="import_list_read",
+    url_name="import_list",
     summary="List your imports",
     description="Your imports, newest first, a page at a time.",
 )
