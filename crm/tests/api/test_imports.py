@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.test import override_settings
 
+from crm.api import imports as api_imports
 from crm.imports import storage
 from crm.imports.worker import run_pending
 from crm.models import Contact, Email, Import, ImportChunk, Team
@@ -349,7 +350,9 @@ def test_a_step_asked_in_the_wrong_state_is_a_conflict_with_the_service_s_reason
     assert not Contact.objects.exists()
 
 
-def test_the_rows_with_errors_are_listed_a_page_at_a_time(importer):
+def test_the_rows_with_errors_are_listed_a_page_at_a_time(
+    importer, monkeypatch, django_assert_max_num_queries
+):
     people = csv_file(
         ["First name", "Last name", "Email", "Phone"],
         ["Ada", "Lovelace", "ada@", ""],
@@ -371,6 +374,13 @@ def test_the_rows_with_errors_are_listed_a_page_at_a_time(importer):
     assert "ada@" in page["items"][0]["errors"][0]
     page = importer.get(run["preview"]["errors_url"], limit=2, cursor=page["next"]).json()
     assert ([row["line"] for row in page["items"]], page["next"]) == ([5], None)
+    # A page's cells are bounded too: 15 + 17 characters fit in 40, a third row of 15 does not.
+    monkeypatch.setattr(api_imports, "ERRORS_PAGE_CHARS", 40)
+    with django_assert_max_num_queries(6):
+        page = importer.get(run["preview"]["errors_url"]).json()
+    assert ([row["line"] for row in page["items"]], page["next"]) == ([2, 4], "4")
+    with django_assert_max_num_queries(8):
+        assert importer.get(run["url"]).status_code == 200
 
 
 def test_the_list_is_the_user_s_imports_newest_first_in_pages(
