@@ -174,7 +174,9 @@ def _chunk_bytes(request) -> bytes | HttpResponse:
     openapi_extra=CHUNK_BODY,
     summary="Send a chunk of the file",
     description="Store chunk `number` (from 0) of the file, in any order; sending one again "
-    "replaces it. Refused once the file is inspected.",
+    "replaces it. A number past the file announced, or a chunk of another length than its "
+    "place in the file, is a 409; a body over the chunk size a 413. Refused (409) once the "
+    "file is inspected.",
 )
 def import_chunk(
     request,
@@ -193,8 +195,9 @@ def import_chunk(
     start = number * storage.CHUNK_BYTES
     length = min(storage.CHUNK_BYTES, run.size - start)
     if len(data) != length:
+        # As for the number: the body is judged against the file announced.
         return problem(
-            400,
+            409,
             f"Chunk {number} holds bytes {start:,} to {start + length - 1:,} of the file: "
             f"{length:,} bytes, not {len(data):,}.",
         )
@@ -255,16 +258,18 @@ def _form_errors(form) -> list[dict]:
     url_name="import_preview",
     summary="Preview the import",
     description="Queue a preview with these options, checked as the web's options form "
-    "checks them: what each row would do, nothing written. A previewed (or failed) import "
-    "may be previewed again with other options.",
+    "checks them (422): what each row would do, nothing written. A mapping naming another "
+    "number of columns than the file has is a 409. A previewed (or failed) import may be "
+    "previewed again with other options.",
 )
 def import_preview_op(request, response: HttpResponse, body: PreviewIn, import_id: int = ImportId):
     require(request, IMPORT)
     run = _import_or_404(request, import_id)
     mapping = body.mapping
     if run.format == "csv" and mapping is not None and len(mapping) != len(run.header):
+        # A mapping of another file: well formed, but not this file's (a conflict, as chunks).
         message = f"The file has {len(run.header)} columns; the mapping names {len(mapping)}."
-        return problem(422, message, errors=[{"field": "body.mapping", "message": message}])
+        return problem(409, message, errors=[{"field": "body.mapping", "message": message}])
     # Left out, the import's own mapping, as the options page shows it.
     columns = (
         mapping if mapping is not None else [f if f in FIELDS else "" for f in run.mapping or []]

@@ -217,10 +217,10 @@ def test_bad_chunks_are_refused_with_their_reason_and_change_nothing(importer, s
         return response.json()
 
     assert refused(3, b"x" * 100, 409)["detail"] == "The file has 3 chunks, numbered from 0 to 2."
-    assert refused(0, data[:499], 400)["detail"] == (
+    assert refused(0, data[:499], 409)["detail"] == (
         "Chunk 0 holds bytes 0 to 499 of the file: 500 bytes, not 499."
     )
-    assert refused(2, b"", 400)["detail"].endswith("100 bytes, not 0.")
+    assert refused(2, b"", 409)["detail"].endswith("100 bytes, not 0.")
     assert refused(0, b"x" * 501, 413)["detail"] == (
         "A chunk is at most 500 bytes; this one has 501."
     )
@@ -298,9 +298,9 @@ def test_the_options_are_checked_by_the_web_s_form_and_nothing_is_queued(importe
     run = importer.uploaded(PEOPLE)
     url = f"{run['url']}/preview"
 
-    def refused(body):
+    def refused(body, status=422):
         response = importer.post(url, body)
-        assert response.status_code == 422, response.content
+        assert response.status_code == status, response.content
         return [(error["field"], error["message"]) for error in response.json()["errors"]]
 
     options = {"match": "email", "on_match": "skip"}
@@ -311,7 +311,7 @@ def test_the_options_are_checked_by_the_web_s_form_and_nothing_is_queued(importe
     assert refused({**options, "mapping": ["", "", "", ""]}) == [
         ("body", "Choose a field for at least one column.")
     ]
-    assert refused({**options, "mapping": ["given_name"]}) == [
+    assert refused({**options, "mapping": ["given_name"]}, 409) == [
         ("body.mapping", "The file has 4 columns; the mapping names 1.")
     ]
     assert refused({**options, "mapping": ["shoe_size", "", "", ""]})[0][0].endswith(".mapping.0")
