@@ -2,7 +2,7 @@
 
 from ninja import NinjaAPI
 
-from . import history, me, problems, relationships, tags, timeline
+from . import history, imports, me, problems, relationships, tags, timeline
 from .auth import AUTH
 from .limits import RateLimit
 
@@ -34,12 +34,12 @@ api = ContactBookAPI(
     throttle=[RateLimit()],
 )
 problems.install(api)
+api.add_router("/", me.router)
 api.add_router("/", relationships.router)
 api.add_router("/", tags.router)
 api.add_router("/", timeline.router)
 api.add_router("/", history.router)
-
-api.add_router("/", me.router)
+api.add_router("/imports/", imports.router)
 
 
 def public(urls):

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from ..queries.imports import ImportQuerySet
+
 
 class Import(models.Model):
     """One file brought into the contact book, from upload to commit or undo."""
@@ -80,6 +82,8 @@ class Import(models.Model):
         blank=True,
         help_text="Contacts changed since the import, left as they are by its undo.",
     )
+
+    objects = ImportQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created", "-id"]

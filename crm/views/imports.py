@@ -72,10 +72,7 @@ LAYOUTS = {
 
 def _import_or_404(request, pk):
     """Return the import ``pk`` if the user may see it (its author, or staff), else 404."""
-    imports = Import.objects.select_related("author")
-    if not request.user.is_staff:
-        imports = imports.filter(author=request.user)
-    return get_object_or_404(imports, pk=pk)
+    return get_object_or_404(Import.objects.seen_by(request.user).select_related("author"), pk=pk)
 
 
 def _refusal(message, status):
