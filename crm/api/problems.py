@@ -53,6 +53,13 @@ def problem(status: int, detail: str = "", *, errors=(), headers=None) -> JsonRe
 
 
 def _field(location) -> str:
+    """
+    Return a refused value's place as a dotted path. Ninja names the body by
+    its parameter (``body.payload.name``): the client knows it as ``body.name``.
+    """
+    location = tuple(location)
+    if location[:1] == ("body",):
+        location = ("body", *location[2:])
     return ".".join(str(part) for part in location)
 
 

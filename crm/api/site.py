@@ -1,5 +1,7 @@
 """The API: one NinjaAPI, its authentication, its limits, its errors and its parts' routers."""
 
+import functools
+
 from ninja import NinjaAPI
 
 from . import history, imports, me, problems, relationships, tags, timeline
@@ -50,8 +52,25 @@ def public(urls):
     """
     patterns, app_name, namespace = urls
     for pattern in patterns:
+        pattern.callback = _method_problems(pattern.callback)
         pattern.callback.login_required = False
+        # What the API answers is one user's: never kept by a shared cache.
+        pattern.callback.private = True
     return patterns, app_name, namespace
+
+
+def _method_problems(view):
+    """Answer a method a path does not take (ninja's plain 405) as a problem too."""
+
+    @functools.wraps(view)
+    def answer(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code == 405 and response.get("Content-Type") != problems.MEDIA_TYPE:
+            allowed = response.get("Allow", "")
+            return problems.problem(405, f"This path takes {allowed}.", headers={"Allow": allowed})
+        return response
+
+    return answer
 
 
 def urls():

@@ -23,7 +23,8 @@ class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
 
 class PrivateCacheMiddleware:
     """
-    Mark the answers of login-required views ``Cache-Control: private``.
+    Mark the answers of login-required views, and of views marked ``private``
+    (the API's, which authenticate their own callers), ``Cache-Control: private``.
 
     They show contacts and logs: a shared proxy must not keep them for the next
     visitor. A view that says more keeps its own header (the admin's
@@ -39,7 +40,9 @@ class PrivateCacheMiddleware:
         match = request.resolver_match
         if (
             match is not None
-            and getattr(match.func, "login_required", True)
+            and (
+                getattr(match.func, "login_required", True) or getattr(match.func, "private", False)
+            )
             and not response.has_header("Cache-Control")
         ):
             patch_cache_control(response, private=True)
