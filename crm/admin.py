@@ -14,6 +14,7 @@ from django.forms.models import BaseInlineFormSet
 from .models import (
     ADDRESS_FIELDS,
     Address,
+    ApiToken,
     Contact,
     ContactAddress,
     ContactDate,
@@ -561,3 +562,37 @@ class ImportAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """
+    Everyone's API tokens, to see what is in use and revoke what must stop.
+
+    Tokens are made by their users (the account page, ``crm_token``): the
+    secret is shown once to them and only its digest is here.
+    """
+
+    list_display = ["name", "user", "prefix", "scope", "created", "last_used", "revoked_at"]
+    list_filter = ["scope", ("revoked_at", admin.EmptyFieldListFilter), "created"]
+    search_fields = ["name", "prefix", "user__username"]
+    list_select_related = ["user"]
+    show_full_result_count = False
+    fields = ["user", "name", "prefix", "scope", "created", "last_used", "revoked_at"]
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # Viewing only; the revoke action asks for this model's delete permission.
+        return False
+
+    @admin.action(description="Revoke the selected tokens", permissions=["delete"])
+    def revoke(self, request, queryset):
+        revoked = 0
+        for token in queryset.filter(revoked_at__isnull=True):
+            token.revoke()
+            revoked += 1
+        self.message_user(request, f"{revoked} token(s) revoked.")

@@ -388,3 +388,19 @@ def test_a_later_page_of_the_contact_changelist_lists_the_right_rows(admin_clien
     ]
     response = admin_client.get("/admin/crm/contact/", {"p": "2", "o": "-1"})
     assert [c.name for c in response.context["cl"].result_list][:2] == ["Person 029", "Person 028"]
+
+
+def test_the_admin_lists_api_tokens_and_revokes_them_at_once(admin_client, user):
+    from crm.models import ApiToken
+
+    token, secret = ApiToken.objects.issue(user=user, name="billing sync", scope="write")
+    page = admin_client.get("/admin/crm/apitoken/")
+    assert page.status_code == 200
+    assert b"billing sync" in page.content and secret.encode() not in page.content
+    response = admin_client.post(
+        "/admin/crm/apitoken/", {"action": "revoke", "_selected_action": [token.pk]}
+    )
+    assert response.status_code == 302
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert ApiToken.objects.authenticate(secret) is None
