@@ -53,6 +53,10 @@ def problem(status: int, detail: str = "", *, errors=(), headers=None) -> JsonRe
 
 
 def _field(location) -> str:
+    # ninja nests a body under its parameter's name, ``payload`` in every
+    # operation: the client knows the body, not the parameter.
+    if tuple(location[:2]) == ("body", "payload"):
+        location = ("body", *location[2:])
     return ".".join(str(part) for part in location)
 
 

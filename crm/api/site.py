@@ -3,7 +3,7 @@
 from ninja import NinjaAPI
 from ninja.security import SessionAuth
 
-from . import problems
+from . import contacts, problems, trash
 
 api = NinjaAPI(
     title="CRM",
@@ -20,6 +20,8 @@ api = NinjaAPI(
     auth=[SessionAuth(csrf=True)],
 )
 problems.install(api)
+api.add_router("/contacts/", contacts.router)
+api.add_router("/trash/", trash.router)
 
 
 def urls():
