@@ -17,7 +17,7 @@ import hashlib
 import json
 
 from django.db import IntegrityError, transaction
-from django.http import JsonResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from ninja.responses import NinjaJSONEncoder
 
@@ -83,21 +83,23 @@ def claim(*, user, key: str, digest: str) -> IdempotencyKey | None:
     return stored
 
 
-def as_sent(values: dict) -> dict:
+def as_sent(values: dict) -> str:
     """Return ``values`` as the API's JSON renderer sends them, for a replay to send the same."""
-    return json.loads(json.dumps(values, cls=NinjaJSONEncoder))
+    return json.dumps(values, cls=NinjaJSONEncoder)
 
 
-def store(*, user, key: str, status: int, body: dict, headers: dict) -> None:
+def store(*, user, key: str, status: int, body: str, headers: dict) -> None:
     """Store the answer to the request that claimed ``key``, in its transaction."""
     IdempotencyKey.objects.filter(user=user, key=key).update(
         status=status, body=body, headers=headers
     )
 
 
-def replay(stored: IdempotencyKey) -> JsonResponse:
+def replay(stored: IdempotencyKey) -> HttpResponse:
     """Return the answer stored for a key again."""
-    response = JsonResponse(stored.body, status=stored.status)
+    response = HttpResponse(
+        stored.body, status=stored.status, content_type="application/json; charset=utf-8"
+    )
     for name, value in stored.headers.items():
         response[name] = value
     response["Idempotent-Replayed"] = "true"

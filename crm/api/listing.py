@@ -10,7 +10,6 @@ records, whatever its size.
 
 import base64
 import binascii
-import datetime
 import json
 from typing import Literal
 
@@ -31,6 +30,8 @@ MAX_LIMIT = 200
 Sort = Literal[tuple(value for value, _ in SORT_CHOICES)]
 Has = Literal[tuple(HAS)]
 ID_OR_NONE = r"^([1-9][0-9]{0,17}|none)$"
+# A day as the list's URL writes it; the form says when there is no such day.
+DAY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
 class ListParams(Schema):
@@ -57,11 +58,17 @@ class ListParams(Schema):
     team: str | None = Field(
         None, pattern=ID_OR_NONE, description="A team's id, or 'none': contacts without a team."
     )
-    created_from: datetime.date | None = Field(
-        None, description="Created on this day or after (the site's time zone)."
+    created_from: str | None = Field(
+        None,
+        pattern=DAY,
+        json_schema_extra={"format": "date"},
+        description="Created on this day or after (YYYY-MM-DD, the site's time zone).",
     )
-    created_to: datetime.date | None = Field(
-        None, description="Created on this day or before (the site's time zone)."
+    created_to: str | None = Field(
+        None,
+        pattern=DAY,
+        json_schema_extra={"format": "date"},
+        description="Created on this day or before (YYYY-MM-DD, the site's time zone).",
     )
     cursor: str | None = Field(
         None,

@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                     models.CharField(help_text="SHA-256 of the request, in hex.", max_length=64),
                 ),
                 ("status", models.PositiveSmallIntegerField(help_text="The answer's HTTP status.")),
-                ("body", models.JSONField(help_text="The answer's JSON body.")),
+                ("body", models.TextField(help_text="The answer's JSON body, as sent.")),
                 (
                     "headers",
                     models.JSONField(default=dict, help_text="The answer's headers to send again."),

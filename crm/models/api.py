@@ -19,7 +19,8 @@ class IdempotencyKey(models.Model):
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the request, in hex.")
     status = models.PositiveSmallIntegerField(help_text="The answer's HTTP status.")
-    body = models.JSONField(help_text="The answer's JSON body.")
+    # Text, not JSON: a replay sends the very bytes sent first (jsonb reorders keys).
+    body = models.TextField(help_text="The answer's JSON body, as sent.")
     headers = models.JSONField(default=dict, help_text="The answer's headers to send again.")
     created = models.DateTimeField(default=timezone.now)
 

@@ -307,7 +307,7 @@ def test_an_idempotency_key_answers_a_retry_the_same_and_creates_once(api):
     first = post(api, FULL, **{"Idempotency-Key": "k-1"})
     again = post(api, FULL, **{"Idempotency-Key": "k-1"})
     assert first.status_code == again.status_code == 201
-    assert again.json() == first.json()
+    assert again.content == first.content
     assert again["Location"] == first["Location"] and again["ETag"] == first["ETag"]
     assert Contact.objects.count() == 1
     other = post(api, {**FULL, "nickname": "Other"}, **{"Idempotency-Key": "k-1"})
