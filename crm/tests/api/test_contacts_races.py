@@ -1,4 +1,4 @@
-"""API writes at once: If-Match under the row lock, and a retried create with one Idempotency-Key."""
+"""API writes at once: If-Match under the row lock; a create retried with one Idempotency-Key."""
 
 import json
 import queue
