@@ -8,7 +8,7 @@ through the services, so the locks and the history come with them.
 """
 
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from ninja import Query, Router, Status
 
 from ..models import Contact
@@ -33,17 +33,22 @@ def errors(*statuses):
 COMMON = (401, 403, 429)
 
 
-def _record(user, pk, *, lock=False):
-    """Return the record of contact ``pk`` that ``user`` sees, its row locked if ``lock``."""
-    contacts = Contact.objects.visible_to(user)
-    if lock:
-        # The row lock first, then the read: what If-Match compares with is
-        # what the write will change, whoever else waits for the lock.
-        visible_contact_or_404(user, pk, Contact.objects.select_for_update())
+def _record(user, pk):
+    """Return the record of contact ``pk`` if ``user`` sees it; raise Http404 otherwise."""
     try:
-        return read(contacts, pk)
+        return read(Contact.objects.visible_to(user), pk)
     except Contact.DoesNotExist:
-        return visible_contact_or_404(user, pk)  # raises Http404
+        raise Http404("No contact matches the given query.") from None
+
+
+def _locked(user, pk):
+    """
+    Lock the row of contact ``pk`` (404 unless ``user`` sees it), then
+    return it and its record: what If-Match compares with is then what the
+    write changes, whoever else waits for the lock.
+    """
+    contact = visible_contact_or_404(user, pk, Contact.objects.select_for_update())
+    return contact, read(Contact.objects.all(), pk)
 
 
 def _answer(response: HttpResponse, values: dict):
@@ -139,10 +144,9 @@ def contact_read(request, contact_id: int, response: HttpResponse):
     """
     require(request, VIEW)
     values = _record(request.user, contact_id)
-    tag = etag(values)
+    response["ETag"] = tag = etag(values)
     if tag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
         return Status(304, None)
-    response["ETag"] = tag
     return values
 
 
@@ -154,11 +158,10 @@ def _save(request, contact_id, response, change):
     require(request, CHANGE)
     user = request.user
     with transaction.atomic():
-        current = _record(user, contact_id, lock=True)
+        contact, current = _locked(user, contact_id)
         if (stale := _precondition(request, current)) is not None:
             return stale
         values, given = change(current)
-        contact = visible_contact_or_404(user, contact_id)
         editor(values, given, contact=contact, user=user).save()
         return _answer(response, read(Contact.objects.all(), contact_id))
 
@@ -207,10 +210,10 @@ def contact_delete(request, contact_id: int):
     """
     require(request, DELETE)
     with transaction.atomic():
-        current = _record(request.user, contact_id, lock=True)
+        contact, current = _locked(request.user, contact_id)
         if (stale := _precondition(request, current)) is not None:
             return stale
-        contact_trash(contact=visible_contact_or_404(request.user, contact_id), by=request.user)
+        contact_trash(contact=contact, by=request.user)
     return Status(204, None)
 
 
