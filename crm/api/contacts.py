@@ -20,7 +20,7 @@ from . import idempotency, listing, problems
 from .access import require
 from .editing import ContactIn, ContactPatch, editor, patched
 from .merging import MergeIn, merge_choices
-from .schemas import ContactOut, etag, read
+from .schemas import ContactId, ContactOut, etag, read
 
 router = Router(tags=["contacts"])
 
@@ -136,7 +136,7 @@ def contact_create(request, payload: ContactIn, response: HttpResponse):
     summary="Read a contact",
     url_name="contact_read",
 )
-def contact_read(request, contact_id: int, response: HttpResponse):
+def contact_read(request, contact_id: ContactId, response: HttpResponse):
     """
     Read a contact with everything it holds. Its ``ETag`` changes whenever
     anything it holds does; send it as ``If-Match`` to change it safely, or
@@ -172,7 +172,7 @@ WRITE_ERRORS = errors(400, 404, 409, 412, 422, *COMMON)
 @router.put(
     "/{int:contact_id}", response={200: ContactOut, **WRITE_ERRORS}, summary="Replace a contact"
 )
-def contact_replace(request, contact_id: int, payload: ContactIn, response: HttpResponse):
+def contact_replace(request, contact_id: ContactId, payload: ContactIn, response: HttpResponse):
     """
     Replace a contact with the body: what it leaves out is emptied (the
     owner and teams stay as they are). With ``If-Match``, a contact changed
@@ -189,7 +189,7 @@ def contact_replace(request, contact_id: int, payload: ContactIn, response: Http
 @router.patch(
     "/{int:contact_id}", response={200: ContactOut, **WRITE_ERRORS}, summary="Change a contact"
 )
-def contact_change(request, contact_id: int, payload: ContactPatch, response: HttpResponse):
+def contact_change(request, contact_id: ContactId, payload: ContactPatch, response: HttpResponse):
     """
     Change the fields the body gives, and only those; a list given (emails,
     phones, tags...) replaces the whole list. With ``If-Match``, a contact
@@ -203,7 +203,7 @@ def contact_change(request, contact_id: int, payload: ContactPatch, response: Ht
     response={204: None, **errors(400, 404, 409, 412, *COMMON)},
     summary="Move a contact to the trash",
 )
-def contact_delete(request, contact_id: int):
+def contact_delete(request, contact_id: ContactId):
     """
     Move a contact to the trash, whole, as the site's delete does (restore
     it with ``POST /api/trash/{contact_id}/restore``). ``If-Match`` is honoured.
@@ -222,7 +222,7 @@ def contact_delete(request, contact_id: int):
     response={200: ContactOut, **errors(400, 404, 409, 422, *COMMON)},
     summary="Merge a duplicate into a contact",
 )
-def contact_merge_into(request, contact_id: int, payload: MergeIn, response: HttpResponse):
+def contact_merge_into(request, contact_id: ContactId, payload: MergeIn, response: HttpResponse):
     """
     Merge the contact ``duplicate_id`` into this one, as the site's merge
     does: nothing is lost, and the duplicate goes to the trash. Where both

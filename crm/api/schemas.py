@@ -5,14 +5,22 @@ number of contacts, and its entity tag.
 
 import datetime
 import hashlib
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.urls import reverse
-from ninja import Schema
+from ninja import Path, Schema
 from pydantic import Field
 
 from ..models import NAME_FIELDS, Address, Contact, ContactDate, Email, Phone, Url
 from ..queries.contacts import decorate
+
+# The largest id a contact may have (a bigint): larger ones are refused by
+# the schema, never sent to the database (SQLite cannot even bind them).
+MAX_ID = 2**63 - 1
+
+
+# A contact's id in a path.
+ContactId = Annotated[int, Path(ge=1, le=MAX_ID, description="The contact's id.")]
 
 
 def choices(model_choices) -> type:

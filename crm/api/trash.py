@@ -21,7 +21,7 @@ from ..visibility import visible_contact_or_404
 from . import problems
 from .access import require
 from .listing import DEFAULT_LIMIT, MAX_LIMIT
-from .schemas import ContactOut, TrashedContactOut, etag, read, records
+from .schemas import ContactId, ContactOut, TrashedContactOut, etag, read, records
 
 router = Router(tags=["trash"])
 
@@ -98,7 +98,7 @@ def trash_list(request, params: Query[TrashParams]):
     response={200: ContactOut, 404: problems.Problem, 409: problems.Problem, **ERRORS},
     summary="Restore a contact from the trash",
 )
-def trash_restore(request, contact_id: int, response: HttpResponse):
+def trash_restore(request, contact_id: ContactId, response: HttpResponse):
     """Take a contact out of the trash, with everything it held; answer it."""
     require(request, RESTORE)
     contact = visible_contact_or_404(request.user, contact_id, Contact.all_objects.in_trash())

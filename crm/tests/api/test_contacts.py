@@ -210,6 +210,13 @@ def test_a_contact_nobody_can_see_or_that_is_gone_is_404(api):
         assert response["Content-Type"] == "application/problem+json"
 
 
+def test_an_id_no_contact_can_have_is_refused_not_looked_up(api):
+    for pk in (0, 2**63, 10**40):
+        response = api.get(f"{URL}{pk}")
+        assert response.status_code == 422 and "path.contact_id" in fields(response)
+        assert api.post(f"/api/trash/{pk}/restore").status_code == 422
+
+
 def test_etag_changes_with_a_phone_or_a_tag_and_if_none_match_answers_304(api):
     pk = post(api, {"name": "Ada"}).json()["id"]
     first = api.get(f"{URL}{pk}")["ETag"]
