@@ -132,7 +132,7 @@ def contact_create(request, payload: ContactIn, response: HttpResponse):
 
 @router.get(
     "/{int:contact_id}",
-    response={200: ContactOut, 304: None, **errors(400, 404, *COMMON)},
+    response={200: ContactOut, 304: None, **errors(400, 404, 422, *COMMON)},
     summary="Read a contact",
     url_name="contact_read",
 )
@@ -200,7 +200,7 @@ def contact_change(request, contact_id: ContactId, payload: ContactPatch, respon
 
 @router.delete(
     "/{int:contact_id}",
-    response={204: None, **errors(400, 404, 409, 412, *COMMON)},
+    response={204: None, **errors(400, 404, 409, 412, 422, *COMMON)},
     summary="Move a contact to the trash",
 )
 def contact_delete(request, contact_id: ContactId):

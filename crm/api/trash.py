@@ -95,7 +95,13 @@ def trash_list(request, params: Query[TrashParams]):
 
 @router.post(
     "/{int:contact_id}/restore",
-    response={200: ContactOut, 404: problems.Problem, 409: problems.Problem, **ERRORS},
+    response={
+        200: ContactOut,
+        404: problems.Problem,
+        409: problems.Problem,
+        422: problems.Problem,
+        **ERRORS,
+    },
     summary="Restore a contact from the trash",
 )
 def trash_restore(request, contact_id: ContactId, response: HttpResponse):
