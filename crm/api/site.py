@@ -4,7 +4,7 @@ import functools
 
 from ninja import NinjaAPI
 
-from . import history, imports, me, problems, relationships, tags, timeline
+from . import contacts, history, imports, me, problems, relationships, tags, timeline, trash
 from .auth import AUTH
 from .limits import RateLimit
 
@@ -37,6 +37,8 @@ api = ContactBookAPI(
 )
 problems.install(api)
 api.add_router("/", me.router)
+api.add_router("/contacts/", contacts.router)
+api.add_router("/trash/", trash.router)
 api.add_router("/", relationships.router)
 api.add_router("/", tags.router)
 api.add_router("/", timeline.router)

@@ -4,6 +4,7 @@ The contact book's models: contacts and what they hold, the rows they share
 imports. One module per topic.
 """
 
+from .api import IdempotencyKey
 from .contacts import Contact, ContactDate, Email, Url
 from .history import Change
 from .imports import Import, ImportChunk, ImportRow
@@ -41,6 +42,7 @@ __all__ = [
     "ContactRelationship",
     "Email",
     "Entry",
+    "IdempotencyKey",
     "Import",
     "ImportChunk",
     "ImportRow",

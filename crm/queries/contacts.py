@@ -181,6 +181,22 @@ class ContactQuerySet(models.QuerySet):
             )
         )
 
+    def with_tag_rows(self):
+        """Annotate ``tag_list``: the contact's tags (slug and name) as JSON, in one subquery."""
+        return self.annotate(
+            tag_list=_json_list(
+                self.model.tags.through, "contact", slug="tag__slug", name="tag__name"
+            )
+        )
+
+    def with_sharing(self):
+        """Annotate ``sharing_list``: the teams it is shared with, as JSON, in one subquery."""
+        return self.annotate(
+            sharing_list=_json_list(
+                self.model.shared_with.through, "contact", id="team_id", name="team__name"
+            )
+        )
+
     def with_city(self):
         """Annotate ``city``: the city of the contact's first address that has one."""
         first = (

@@ -80,3 +80,18 @@ def test_a_negative_number_of_days_is_refused(trash):
 def test_a_setting_that_is_not_a_number_of_days_is_reported(settings, days):
     settings.CRM_TRASH_DAYS = days
     assert [error.id for error in run_checks() if error.id.startswith("crm.")] == ["crm.E003"]
+
+
+def test_it_drops_the_api_idempotency_keys_past_their_day(user):
+    from crm.models import IdempotencyKey
+
+    old, new = (
+        IdempotencyKey.objects.create(user=user, key=key, fingerprint="", status=201, body="{}")
+        for key in ("old", "new")
+    )
+    IdempotencyKey.objects.filter(pk=old.pk).update(
+        created=timezone.now() - datetime.timedelta(hours=25)
+    )
+    assert purge().endswith("Dropped 1 API idempotency key older than 24 hours.\n")
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["new"]
+    assert "idempotency" not in purge("--dry-run")

@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from crm.api import idempotency
 from crm.conf import settings
 from crm.services.trash import trash_expired, trash_purge
 
@@ -12,7 +13,8 @@ class Command(BaseCommand):
     help = (
         "Delete for good the contacts in the trash for more than CRM_TRASH_DAYS days "
         "(or --days), with the phones and addresses nobody else uses: run daily "
-        "(deploy/systemd/crm-purge-trash.timer). Safe while the site runs."
+        "(deploy/systemd/crm-purge-trash.timer), and the API's idempotency keys past "
+        "their 24 hours. Safe while the site runs."
     )
 
     def add_arguments(self, parser):
@@ -43,6 +45,11 @@ class Command(BaseCommand):
                 f"Purged {_contacts(count)} in the trash for more than {_days(days)}."
             )
         )
+        # Said only when there were some: most sites use no Idempotency-Key.
+        if keys := idempotency.purge():
+            self.stdout.write(
+                f"Dropped {keys} API idempotency key{'s' if keys != 1 else ''} older than 24 hours."
+            )
 
 
 def _contacts(count):
