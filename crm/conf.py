@@ -25,6 +25,9 @@ DEFAULTS = {
     # every contact; "team", users see their teams' contacts and those shared
     # with their teams, and managers see all.
     "VISIBILITY": "all",
+    # The site's address as its users reach it ("https://crm.example.org"):
+    # webhook events link to contacts with it. Empty: links are paths only.
+    "SITE_URL": "",
 }
 
 

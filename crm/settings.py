@@ -289,9 +289,12 @@ CRM_IMPORT_MAX_BYTES = env.int("CRM_IMPORT_MAX_BYTES", None)
 CRM_TRASH_DAYS = env.int("CRM_TRASH_DAYS", None)
 CRM_DEFAULT_ROLE = env.str("CRM_DEFAULT_ROLE", None)
 CRM_VISIBILITY = env.str("CRM_VISIBILITY", None)
+CRM_SITE_URL = env.str("CRM_SITE_URL", None)
 REMOTELOG_MAX_BODY = env.int("REMOTELOG_MAX_BODY", None)
 REMOTELOG_BATCH_MAX_RECORDS = env.int("REMOTELOG_BATCH_MAX_RECORDS", None)
 REMOTELOG_BATCH_MAX_BODY = env.int("REMOTELOG_BATCH_MAX_BODY", None)
 REMOTELOG_MAX_MESSAGE = env.int("REMOTELOG_MAX_MESSAGE", None)
 REMOTELOG_PURGE_CHUNK_SIZE = env.int("REMOTELOG_PURGE_CHUNK_SIZE", None)
 REMOTELOG_CLIENT_IP = _client_ip
+# The alert worker delivers the contact book's webhook events too (crm.outbox).
+REMOTELOG_OUTBOXES = ["crm.outbox.WebhookEvents"]

@@ -22,6 +22,7 @@ from .shared import (
 from .tags import Tag
 from .teams import Team
 from .timeline import Entry, Participation
+from .webhooks import Webhook, WebhookEvent
 
 __all__ = [
     "ADDRESS_FIELDS",
@@ -48,6 +49,8 @@ __all__ = [
     "Tag",
     "Team",
     "Url",
+    "Webhook",
+    "WebhookEvent",
     "address_line",
     "display_name",
     "list_key",

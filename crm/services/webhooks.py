@@ -1,0 +1,130 @@
+"""
+Webhook events written in the change's own transaction: an outbox.
+
+Every workflow that creates, changes, trashes, restores or merges contacts
+calls ``contacts_changed()`` inside its transaction, after its writes: the
+events are rows like the change itself, so a change rolled back sends
+nothing and one committed is never lost. The alert worker delivers them
+later (crm.outbox); nothing is sent from a web request.
+
+The cost on a write path: nothing for no contact, one query reading the
+active subscriptions otherwise, and with some, a few queries per
+subscription owner (what they see) and the inserts, never one per contact.
+"""
+
+import uuid
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from ..conf import settings
+from ..models import Contact, Webhook, WebhookEvent
+from ..permissions import VIEW
+from ..queries.ids import ids_subquery
+from ..visibility import sees_all
+
+# Events written per INSERT.
+BATCH = 1000
+
+CREATED, UPDATED, DELETED, RESTORED, MERGED = Webhook.Event.values
+
+
+def contacts_changed(event: str, ids: Iterable[int], *, merged_id: int | None = None) -> int:
+    """
+    Write the event ``event`` (a ``Webhook.Event``) about each of the
+    contacts ``ids`` for each active subscription that wants it and whose
+    owner sees the contact; return how many events were written.
+
+    ``merged_id`` is the contact merged away (``contact.merged``, about the
+    contact kept). Call it inside the change's transaction, after it.
+    """
+    if event not in Webhook.Event.values:
+        raise ValueError(f"Unknown webhook event {event!r}: one of {Webhook.Event.values}.")
+    ids = sorted({pk for pk in ids if pk is not None})
+    if not ids:
+        return 0
+    wanting = Webhook.objects.filter(is_active=True).select_related("owner")
+    subscriptions = [webhook for webhook in wanting if event in webhook.events]
+    if not subscriptions:
+        return 0
+    contacts = Contact.all_objects.filter(pk__in=ids_subquery(ids))
+    names = dict(contacts.values_list("pk", "name"))
+    now, seen, rows = timezone.now(), {}, []
+    for webhook in subscriptions:
+        owner = webhook.owner
+        if owner.pk not in seen:
+            seen[owner.pk] = _seen_by(owner, contacts, names)
+        for pk in seen[owner.pk]:
+            rows.append(_event(webhook, event, now, pk, names[pk], merged_id))
+    WebhookEvent.objects.bulk_create(rows, batch_size=BATCH)
+    return len(rows)
+
+
+def _seen_by(owner, contacts, names) -> list[int]:
+    """Return the ids among ``names`` that ``owner`` sees now (none if they may not read)."""
+    if not owner.is_active or not owner.has_perm(VIEW):
+        return []
+    if sees_all(owner):
+        return sorted(names)
+    return sorted(contacts.visible_to(owner).values_list("pk", flat=True))
+
+
+def contact_links(pk: int) -> dict:
+    """Return the site and API addresses of the contact ``pk``, as events give them."""
+    site = settings.SITE_URL.rstrip("/")
+    return {
+        "url": site + reverse("crm:contact_detail", args=[pk]),
+        "api_url": f"{site}/api/contacts/{pk}",
+    }
+
+
+def _event(webhook, event, now, pk, name, merged_id) -> WebhookEvent:
+    event_id = uuid.uuid4()
+    payload = {
+        "id": str(event_id),
+        "type": event,
+        "occurred_at": now.isoformat(),
+        "contact": {"id": pk, "name": name, **contact_links(pk)},
+    }
+    if event == MERGED:
+        payload["merged_id"] = merged_id
+    return WebhookEvent(
+        event_id=event_id,
+        webhook=webhook,
+        type=event,
+        contact_id=pk,
+        payload=payload,
+        created=now,
+        next_attempt_at=now,
+    )
+
+
+def webhook_test(*, webhook: Webhook) -> WebhookEvent:
+    """Queue a test event (``webhook.test``, no contact) for ``webhook``: the worker sends it."""
+    now, event_id = timezone.now(), uuid.uuid4()
+    payload = {
+        "id": str(event_id),
+        "type": Webhook.TEST,
+        "occurred_at": now.isoformat(),
+        "contact": None,
+    }
+    return WebhookEvent.objects.create(
+        event_id=event_id,
+        webhook=webhook,
+        type=Webhook.TEST,
+        payload=payload,
+        created=now,
+        next_attempt_at=now,
+    )
+
+
+def webhook_secret_renew(*, webhook: Webhook) -> str:
+    """Give ``webhook`` a new secret and return it; events not sent yet are signed with it."""
+    from ..models.webhooks import new_secret
+
+    with transaction.atomic():
+        webhook.secret = new_secret()
+        webhook.save(update_fields=["secret"])
+    return webhook.secret
