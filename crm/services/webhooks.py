@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from ..conf import settings
 from ..models import Contact, Webhook, WebhookEvent
-from ..permissions import VIEW
+from ..permissions import MANAGE_WEBHOOKS, VIEW
 from ..queries.ids import ids_subquery
 from ..visibility import sees_all
 
@@ -63,8 +63,11 @@ def contacts_changed(event: str, ids: Iterable[int], *, merged_id: int | None = 
 
 
 def _seen_by(owner, contacts, names) -> list[int]:
-    """Return the ids among ``names`` that ``owner`` sees now (none if they may not read)."""
-    if not owner.is_active or not owner.has_perm(VIEW):
+    """
+    Return the ids among ``names`` that ``owner`` sees now: none when they
+    may no longer read the book or manage webhooks (their role changed).
+    """
+    if not (owner.is_active and owner.has_perm(VIEW) and owner.has_perm(MANAGE_WEBHOOKS)):
         return []
     if sees_all(owner):
         return sorted(names)

@@ -74,6 +74,7 @@ ARGUMENTS = {
     "number": "0",
     "trashed_id": "1",
     "entry_id": "2",
+    "webhook_id": "1",
 }
 
 

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.models import BulkJob, Import, RelationshipType, Tag
+from crm.models import BulkJob, Import, RelationshipType, Tag, Webhook
 from crm.services.relationships import relationship_add
 from crm.services.timeline import entry_add
 from crm.services.trash import contact_trash
@@ -84,6 +84,9 @@ def rows(admin_user):
         "group_id": group.pk,
         "trashed_id": trashed.pk,
         "entry_id": entry.pk,
+        "webhook_id": Webhook.objects.create(
+            owner=admin_user, url="https://example.org/hook", events=["contact.created"]
+        ).pk,
     }
 
 
