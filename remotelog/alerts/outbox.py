@@ -113,4 +113,6 @@ class Outbox:
     def _store(self, row, fields) -> None:
         for name, value in fields.items():
             setattr(row, name, value)
-        row.save(update_fields=list(fields))
+        # An UPDATE that may find nothing: a row deleted mid-send (its rule or
+        # subscription removed) is simply gone, where save() would raise.
+        self.model._base_manager.filter(pk=row.pk).update(**fields)
