@@ -3,7 +3,7 @@
 from ninja import NinjaAPI
 from ninja.security import SessionAuth
 
-from . import problems
+from . import problems, webhooks
 
 api = NinjaAPI(
     title="CRM",
@@ -20,6 +20,7 @@ api = NinjaAPI(
     auth=[SessionAuth(csrf=True)],
 )
 problems.install(api)
+api.add_router("/webhooks/", webhooks.router)
 
 
 def urls():

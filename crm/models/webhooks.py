@@ -12,6 +12,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import URLValidator
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 
@@ -65,11 +66,9 @@ class Webhook(models.Model):
         return self.url
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("crm:webhook_edit", args=[self.pk])
 
-    def event_labels(self) -> list[str]:
+    def chosen_events(self) -> list[str]:
         """Return the chosen events in the order of ``Event``."""
         return [value for value in self.Event.values if value in self.events]
 

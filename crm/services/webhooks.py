@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from ..conf import settings
 from ..models import Contact, Webhook, WebhookEvent
+from ..models.webhooks import new_secret
 from ..permissions import MANAGE_WEBHOOKS, VIEW
 from ..queries.ids import ids_subquery
 from ..visibility import sees_all
@@ -125,8 +126,6 @@ def webhook_test(*, webhook: Webhook) -> WebhookEvent:
 
 def webhook_secret_renew(*, webhook: Webhook) -> str:
     """Give ``webhook`` a new secret and return it; events not sent yet are signed with it."""
-    from ..models.webhooks import new_secret
-
     with transaction.atomic():
         webhook.secret = new_secret()
         webhook.save(update_fields=["secret"])
