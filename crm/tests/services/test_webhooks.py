@@ -6,9 +6,18 @@ worker to a real HTTP receiver on loopback, signed, retried with backoff.
 import datetime
 import io
 import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
 import uuid
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.db import connection, transaction
@@ -16,6 +25,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
 from crm.models import Contact, Team, Webhook, WebhookEvent
+from crm.outbox import CRM
 from crm.roles import role_set
 from crm.services.bulk import contacts_tag, contacts_untag
 from crm.services.contacts import contact_save
@@ -323,3 +333,62 @@ def test_two_workers_at_once_deliver_each_event_once(subscribe, receiver):
         str(pk) for pk in WebhookEvent.objects.values_list("event_id", flat=True)
     )
     assert all(uuid.UUID(pk) for pk in ids)
+
+
+def readme_receiver(port):
+    """Return the README's webhook receiver, listening on 127.0.0.1:``port``."""
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text()
+    section = readme[readme.index("## Webhooks") :]
+    code = re.search(r"```python\n(.*?)```", section, re.DOTALL)[1]
+    assert 'HTTPServer(("", 8000), Receiver)' in code
+    return code.replace('("", 8000)', f'("127.0.0.1", {port})')
+
+
+def test_the_readmes_receiver_takes_a_signed_event_once_and_refuses_a_forged_one(subscribe):
+    port = free_port()
+    webhook = subscribe(url=f"http://127.0.0.1:{port}/")
+    process = subprocess.Popen(  # noqa: S603 - our own README's code
+        [sys.executable, "-c", readme_receiver(port)],
+        env={**os.environ, "CRM_WEBHOOK_SECRET": webhook.secret, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        for _ in range(100):
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.05)
+        contact = save(Contact(name="Ada Lovelace"))
+        assert notify_pass()["sent"] == 1
+        event = WebhookEvent.objects.get()
+        assert event.answer_status == 204
+        # The same event again (a retry after a lost answer): taken, not handled twice.
+        body = {**event.payload}
+        answer = webhooks.post(
+            webhook.url,
+            body,
+            secret=webhook.secret,
+            timestamp=int(time.time()),
+            scheme=CRM,
+        )
+        assert answer.status == 204
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            webhooks.post(
+                webhook.url, body, secret="forged", timestamp=int(time.time()), scheme=CRM
+            )
+        assert refused.value.code == 401
+        with pytest.raises(urllib.error.HTTPError) as stale:
+            stale_time = int(time.time()) - 600
+            webhooks.post(
+                webhook.url, body, secret=webhook.secret, timestamp=stale_time, scheme=CRM
+            )
+        assert stale.value.code == 401
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=10)
+    # Printed once, as received (the keys sorted, as the worker sends them).
+    contact_seen = dict(sorted(event.payload["contact"].items()))
+    assert output.splitlines() == [f"contact.created {contact_seen!r}"]
+    assert str(contact.pk) in output
