@@ -38,5 +38,12 @@ def notify_pass(*, now=None):
 
 
 def outboxes():
-    """Return the `Outbox` classes REMOTELOG_OUTBOXES names, imported."""
+    """
+    Return the `Outbox` classes REMOTELOG_OUTBOXES names, imported.
+
+    A setting rather than a registry filled by other apps' AppConfig.ready():
+    remotelog imports none of them, the site's settings say in one line what
+    its worker delivers, and a test or a site without the contact book
+    changes that line, not the apps it installs.
+    """
     return [import_string(path) for path in settings.OUTBOXES]
