@@ -8,6 +8,7 @@ import uuid
 from typing import Literal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from ninja import Path, Router, Schema, Status
 from pydantic import Field
@@ -15,7 +16,7 @@ from pydantic import Field
 from ..converters import MAX_ID
 from ..models import Webhook, WebhookEvent
 from ..permissions import MANAGE_WEBHOOKS
-from ..services.webhooks import webhook_secret_renew
+from ..services.webhooks import webhook_remove, webhook_secret_renew
 from .access import require
 from .problems import ERRORS, problem
 
@@ -75,9 +76,11 @@ class DeliveryOut(Schema):
     answer: str = Field(description="The start of the last answer's body, or the error.")
 
 
-def _own(request, webhook_id: int) -> Webhook:
+def _own(request, webhook_id: int, *, lock: bool = False) -> Webhook:
+    """Return the user's webhook (404 for anyone else's), locked until the write is done."""
     require(request, MANAGE_WEBHOOKS)
-    return get_object_or_404(Webhook, pk=webhook_id, owner=request.user)
+    webhooks = Webhook.objects.select_for_update() if lock else Webhook.objects
+    return get_object_or_404(webhooks, pk=webhook_id, owner=request.user)
 
 
 def _save(webhook: Webhook):
@@ -124,18 +127,20 @@ def webhook_read(request, webhook_id: int = WebhookId):
 )
 def webhook_change(request, body: WebhookPatch, webhook_id: int = WebhookId):
     """Change the URL, events or active flag given; the others stay."""
-    webhook = _own(request, webhook_id)
-    for name, value in body.model_dump(exclude_none=True).items():
-        setattr(webhook, name, value)
-    if body.events is not None:
-        webhook.events = [event for event in Webhook.Event.values if event in body.events]
-    return _save(webhook) or webhook
+    with transaction.atomic():
+        webhook = _own(request, webhook_id, lock=True)
+        for name, value in body.model_dump(exclude_none=True).items():
+            setattr(webhook, name, value)
+        if body.events is not None:
+            webhook.events = [event for event in Webhook.Event.values if event in body.events]
+        return _save(webhook) or webhook
 
 
 @router.delete("/{webhook_id}", response={204: None, **ERRORS}, summary="Delete a webhook")
 def webhook_delete(request, webhook_id: int = WebhookId):
     """Delete one of your webhooks, with its events not sent yet and its deliveries."""
-    _own(request, webhook_id).delete()
+    with transaction.atomic():
+        webhook_remove(webhook=_own(request, webhook_id, lock=True))
     return Status(204, None)
 
 
@@ -144,8 +149,9 @@ def webhook_delete(request, webhook_id: int = WebhookId):
 )
 def webhook_secret(request, webhook_id: int = WebhookId):
     """Give the webhook a new secret at once; the answer holds it."""
-    webhook = _own(request, webhook_id)
-    webhook_secret_renew(webhook=webhook)
+    with transaction.atomic():
+        webhook = _own(request, webhook_id, lock=True)
+        webhook_secret_renew(webhook=webhook)
     return webhook
 
 

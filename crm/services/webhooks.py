@@ -15,7 +15,7 @@ subscription owner (what they see) and the inserts, never one per contact.
 import uuid
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -46,10 +46,24 @@ def contacts_changed(event: str, ids: Iterable[int], *, merged_id: int | None = 
     ids = sorted({pk for pk in ids if pk is not None})
     if not ids:
         return 0
-    wanting = Webhook.objects.filter(is_active=True).select_related("owner")
-    subscriptions = [webhook for webhook in wanting if event in webhook.events]
-    if not subscriptions:
-        return 0
+    for attempt in range(2):
+        wanting = Webhook.objects.filter(is_active=True).select_related("owner")
+        subscriptions = [webhook for webhook in wanting if event in webhook.events]
+        if not subscriptions:
+            return 0
+        try:
+            # A savepoint: a subscription deleted since it was read fails the
+            # insert (its foreign key), and only the insert; read them again.
+            with transaction.atomic():
+                return _write_events(subscriptions, event, ids, merged_id)
+        except IntegrityError:
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _write_events(subscriptions, event: str, ids: list[int], merged_id: int | None) -> int:
+    """Write ``event`` about the contacts ``ids`` for ``subscriptions``; return how many."""
     contacts = Contact.all_objects.filter(pk__in=ids_subquery(ids))
     names = dict(contacts.values_list("pk", "name"))
     now, seen, rows = timezone.now(), {}, []
@@ -130,3 +144,19 @@ def webhook_secret_renew(*, webhook: Webhook) -> str:
         webhook.secret = new_secret()
         webhook.save(update_fields=["secret"])
     return webhook.secret
+
+
+def webhook_remove(*, webhook: Webhook) -> None:
+    """
+    Delete ``webhook`` with its events. An event a change wrote meanwhile
+    (committed once the deletion collected the events) fails the deletion's
+    foreign key: collect them again.
+    """
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                webhook.delete()
+                return
+        except IntegrityError:
+            if attempt == 2:
+                raise

@@ -6,20 +6,26 @@ receive is what they see (crm.services.webhooks).
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ..forms.webhooks import WebhookForm
 from ..models import Contact, Webhook, WebhookEvent
-from ..services.webhooks import webhook_secret_renew, webhook_test
+from ..services.webhooks import webhook_remove, webhook_secret_renew, webhook_test
 
 DELIVERIES_PER_PAGE = 50
 
 
-def _own(request, webhook_id):
-    """Return the user's webhook ``webhook_id``; 404 for anyone else's."""
-    return get_object_or_404(Webhook, pk=webhook_id, owner=request.user)
+def _own(request, webhook_id, *, lock=False):
+    """
+    Return the user's webhook ``webhook_id``; 404 for anyone else's. With
+    ``lock`` (inside a transaction), its row is locked until the write is
+    done: of an edit and a deletion at once, the second finds it gone (404).
+    """
+    webhooks = Webhook.objects.select_for_update() if lock else Webhook.objects
+    return get_object_or_404(webhooks, pk=webhook_id, owner=request.user)
 
 
 @require_GET
@@ -49,20 +55,22 @@ def webhook_create(request):
 @require_http_methods(["GET", "POST"])
 def webhook_edit(request, webhook_id):
     """Show the webhook's form and secret; save it."""
-    webhook = _own(request, webhook_id)
-    form = WebhookForm(request.POST or None, instance=webhook)
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, "Webhook saved.")
-        return redirect("crm:webhook_list")
+    with transaction.atomic():
+        webhook = _own(request, webhook_id, lock=request.method == "POST")
+        form = WebhookForm(request.POST or None, instance=webhook)
+        if request.method == "POST" and form.is_valid():
+            form.save()
+            messages.success(request, "Webhook saved.")
+            return redirect("crm:webhook_list")
     return render(request, "crm/webhooks/form.html", {"form": form, "webhook": webhook})
 
 
 @require_POST
 def webhook_secret(request, webhook_id):
     """Give the webhook a new secret: the old one stops working at once."""
-    webhook = _own(request, webhook_id)
-    webhook_secret_renew(webhook=webhook)
+    with transaction.atomic():
+        webhook = _own(request, webhook_id, lock=True)
+        webhook_secret_renew(webhook=webhook)
     messages.success(
         request, "New secret made: give it to the receiver, the old one no longer signs."
     )
@@ -72,8 +80,9 @@ def webhook_secret(request, webhook_id):
 @require_POST
 def webhook_test_view(request, webhook_id):
     """Queue a test event; the worker sends it within seconds."""
-    webhook = _own(request, webhook_id)
-    webhook_test(webhook=webhook)
+    with transaction.atomic():
+        webhook = _own(request, webhook_id, lock=True)
+        webhook_test(webhook=webhook)
     messages.success(request, "Test event queued: it is sent within seconds, see below.")
     return redirect("crm:webhook_deliveries", webhook.pk)
 
@@ -81,11 +90,13 @@ def webhook_test_view(request, webhook_id):
 @require_http_methods(["GET", "POST"])
 def webhook_delete(request, webhook_id):
     """Ask for confirmation, then delete the webhook and the events it has not sent."""
-    webhook = _own(request, webhook_id)
     if request.method == "POST":
-        webhook.delete()
+        with transaction.atomic():
+            webhook = _own(request, webhook_id, lock=True)
+            webhook_remove(webhook=webhook)
         messages.success(request, f"Webhook {webhook.url} deleted.")
         return redirect("crm:webhook_list")
+    webhook = _own(request, webhook_id)
     return render(request, "crm/webhooks/confirm_delete.html", {"webhook": webhook})
 
 
