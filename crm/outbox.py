@@ -5,9 +5,14 @@ claim, lease and backoff as the alerts (remotelog.alerts.outbox), the same
 signed POST (remotelog.alerts.webhooks) under the contact book's headers.
 """
 
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
 from remotelog.alerts import webhooks
 from remotelog.alerts.outbox import Outbox
 
+from .conf import settings
 from .models import WebhookEvent
 
 CRM = webhooks.Scheme("X-CRM-Signature", "X-CRM-Timestamp", "crm-webhooks")
@@ -25,6 +30,8 @@ class WebhookEvents(Outbox):
 
     def send(self, event, *, now):
         webhook = event.webhook
+        if not settings.WEBHOOK_PRIVATE_ADDRESSES:
+            refuse_private(webhook.url)
         answer = webhooks.post(
             webhook.url,
             event.payload,
@@ -43,3 +50,15 @@ class WebhookEvents(Outbox):
 
     def describe(self, event):
         return f"Webhook {event.webhook_id}: event {event.event_id}"
+
+
+def refuse_private(url: str) -> None:
+    """
+    Raise ValueError when the host of ``url`` resolves to a loopback,
+    private, link-local or otherwise not global address (OSError when it
+    does not resolve): what CRM_WEBHOOK_PRIVATE_ADDRESSES allows.
+    """
+    host, port = urlsplit(url).hostname or "", urlsplit(url).port
+    for *_, address in socket.getaddrinfo(host, port or 443, proto=socket.IPPROTO_TCP):
+        if not ipaddress.ip_address(address[0]).is_global:
+            raise ValueError(f"{host} is a private address: CRM_WEBHOOK_PRIVATE_ADDRESSES is off.")

@@ -42,6 +42,13 @@ from remotelog.tests.receivers import WebhookReceiver, free_port
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _loopback(settings):
+    # The receivers here listen on 127.0.0.1, which the site refuses by default.
+    settings.CRM_WEBHOOK_PRIVATE_ADDRESSES = True
+
+
 ALL = Webhook.Event.values
 
 
@@ -392,3 +399,14 @@ def test_the_readmes_receiver_takes_a_signed_event_once_and_refuses_a_forged_one
     contact_seen = dict(sorted(event.payload["contact"].items()))
     assert output.splitlines() == [f"contact.created {contact_seen!r}"]
     assert str(contact.pk) in output
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "10.0.0.8", "169.254.169.254", "[::1]"])
+def test_private_addresses_are_refused_unless_allowed(subscribe, receiver, settings, host):
+    settings.CRM_WEBHOOK_PRIVATE_ADDRESSES = False
+    subscribe(url=f"http://{host}:{receiver.server_address[1]}/hook")
+    save(Contact(name="Ada Lovelace"))
+    assert notify_pass()["pending"] == 1
+    event = WebhookEvent.objects.get()
+    assert "is a private address" in event.answer and event.answer_status is None
+    assert receiver.received == []
