@@ -83,7 +83,10 @@ def webhook_test_view(request, webhook_id):
     with transaction.atomic():
         webhook = _own(request, webhook_id, lock=True)
         webhook_test(webhook=webhook)
-    messages.success(request, "Test event queued: it is sent within seconds, see below.")
+    if webhook.is_active:
+        messages.success(request, "Test event queued: it is sent within seconds, see below.")
+    else:
+        messages.warning(request, "Test event queued: it is sent once the webhook is active.")
     return redirect("crm:webhook_deliveries", webhook.pk)
 
 
