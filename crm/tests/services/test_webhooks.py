@@ -362,11 +362,11 @@ def test_the_readmes_receiver_takes_a_signed_event_once_and_refuses_a_forged_one
         text=True,
     )
     try:
-        for _ in range(100):
+        for _ in range(200):
             with socket.socket() as probe:
                 if probe.connect_ex(("127.0.0.1", port)) == 0:
                     break
-            time.sleep(0.05)
+            time.sleep(0.1)
         contact = save(Contact(name="Ada Lovelace"))
         assert notify_pass()["sent"] == 1
         event = WebhookEvent.objects.get()
