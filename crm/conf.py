@@ -29,6 +29,14 @@ DEFAULTS = {
     # (crm.api.limits): "<count>/<second|minute|hour|day>". Ten a second
     # on average, enough for a script, not for one to crowd out the others.
     "API_RATE_LIMIT": "600/minute",
+
+    # The site's address as its users reach it ("https://crm.example.org"):
+    # webhook events link to contacts with it. Empty: links are paths only.
+    "SITE_URL": "",
+    # Whether webhooks may be sent to loopback, private and link-local
+    # addresses (127.0.0.1, 10.x, 169.254.169.254...): off, so that a
+    # webhook cannot probe the servers behind the site and show their answer.
+    "WEBHOOK_PRIVATE_ADDRESSES": False,
 }
 
 

@@ -25,6 +25,7 @@ UNDO_IMPORT = "crm.undo_import"
 RESTORE = "crm.restore_contact"  # from the trash or from a contact's history
 DESTROY = "crm.destroy_contact"  # delete for good, from the trash
 ASSIGN = "crm.assign_contact"  # change owners, teams and sharing, one or many
+MANAGE_WEBHOOKS = "crm.manage_webhooks"  # one's own webhooks (crm.models.webhooks)
 # No role holds it: a page of the contact book left without a rule is closed, not open.
 MISSING = "crm.page_without_a_rule"
 
@@ -44,6 +45,7 @@ REASONS = {
     RESTORE: "restore contacts",
     DESTROY: "delete contacts for good",
     ASSIGN: "change the owner and teams of contacts",
+    MANAGE_WEBHOOKS: "manage webhooks",
     MISSING: "open this page",
 }
 
@@ -145,6 +147,13 @@ RULES = {
     "crm:trash_restore": action(RESTORE),
     "crm:trash_delete": form(DESTROY),
     "crm:contact_merge": form(MERGE),
+    "crm:webhook_list": read(MANAGE_WEBHOOKS),
+    "crm:webhook_create": form(MANAGE_WEBHOOKS),
+    "crm:webhook_edit": form(MANAGE_WEBHOOKS),
+    "crm:webhook_secret": action(MANAGE_WEBHOOKS),
+    "crm:webhook_test": action(MANAGE_WEBHOOKS),
+    "crm:webhook_delete": form(MANAGE_WEBHOOKS),
+    "crm:webhook_deliveries": read(MANAGE_WEBHOOKS),
 }
 
 

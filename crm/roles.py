@@ -4,9 +4,9 @@ The contact book's roles: three of Django's groups, made by the migration
 
 Viewers read and export; Editors also create, edit, tag, relate, write the
 timeline and import; Managers also move to the trash, merge, undo imports,
-restore and delete for good, see every team's contacts (crm.visibility) and
-manage teams and owners. Superusers may do everything. What each page asks
-for is in ``crm.permissions``.
+restore and delete for good, see every team's contacts (crm.visibility),
+manage teams and owners, and register webhooks. Superusers may do
+everything. What each page asks for is in ``crm.permissions``.
 """
 
 from django.contrib.auth.models import Group, Permission
@@ -30,6 +30,8 @@ MANAGERS = [
     # Teams and owners (crm.visibility): see every team's contacts, reassign them.
     *["view_all_contacts", "assign_contact"],
     *["view_team", "add_team", "change_team", "delete_team"],
+    # Webhooks (crm.models.webhooks): tell other systems when contacts change.
+    "manage_webhooks",
 ]
 GRANTS = {"viewers": VIEWERS, "editors": EDITORS, "managers": MANAGERS}
 

@@ -16,6 +16,7 @@ from .views import (
     tags,
     timeline,
     trash,
+    webhooks,
 )
 
 contact_book = [
@@ -107,6 +108,23 @@ contact_book = [
     path("contacts/tags/", tags.tag_list, name="tag_list"),
     path("contacts/tags/<slug:slug>/", tags.tag_detail, name="tag_detail"),
     path("contacts/duplicates/", duplicates.duplicate_list, name="duplicate_list"),
+    path("contacts/webhooks/", webhooks.webhook_list, name="webhook_list"),
+    path("contacts/webhooks/new/", webhooks.webhook_create, name="webhook_create"),
+    path("contacts/webhooks/<id:webhook_id>/", webhooks.webhook_edit, name="webhook_edit"),
+    path(
+        "contacts/webhooks/<id:webhook_id>/secret/", webhooks.webhook_secret, name="webhook_secret"
+    ),
+    path(
+        "contacts/webhooks/<id:webhook_id>/test/", webhooks.webhook_test_view, name="webhook_test"
+    ),
+    path(
+        "contacts/webhooks/<id:webhook_id>/delete/", webhooks.webhook_delete, name="webhook_delete"
+    ),
+    path(
+        "contacts/webhooks/<id:webhook_id>/deliveries/",
+        webhooks.webhook_deliveries,
+        name="webhook_deliveries",
+    ),
     path("contacts/trash/", trash.trash_list, name="trash_list"),
     path("contacts/trash/<id:trashed_id>/restore/", trash.trash_restore, name="trash_restore"),
     path("contacts/trash/<id:trashed_id>/delete/", trash.trash_delete, name="trash_delete"),

@@ -1,7 +1,8 @@
-"""System checks of the remote log settings (IDs remotelog.E001 to remotelog.E006)."""
+"""System checks of the remote log settings (IDs remotelog.E001 to remotelog.E007)."""
 
 from django.conf import settings as django_settings
 from django.core.checks import Error, register
+from django.utils.module_loading import import_string
 
 from .conf import settings
 
@@ -37,6 +38,7 @@ def check_settings(app_configs, **kwargs):
                 id="remotelog.E006",
             )
         )
+    errors += _check_outboxes()
     if errors:
         return errors
     # Django refuses to read a body over DATA_UPLOAD_MAX_MEMORY_SIZE, so a larger
@@ -53,4 +55,25 @@ def check_settings(app_configs, **kwargs):
                         id="remotelog.E005",
                     )
                 )
+    return errors
+
+
+def _check_outboxes():
+    """Each entry of REMOTELOG_OUTBOXES names an Outbox subclass."""
+    from .alerts.outbox import Outbox
+
+    errors = []
+    for path in settings.OUTBOXES:
+        try:
+            found = import_string(path)
+        except ImportError as error:
+            found = error
+        if not (isinstance(found, type) and issubclass(found, Outbox)):
+            errors.append(
+                Error(
+                    f"REMOTELOG_OUTBOXES: {path!r} is not an Outbox subclass ({found!r}).",
+                    hint="Name a subclass of remotelog.alerts.outbox.Outbox by its dotted path.",
+                    id="remotelog.E007",
+                )
+            )
     return errors

@@ -26,6 +26,10 @@ DEFAULTS = {
     # means the peer's address (REMOTE_ADDR). Behind a reverse proxy, name one
     # that reads the address the proxy appended to X-Forwarded-For.
     "CLIENT_IP": None,
+    # Dotted paths of the `remotelog.alerts.outbox.Outbox` subclasses whose rows
+    # the alert worker (remotelog_notify) delivers too, after the alerts: a
+    # setting, so that remotelog imports none of the apps it delivers for.
+    "OUTBOXES": (),
 }
 
 

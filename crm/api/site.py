@@ -4,7 +4,18 @@ import functools
 
 from ninja import NinjaAPI
 
-from . import contacts, history, imports, me, problems, relationships, tags, timeline, trash
+from . import (
+    contacts,
+    history,
+    imports,
+    me,
+    problems,
+    relationships,
+    tags,
+    timeline,
+    trash,
+    webhooks,
+)
 from .auth import AUTH
 from .limits import RateLimit
 
@@ -44,6 +55,7 @@ api.add_router("/", tags.router)
 api.add_router("/", timeline.router)
 api.add_router("/", history.router)
 api.add_router("/imports/", imports.router)
+api.add_router("/webhooks/", webhooks.router)
 
 
 def public(urls):

@@ -37,6 +37,7 @@ from ..services.bulk import contacts_delete
 from ..services.history import source, watching
 from ..services.locks import phones_locked
 from ..services.teams import contact_defaults
+from ..services.webhooks import CREATED, UPDATED, contacts_changed
 from .plan import BATCH, contact_values, decide, first_match, match_contacts, row_keys
 from .write import create_contacts, restore_contacts, update_contacts
 
@@ -215,10 +216,12 @@ class _Group:
             watch.written(written)
             for row, (contact, _) in zip(creates, written, strict=True):
                 row.contact_id = contact.pk
+            contacts_changed(CREATED, [row.contact_id for row in creates])
         if updates:
             befores = update_contacts([update for _, update in updates], self.tags)
             for (row, _), before in zip(updates, befores, strict=True):
                 row.before = before
+            contacts_changed(UPDATED, [row.contact_id for row, _ in updates])
         _record([row for row, _ in self.rows])
         self.rows, self.lines, self.updated = [], set(), set()
 
@@ -341,6 +344,7 @@ def import_undo(*, import_run: Import, progress: Callable[[int], None] = lambda 
             restores = [(pk, before) for pk, before in restores if pk not in changed]
             with watching(pk for pk, _ in restores):
                 restore_contacts(restores)
+            contacts_changed(UPDATED, [pk for pk, _ in restores])
             done += len(batch)
             progress(done)
     return report

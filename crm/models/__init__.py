@@ -25,6 +25,8 @@ from .teams import Team
 from .timeline import Entry, Participation
 from .tokens import ApiRequestCount, ApiToken
 
+from .webhooks import Webhook, WebhookEvent
+
 __all__ = [
     "ADDRESS_FIELDS",
     "ADDRESS_LINE",
@@ -53,6 +55,8 @@ __all__ = [
     "Tag",
     "Team",
     "Url",
+    "Webhook",
+    "WebhookEvent",
     "address_line",
     "display_name",
     "list_key",

@@ -22,6 +22,7 @@ from .contacts import _delete_unused, tag_get_or_create
 from .history import changed
 from .locks import concurrent_change_guard, phones_locked
 from .search import contact_search_refresh
+from .webhooks import UPDATED, contacts_changed
 
 # Contacts deleted a batch at a time: Django's deletion reads their
 # relationships first, and a list of ids stays well under SQLite's 32,766
@@ -88,6 +89,7 @@ def contacts_tag(*, contacts: QuerySet, tag: str) -> int:
     tagged = links_insert(Contact.tags, target=tag.pk, pks=pks)
     changed(contacts=tagged, kind="tag", key=str(tag.pk), after={"name": tag.name})
     contact_search_refresh(ids=pks)
+    contacts_changed(UPDATED, tagged)
     return len(pks)
 
 
@@ -107,6 +109,7 @@ def contacts_untag(*, contacts: QuerySet, tag: str) -> int:
     links.delete()
     changed(contacts=had, kind="tag", key=str(tag.pk), before={"name": tag.name})
     contact_search_refresh(ids=pks)
+    contacts_changed(UPDATED, had)
     return len(had)
 
 

@@ -12,6 +12,7 @@ from ..phones import phone_key
 from .history import watching
 from .locks import concurrent_change_guard, lock_contacts, phones_locked
 from .search import contact_search_refresh
+from .webhooks import CREATED, UPDATED, contacts_changed
 
 
 @phones_locked
@@ -146,7 +147,9 @@ def contact_save(
             watch.created([contact.pk])
         if shared_with is not None:
             contact.shared_with.set(shared_with)
-        return _save_rows(contact, is_new, phones, addresses, tags, emails, urls, dates)
+        shared = _save_rows(contact, is_new, phones, addresses, tags, emails, urls, dates)
+    contacts_changed(CREATED if is_new else UPDATED, [contact.pk])
+    return shared
 
 
 def _save_rows(contact, is_new, phones, addresses, tags, emails, urls, dates) -> list[Phone]:

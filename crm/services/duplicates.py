@@ -21,6 +21,7 @@ from .relationships import both_rows, rows_by_other, set_types
 from .search import contact_search_refresh
 from .timeline import contacts_remember
 from .trash import contact_trash_merged
+from .webhooks import MERGED, contacts_changed
 
 # The values of which a merged contact has one: where both contacts have a
 # different one, the user chooses (the merge screen asks).
@@ -69,7 +70,9 @@ def contact_merge(
     # The duplicate's relationships move: their other ends change too.
     others = duplicate.relationships.values_list("to_contact", flat=True)
     with source("merge", ref=duplicate.pk), watching([keep.pk, duplicate.pk, *others]):
-        return _merge(keep, duplicate, primary_email, chosen)
+        kept = _merge(keep, duplicate, primary_email, chosen)
+    contacts_changed(MERGED, [kept.pk], merged_id=duplicate.pk)
+    return kept
 
 
 def _merge(keep: Contact, duplicate: Contact, primary_email: str | None, chosen) -> Contact:

@@ -31,6 +31,7 @@ from .history import SHOWN_ONLY, changed, source, watching
 from .locks import concurrent_change_guard
 from .relationships import relationship_add, relationship_remove, relationship_set_types
 from .timeline import contacts_remember
+from .webhooks import DELETED, RESTORED, contacts_changed
 
 # A contact's fields only the trash sets: restoring a moment never moves a
 # contact in or out of the trash; undoing a merge does.
@@ -208,6 +209,8 @@ def _write(pk: int, now: dict, target: dict) -> None:
     if trash:
         with watching([pk], kinds=["contact"]):
             Contact._base_manager.filter(pk=pk).update(**trash)
+        if "trashed" in trash:
+            contacts_changed(DELETED if trash["trashed"] else RESTORED, [pk])
     contact = Contact._base_manager.get(pk=pk)
     fields = {f: v for f, v in own.items() if f not in TRASH_FIELDS and own_now.get(f) != v}
     rows = {

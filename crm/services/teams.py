@@ -22,6 +22,7 @@ from ..visibility import sees_all
 from .bulk import links_insert, locked_pks
 from .history import changed, current_source, source
 from .locks import concurrent_change_guard
+from .webhooks import UPDATED, contacts_changed
 
 NO_TEAM = "You belong to no team: ask a manager to add you to one."
 
@@ -181,4 +182,5 @@ def contacts_assign(
             _share(pks, share)
         if unshare is not None:
             _unshare(pks, unshare)
+    contacts_changed(UPDATED, pks)
     return len(pks)

@@ -23,6 +23,7 @@ from .bulk import BATCH, _batches, contacts_delete, locked_pks
 from .history import source, watching
 from .locks import concurrent_change_guard, lock_contacts
 from .search import contact_search_refresh
+from .webhooks import DELETED, RESTORED, contacts_changed
 
 
 @concurrent_change_guard
@@ -35,6 +36,7 @@ def contact_trash(*, contact: Contact, by=None) -> None:
     lock_contacts(contact)
     with source("trash"), watching([contact.pk]):
         Contact.objects.filter(pk=contact.pk).update(trashed=timezone.now(), trashed_by=by)
+    contacts_changed(DELETED, [contact.pk])
 
 
 @concurrent_change_guard
@@ -54,6 +56,7 @@ def contacts_trash(*, contacts: QuerySet, by=None) -> int:
                 # trashed IS NULL read again under the locks: one trashed meanwhile stays as it is.
                 live = Contact.objects.filter(pk__in=batch)
                 count += live.update(trashed=now, trashed_by=by)
+            contacts_changed(DELETED, batch)
     return count
 
 
@@ -94,6 +97,7 @@ def contact_restore(*, contact: Contact) -> None:
     with source("restore"), watching([contact.pk]):
         restored = Contact.all_objects.filter(pk=contact.pk)
         restored.update(trashed=None, trashed_by=None, merged_into=None)
+    contacts_changed(RESTORED, [contact.pk])
     # Its rows may have changed meanwhile (an address it shares).
     contact_search_refresh(ids=[contact.pk])
 

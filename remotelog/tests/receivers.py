@@ -52,16 +52,18 @@ class WebhookReceiver(http.server.ThreadingHTTPServer):
     """
     An HTTP server on 127.0.0.1 keeping each POST as (headers, raw body).
 
-    Answers with the statuses in ``failures`` first (500, ...), then 200.
+    Answers with the statuses in ``failures`` first (500, ...), then 200,
+    each with the body ``answer``.
     """
 
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, port=0, failures=()):
+    def __init__(self, port=0, failures=(), answer=b""):
         super().__init__(("127.0.0.1", port), _Handler)
         self.received = []
         self.failures = list(failures)
+        self.answer = answer
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
 
     @property
@@ -83,8 +85,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.server.received.append((dict(self.headers), body))
         status = self.server.failures.pop(0) if self.server.failures else 200
         self.send_response(status)
-        self.send_header("Content-Length", "0")
+        self.send_header("Content-Length", str(len(self.server.answer)))
         self.end_headers()
+        self.wfile.write(self.server.answer)
 
     def log_message(self, format, *args):
         pass

@@ -22,8 +22,15 @@ def test_defaults_pass():
         ("REMOTELOG_BATCH_MAX_BODY", 10 * 1024 * 1024, "remotelog.E005"),
         ("REMOTELOG_MAX_MESSAGE", 99, "remotelog.E006"),
         ("REMOTELOG_MAX_MESSAGE", "32k", "remotelog.E006"),
+        ("REMOTELOG_OUTBOXES", ["crm.outbox.NoSuchOutbox"], "remotelog.E007"),
+        ("REMOTELOG_OUTBOXES", ["remotelog.alerts.outbox.retry_at"], "remotelog.E007"),
     ],
 )
 def test_bad_settings_are_reported(settings, name, value, check_id):
     setattr(settings, name, value)
     assert ids(check_settings(None)) == [check_id]
+
+
+def test_the_sites_outboxes_pass(settings):
+    assert settings.REMOTELOG_OUTBOXES == ["crm.outbox.WebhookEvents"]
+    assert check_settings(None) == []

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.models import ApiToken, BulkJob, Import, RelationshipType, Tag
+from crm.models import ApiToken, BulkJob, Import, RelationshipType, Tag, Webhook
 from crm.services.relationships import relationship_add
 from crm.services.timeline import entry_add
 from crm.services.trash import contact_trash
@@ -86,6 +86,10 @@ def rows(admin_user):
         "entry_id": entry.pk,
         # The admin's own: anyone else's token is not found.
         "token_id": ApiToken.objects.issue(user=admin_user, name="Script", scope="read")[0].pk,
+
+        "webhook_id": Webhook.objects.create(
+            owner=admin_user, url="https://example.org/hook", events=["contact.created"]
+        ).pk,
     }
 
 

@@ -14,7 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.timezone import now
 
 from crm.forms.bulk import BulkActionForm
-from crm.models import BulkJob, Tag
+from crm.models import BulkJob, Tag, Webhook
 from crm.permissions import BULK_ACTIONS, RULES
 from crm.roles import role_set
 from crm.services.relationships import relationship_add
@@ -71,6 +71,13 @@ EXPECTED = {
     "crm:trash_restore": (None, M),
     "crm:trash_delete": (M, M),
     "crm:contact_merge": (M, M),
+    "crm:webhook_list": (M, None),
+    "crm:webhook_create": (M, M),
+    "crm:webhook_edit": (M, M),
+    "crm:webhook_secret": (None, M),
+    "crm:webhook_test": (None, M),
+    "crm:webhook_delete": (M, M),
+    "crm:webhook_deliveries": (M, None),
 }
 BULK = {
     "tag": E,
@@ -134,7 +141,9 @@ def book():
         entry = entry_add(contacts=[ada, grace], author=user, kind="call", at=now(), text="Hi")
         job = BulkJob.objects.create(author=user, action="tag", list_url="/", matched=1)
         import_run = make_import(user)
+        webhook = Webhook.objects.create(owner=user, url="https://example.org/hook", events=[])
         return {
+            "webhook_id": webhook.pk,
             "pk": ada.pk,
             "other_pk": grace.pk,
             "keep_pk": ada.pk,

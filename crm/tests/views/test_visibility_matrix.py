@@ -15,7 +15,7 @@ import pytest
 from django.db import transaction
 from django.utils.timezone import now
 
-from crm.models import BulkJob, Contact, ContactRelationship, Tag, Team
+from crm.models import BulkJob, Contact, ContactRelationship, Tag, Team, Webhook, WebhookEvent
 from crm.roles import role_set
 from crm.services.relationships import relationship_add
 from crm.services.timeline import entry_add
@@ -46,6 +46,16 @@ def _team_contacts(team, name, *, shared_with=None):
     return contact, twin, gone
 
 
+def _webhook(user, targets):
+    """Return a webhook of ``user`` with an event about each target contact."""
+    webhook = Webhook.objects.create(owner=user, url="https://example.org/hook", events=["x"])
+    for contact, _, _ in targets.values():
+        WebhookEvent.objects.create(
+            webhook=webhook, type="contact.updated", contact_id=contact.pk, payload={}
+        )
+    return webhook
+
+
 def build():
     """Make the teams, a user of each role in Sales, and each target's contacts."""
     from django.contrib.auth import get_user_model
@@ -71,7 +81,7 @@ def build():
             for key, (contact, _, _) in targets.items()
         }
         job = BulkJob.objects.create(author=user, action="tag", list_url="/", matched=1)
-        users[role] = (user, entries, job, make_import(user))
+        users[role] = (user, entries, job, make_import(user), _webhook(user, targets))
     return anchor, targets, users
 
 
@@ -113,7 +123,7 @@ def test_every_page_is_in_the_matrix():
     # A page added to crm/urls.py without a rule fails test_permissions.py;
     # one naming a contact by a new argument must be listed in NAMING.
     arguments = {arg for _, route in ROUTES for arg in re.findall(r"<\w+:(\w+)>", route)}
-    assert arguments <= NAMING | {"job_id", "import_id", "number", "slug"}, arguments
+    assert arguments <= NAMING | {"job_id", "import_id", "number", "slug", "webhook_id"}, arguments
     assert len(CASES) == sum(
         len(ROLES) * len(MODES) * len(TARGETS) * (1 + (len(BULK) if n == "crm:contact_bulk" else 1))
         for n, _ in ROUTES
@@ -122,7 +132,7 @@ def test_every_page_is_in_the_matrix():
 
 def _arguments(anchor, targets, users, role, target):
     contact, twin, gone = targets[target]
-    _, entries, job, import_run = users[role]
+    _, entries, job, import_run, webhook = users[role]
     return {
         "pk": contact.pk,
         "other_pk": anchor.pk,
@@ -132,6 +142,7 @@ def _arguments(anchor, targets, users, role, target):
         "entry_id": entries[target].pk,
         "job_id": job.pk,
         "import_id": import_run.pk,
+        "webhook_id": webhook.pk,
         "number": 0,
         "slug": "vip",
     }
