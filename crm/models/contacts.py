@@ -176,6 +176,13 @@ class Contact(models.Model):
             ),
             # Serves the duplicate warning and the duplicates page, by name.
             models.Index(fields=["name_key"], name="crm_contact_name_key"),
+            # The count of a team's contacts ("team" visibility: crm.visibility.visible_parts),
+            # read from the index alone: the live rows only.
+            models.Index(
+                fields=["team", "id"],
+                condition=Q(trashed__isnull=True),
+                name="crm_contact_team_live",
+            ),
             # The trash page, newest first, and the purge: the trashed rows only.
             models.Index(
                 fields=["trashed", "id"],
