@@ -1,10 +1,9 @@
 """
 A contact's team indexed with its id and (PostgreSQL) whether it is in the
 trash: the list's count in "team" visibility reads the index alone
-(crm.visibility.visible_parts). It replaces the foreign key's own index.
+(crm.visibility.visible_parts).
 """
 
-import django.db.models.deletion
 from django.db import migrations, models
 
 
@@ -17,17 +16,5 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="contact",
             index=models.Index(fields=["team", "id"], include=["trashed"], name="crm_contact_team"),
-        ),
-        migrations.AlterField(
-            model_name="contact",
-            name="team",
-            field=models.ForeignKey(
-                blank=True,
-                db_index=False,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="contacts",
-                to="crm.team",
-            ),
         ),
     ]

@@ -91,14 +91,8 @@ class Contact(models.Model):
         blank=True,
         related_name="owned_contacts",
     )
-    # Indexed by crm_contact_team (Meta.indexes), which leads with it.
     team = models.ForeignKey(
-        Team,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="contacts",
-        db_index=False,
+        Team, on_delete=models.PROTECT, null=True, blank=True, related_name="contacts"
     )
     shared_with = models.ManyToManyField(
         Team,
@@ -182,11 +176,13 @@ class Contact(models.Model):
             ),
             # Serves the duplicate warning and the duplicates page, by name.
             models.Index(fields=["name_key"], name="crm_contact_name_key"),
-            # A team's contacts; on PostgreSQL, with whether each is in the trash, so
-            # that the list's count in "team" visibility reads the index alone
+            # A team's contacts by id; on PostgreSQL, with whether each is in the trash,
+            # so that the list's count in "team" visibility reads the index alone
             # (crm.visibility.visible_parts). Not partial: a partial index on the live
             # rows would be an index of every live contact, one the planner takes
-            # for "not in the trash" alone.
+            # for "not in the trash" alone. The foreign key keeps its own index:
+            # deduplicated, a tenth of this one's size, it is the one a search
+            # intersects with (BitmapAnd), two to three times quicker at a million.
             models.Index(fields=["team", "id"], include=["trashed"], name="crm_contact_team"),
             # The trash page, newest first, and the purge: the trashed rows only.
             models.Index(
