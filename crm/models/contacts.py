@@ -23,6 +23,10 @@ from .teams import Team
 NO_TIME = datetime.datetime(1, 1, 1, tzinfo=datetime.UTC)
 
 
+# What the list's sort indexes include, to filter a page's rows in the index alone.
+LISTED = ["team", "trashed"]
+
+
 class Contact(models.Model):
     """
     A person or organisation in the contact book, as rich as a vCard 4.0
@@ -141,41 +145,56 @@ class Contact(models.Model):
         ordering = ["sort_name", "id"]
         indexes = [
             # Serve the list's sorts and keyset pages, both directions (crm.queries.pages):
-            # by name, by organisation, created, updated.
-            models.Index(fields=["sort_name", "id"], name="crm_contact_sort"),
+            # by name, by organisation, created, updated. Each includes (PostgreSQL) the
+            # team and whether in the trash: a page is then found in the index alone,
+            # the rows another team's ("team" visibility) skipped without reading the
+            # table (crm.visibility; bench/README.md).
+            models.Index(fields=["sort_name", "id"], include=LISTED, name="crm_contact_sort"),
             # Those without an organisation last both ways: two keys, "is it empty?"
             # ascending and "is it filled?" descending, each read one way.
             models.Index(
                 ExpressionWrapper(Q(organization=""), output_field=models.BooleanField()),
                 "organization",
                 "id",
+                include=LISTED,
                 name="crm_contact_organization_sort",
             ),
             models.Index(
                 ExpressionWrapper(~Q(organization=""), output_field=models.BooleanField()),
                 "organization",
                 "id",
+                include=LISTED,
                 name="crm_contact_organization_desc",
             ),
             # Also the list's created range, the admin's date hierarchy and "created" filter.
-            models.Index(fields=["created", "id"], name="crm_contact_created_sort"),
-            models.Index(fields=["updated", "id"], name="crm_contact_updated_sort"),
+            models.Index(fields=["created", "id"], include=LISTED, name="crm_contact_created_sort"),
+            models.Index(fields=["updated", "id"], include=LISTED, name="crm_contact_updated_sort"),
             # Those without an interaction last both ways, as for the organisation
             # (crm.queries.pages.Sort.null_last: the key has no NULL to compare).
             models.Index(
                 ExpressionWrapper(Q(last_interaction=None), output_field=models.BooleanField()),
                 Coalesce("last_interaction", Value(NO_TIME)),
                 "id",
+                include=LISTED,
                 name="crm_contact_interaction_sort",
             ),
             models.Index(
                 ExpressionWrapper(~Q(last_interaction=None), output_field=models.BooleanField()),
                 Coalesce("last_interaction", Value(NO_TIME)),
                 "id",
+                include=LISTED,
                 name="crm_contact_interaction_desc",
             ),
             # Serves the duplicate warning and the duplicates page, by name.
             models.Index(fields=["name_key"], name="crm_contact_name_key"),
+            # A team's contacts by id; on PostgreSQL, with whether each is in the trash,
+            # so that the list's count in "team" visibility reads the index alone
+            # (crm.visibility.visible_parts). Not partial: a partial index on the live
+            # rows would be an index of every live contact, one the planner takes
+            # for "not in the trash" alone. The foreign key keeps its own index:
+            # deduplicated, a tenth of this one's size, it is the one a search
+            # intersects with (BitmapAnd), two to three times quicker at a million.
+            models.Index(fields=["team", "id"], include=["trashed"], name="crm_contact_team"),
             # The trash page, newest first, and the purge: the trashed rows only.
             models.Index(
                 fields=["trashed", "id"],

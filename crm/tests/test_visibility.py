@@ -5,10 +5,11 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
 from crm.models import Contact, ContactRelationship, Team
+from crm.queries import pages
 from crm.services.relationships import relationship_add
 from crm.services.trash import contact_trash
 from crm.tests.factories import make_contact
-from crm.visibility import sees_all, visible, visible_contact_or_404
+from crm.visibility import sees_all, visible, visible_contact_or_404, visible_parts
 
 pytestmark = pytest.mark.django_db
 
@@ -94,3 +95,33 @@ def test_rows_naming_a_contact_are_filtered_through_it(settings, editor, teams):
         visible(editor, "to_contact"), from_contact=teams["own"]
     )
     assert [row.to_contact.name for row in seen] == ["Shared Contact"]
+
+
+def test_the_parts_of_what_one_sees_split_it_without_overlap(settings, editor, viewer, teams):
+    assert visible_parts(editor) is None
+    settings.CRM_VISIBILITY = "team"
+    # Shared with the team it belongs to, and with a second team of the editor's.
+    teams["own"].shared_with.add(editor.crm_teams.get())
+    other = Team.objects.create(name="Other")
+    other.members.add(editor)
+    teams["shared"].shared_with.add(other)
+    parts = [names(Contact.objects.filter(part)) for part in visible_parts(editor)]
+    assert parts == [["Own Contact"], ["Shared Contact"]]
+    assert [list(Contact.objects.filter(part)) for part in visible_parts(viewer)] == [[]]
+
+
+@pytest.mark.parametrize("cap", [1, 2, 3])
+def test_the_count_by_parts_is_the_count_of_what_one_sees(
+    settings, editor, teams, cap, django_assert_num_queries
+):
+    settings.CRM_VISIBILITY = "team"
+    teams["own"].shared_with.add(editor.crm_teams.get())
+    make_contact("Own Too", team=editor.crm_teams.get())
+    contacts = Contact.objects.visible_to(editor)
+    parts = visible_parts(editor)
+    with django_assert_num_queries(1):
+        count = pages.contact_count(contacts, cap=cap, parts=parts)
+    assert count == pages.contact_count(contacts, cap=cap)
+    assert count == (pages.Count(3) if cap == 3 else pages.Count(cap, exact=False))
+    searched = contacts.search("shared")
+    assert pages.contact_count(searched, cap=cap, parts=parts) == pages.Count(1)

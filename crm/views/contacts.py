@@ -22,7 +22,7 @@ from ..queries import pages
 from ..queries.history import history_page, unseen_unnamed
 from ..queries.pages import DEFAULT_SORT
 from ..services.trash import contact_trash
-from ..visibility import sees_all, visible_contact_or_404
+from ..visibility import visible_contact_or_404, visible_parts
 from .timeline import follow_ups_context, timeline_context
 
 PER_PAGE = 50
@@ -46,12 +46,14 @@ def contact_page(request, contacts, *, sort=DEFAULT_SORT, filtered=True):
     """
     per_page = _per_page(request)
     # What the user cannot see is left out of the count (never the book's size
-    # estimated), but their teams' contacts are paged through as the whole
-    # book is: along the sort's index, where a tenth of the rows fill a page
-    # reading ten times as many; a team of fewer contacts than the count cap
-    # (the sparse case) is sorted by itself.
-    narrowed = filtered or not sees_all(request.user)
-    count = pages.contact_count(contacts, filtered=narrowed)
+    # estimated), counted part by part (their teams', then shared with them),
+    # each on its index; but their teams' contacts are paged through as the
+    # whole book is: along the sort's index, where a tenth of the rows fill a
+    # page reading ten times as many; a team of fewer contacts than the count
+    # cap (the sparse case) is sorted by itself.
+    parts = visible_parts(request.user)
+    narrowed = filtered or parts is not None
+    count = pages.contact_count(contacts, filtered=narrowed, parts=parts)
     page = pages.contact_page(
         contacts,
         sort=sort,
