@@ -26,7 +26,7 @@ def grant_managers(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("crm", "0023_bulk_assign"),
+        ("crm", "0025_api_idempotency"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -14,7 +14,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("crm", "0023_bulk_assign"),
+        ("crm", "0026_webhooks"),
     ]
 
     operations = [
