@@ -29,7 +29,6 @@ DEFAULTS = {
     # (crm.api.limits): "<count>/<second|minute|hour|day>". Ten a second
     # on average, enough for a script, not for one to crowd out the others.
     "API_RATE_LIMIT": "600/minute",
-
     # The site's address as its users reach it ("https://crm.example.org"):
     # webhook events link to contacts with it. Empty: links are paths only.
     "SITE_URL": "",

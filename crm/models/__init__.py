@@ -24,7 +24,6 @@ from .tags import Tag
 from .teams import Team
 from .timeline import Entry, Participation
 from .tokens import ApiRequestCount, ApiToken
-
 from .webhooks import Webhook, WebhookEvent
 
 __all__ = [

@@ -75,7 +75,6 @@ ARGUMENTS = {
     "trashed_id": "1",
     "entry_id": "2",
     "token_id": "1",
-
     "webhook_id": "1",
 }
 

@@ -86,7 +86,6 @@ def rows(admin_user):
         "entry_id": entry.pk,
         # The admin's own: anyone else's token is not found.
         "token_id": ApiToken.objects.issue(user=admin_user, name="Script", scope="read")[0].pk,
-
         "webhook_id": Webhook.objects.create(
             owner=admin_user, url="https://example.org/hook", events=["contact.created"]
         ).pk,
