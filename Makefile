@@ -24,14 +24,16 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 venv: $(STAMP) ## Create .venv and install the pinned requirements (only when they changed).
 
-run: venv ## Set up the SQLite database, a demo login and demo data; serve http://127.0.0.1:8000/ and run the import worker.
+run: venv ## Set up the SQLite database, a demo login and demo data; serve http://127.0.0.1:8000/ and run the import and delivery workers.
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(PY) manage.py crm_demo_login
 	@# Demo contacts on the first run only; the marker keeps later runs fast and the data yours.
 	@test -e $(DEMO_MARKER) || { DJANGO_DEBUG=1 $(PY) manage.py crm_demo --contacts 300 --if-empty \
 	  && touch $(DEMO_MARKER); }
-	@# The import worker beside the server (imports wait for it); Ctrl-C stops both.
-	DJANGO_DEBUG=1 $(PY) manage.py crm_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
+	@# The import worker and the delivery worker (alerts, webhooks) beside the server; Ctrl-C stops all three.
+	DJANGO_DEBUG=1 $(PY) manage.py crm_worker & worker=$$!; \
+	  DJANGO_DEBUG=1 $(PY) manage.py remotelog_notify & notify=$$!; \
+	  trap 'kill $$worker $$notify 2>/dev/null' EXIT; \
 	  DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
 test: venv chromium apache pgbouncer postgres ## Lint, check migrations, run the suite on PostgreSQL and on SQLite.
