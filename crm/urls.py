@@ -151,3 +151,6 @@ urlpatterns = [
     path("api/", api_urls()),
     *([path("__debug__/", include("debug_toolbar.urls"))] if settings.DEBUG_TOOLBAR else []),
 ]
+
+# A path nobody serves: the site's page, or a problem under /api/.
+handler404 = site.page_not_found

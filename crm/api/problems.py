@@ -58,7 +58,9 @@ def _field(location) -> str:
     its parameter (``body.payload.name``): the client knows it as ``body.name``.
     """
     location = tuple(location)
-    if location[:1] == ("body",):
+    # Every operation names its body parameter ``payload``; errors made by
+    # hand (a form's, crm/api/editing.py) name the body's field directly.
+    if location[:2] == ("body", "payload"):
         location = ("body", *location[2:])
     return ".".join(str(part) for part in location)
 

@@ -125,7 +125,7 @@ def _types(slugs):
     response={200: RelationshipOut, 201: RelationshipOut, 409: Problem, **ERRORS},
     summary="Relate two contacts with exactly these types",
 )
-def relationship_put(request, contact_id: ContactId, other_id: OtherId, data: RelationshipIn):
+def relationship_put(request, contact_id: ContactId, other_id: OtherId, payload: RelationshipIn):
     """
     Relate the two contacts, both ways, with exactly the types given (201
     when they were not related, 200 when they were). Both contacts must be
@@ -136,7 +136,7 @@ def relationship_put(request, contact_id: ContactId, other_id: OtherId, data: Re
     if contact.pk == other.pk:
         errors = [{"field": "path.other_id", "message": "A contact cannot be related to itself."}]
         return problem(422, "A contact cannot be related to itself.", errors=errors)
-    types, errors = _types(data.types)
+    types, errors = _types(payload.types)
     if errors:
         return problem(422, "Some values were refused: see errors.", errors=errors)
     _, created = relationship_set(contact=contact, other=other, types=types)

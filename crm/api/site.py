@@ -2,6 +2,7 @@
 
 import functools
 
+from django.urls import reverse
 from ninja import NinjaAPI
 
 from . import (
@@ -85,6 +86,12 @@ def _method_problems(view):
         return response
 
     return answer
+
+
+@functools.cache
+def prefix() -> str:
+    """Return the path the API's URLs start with, as the root URLconf places them."""
+    return reverse("api:openapi-json").removesuffix("openapi.json")
 
 
 def urls():

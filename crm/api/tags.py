@@ -112,7 +112,7 @@ def _name_for(slug, data):
     response={200: TagOut, 409: Problem, **ERRORS},
     summary="Tag a contact",
 )
-def contact_tag(request, contact_id: ContactId, slug: Slug, data: TagIn | None = None):
+def contact_tag(request, contact_id: ContactId, slug: Slug, payload: TagIn | None = None):
     """
     Put the tag of this slug on the contact (nothing changes when it has it
     already). A tag that does not exist yet is created, named `name` (by
@@ -120,7 +120,7 @@ def contact_tag(request, contact_id: ContactId, slug: Slug, data: TagIn | None =
     """
     require(request, permissions.CHANGE)
     contact = visible_contact_or_404(request.user, contact_id)
-    name, refused = _name_for(slug, data)
+    name, refused = _name_for(slug, payload)
     if refused is not None:
         return refused
     if not contacts_tag(contacts=Contact.objects.filter(pk=contact.pk), tag=name):

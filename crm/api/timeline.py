@@ -153,20 +153,20 @@ def _others(request, contact, ids, *, entry=None):
     response={201: EntryOut, 409: Problem, **ERRORS},
     summary="Add an entry to a contact's timeline",
 )
-def entry_create(request, contact_id: ContactId, data: EntryIn):
+def entry_create(request, contact_id: ContactId, payload: EntryIn):
     """Add a note or an interaction, written by you, on the contact and the others who took part."""
     require(request, permissions.ADD_ENTRY)
     contact = visible_contact_or_404(request.user, contact_id)
-    contacts, refused = _others(request, contact, data.participants or [])
+    contacts, refused = _others(request, contact, payload.participants or [])
     if refused is not None:
         return refused
     entry = services.entry_add(
         contacts=contacts,
         author=request.user,
-        kind=data.kind,
-        at=data.at or timezone.now(),
-        text=data.text,
-        follow_up=data.follow_up,
+        kind=payload.kind,
+        at=payload.at or timezone.now(),
+        text=payload.text,
+        follow_up=payload.follow_up,
     )
     return Status(201, _out(_entries(request.user, contact.pk).get(pk=entry.pk), request.user))
 
@@ -185,13 +185,13 @@ def _own_entry(request, contact_id, entry_id):
     response={200: EntryOut, 409: Problem, **ERRORS},
     summary="Change an entry of yours",
 )
-def entry_update(request, contact_id: ContactId, entry_id: EntryId, data: EntryChange):
+def entry_update(request, contact_id: ContactId, entry_id: EntryId, payload: EntryChange):
     """Change the values given of an entry you wrote; anyone else's is not found (404)."""
     require(request, permissions.CHANGE_ENTRY)
     contact, entry = _own_entry(request, contact_id, entry_id)
-    given = data.model_dump(exclude_unset=True)
+    given = payload.model_dump(exclude_unset=True)
     if "participants" in given:
-        contacts, refused = _others(request, contact, data.participants or [], entry=entry)
+        contacts, refused = _others(request, contact, payload.participants or [], entry=entry)
         if refused is not None:
             return refused
     else:

@@ -106,11 +106,11 @@ def webhook_list(request):
 
 
 @router.post("/", response={201: WebhookOut, **ERRORS}, summary="Register a webhook")
-def webhook_create(request, body: WebhookIn):
+def webhook_create(request, payload: WebhookIn):
     """Register a URL for the events chosen; the answer holds its new secret."""
     require(request, MANAGE_WEBHOOKS)
-    webhook = Webhook(owner=request.user, **body.model_dump())
-    webhook.events = [event for event in Webhook.Event.values if event in body.events]
+    webhook = Webhook(owner=request.user, **payload.model_dump())
+    webhook.events = [event for event in Webhook.Event.values if event in payload.events]
     return _save(webhook) or Status(201, webhook)
 
 
@@ -125,14 +125,14 @@ def webhook_read(request, webhook_id: int = WebhookId):
 @router.patch(
     "/{webhook_id}", response={200: WebhookOut, **ERRORS}, summary="Change one of your webhooks"
 )
-def webhook_change(request, body: WebhookPatch, webhook_id: int = WebhookId):
+def webhook_change(request, payload: WebhookPatch, webhook_id: int = WebhookId):
     """Change the URL, events or active flag given; the others stay."""
     with transaction.atomic():
         webhook = _own(request, webhook_id, lock=True)
-        for name, value in body.model_dump(exclude_none=True).items():
+        for name, value in payload.model_dump(exclude_none=True).items():
             setattr(webhook, name, value)
-        if body.events is not None:
-            webhook.events = [event for event in Webhook.Event.values if event in body.events]
+        if payload.events is not None:
+            webhook.events = [event for event in Webhook.Event.values if event in payload.events]
         return _save(webhook) or webhook
 
 

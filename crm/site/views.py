@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.views import defaults
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ..models import ApiToken
@@ -73,3 +74,16 @@ def token_revoke(request, token_id):
         )
         return redirect("account_tokens")
     return render(request, "account/token_confirm_revoke.html", {"token": token})
+
+
+def page_not_found(request, exception):
+    """
+    Django's 404 page, except under the API, whose clients read a problem
+    (a path no route takes, such as /api/contacts/abc).
+    """
+    from ..api.problems import problem
+    from ..api.site import prefix
+
+    if request.path.startswith(prefix()):
+        return problem(404, "No operation of the API has this path: see /api/docs/.")
+    return defaults.page_not_found(request, exception)

@@ -91,9 +91,9 @@ def _page(rows, key, limit: int):
     description="Announce a file (its name and size) to send in chunks. The answer says how "
     "big each chunk is, how many to send and where (`upload.url_template`).",
 )
-def import_create(request, response: HttpResponse, body: StartIn):
+def import_create(request, response: HttpResponse, payload: StartIn):
     require(request, IMPORT)
-    form = StartForm({"name": body.file_name, "size": body.size})
+    form = StartForm({"name": payload.file_name, "size": payload.size})
     if not form.is_valid():
         errors = [
             {"field": "body.file_name" if name == "name" else f"body.{name}", "message": message}
@@ -102,7 +102,9 @@ def import_create(request, response: HttpResponse, body: StartIn):
         ]
         return problem(422, "Some values were refused: see errors.", errors=errors)
     try:
-        run = import_start(author=request.user, file_name=form.cleaned_data["name"], size=body.size)
+        run = import_start(
+            author=request.user, file_name=form.cleaned_data["name"], size=payload.size
+        )
     except NoTeam as exc:
         return problem(403, str(exc))
     except ImportFileError as exc:  # over the size limit
@@ -262,10 +264,12 @@ def _form_errors(form) -> list[dict]:
     "number of columns than the file has is a 409. A previewed (or failed) import may be "
     "previewed again with other options.",
 )
-def import_preview_op(request, response: HttpResponse, body: PreviewIn, import_id: int = ImportId):
+def import_preview_op(
+    request, response: HttpResponse, payload: PreviewIn, import_id: int = ImportId
+):
     require(request, IMPORT)
     run = _import_or_404(request, import_id)
-    mapping = body.mapping
+    mapping = payload.mapping
     if run.format == "csv" and mapping is not None and len(mapping) != len(run.header):
         # A mapping of another file: well formed, but not this file's (a conflict, as chunks).
         message = f"The file has {len(run.header)} columns; the mapping names {len(mapping)}."
@@ -274,7 +278,7 @@ def import_preview_op(request, response: HttpResponse, body: PreviewIn, import_i
     columns = (
         mapping if mapping is not None else [f if f in FIELDS else "" for f in run.mapping or []]
     )
-    data = {"match": body.match, "on_match": body.on_match}
+    data = {"match": payload.match, "on_match": payload.on_match}
     data |= {f"column_{i}": field for i, field in enumerate(columns)}
     form = OptionsForm(data, import_run=run)
     if not form.is_valid():

@@ -11,7 +11,7 @@ which keeps the run short and the same from one run to the next.
 import pytest
 from django.utils.timezone import now
 from hypothesis import HealthCheck, Phase, settings
-from schemathesis.specs.openapi.checks import ignored_auth
+from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 
 from crm.models import Tag, Team
 from crm.services.relationships import relationship_add
@@ -66,9 +66,14 @@ def test_every_operation_answers_as_its_schema_says(case, role_headers):
     # A valid request is sent as each role; an invalid one, refused before
     # any role matters, as one. That every operation refuses a request
     # without credentials, test_visibility.py checks once for each: this
-    # check would probe twice more per example.
+    # check would probe twice more per example. A request the schema allows
+    # may still be refused for what a schema cannot say (a phone number's
+    # rules, a tag that does not exist, a cursor of another list): a 422
+    # problem naming the field, which the other checks hold to the schema.
     roles = list(role_headers.values())
     if case.meta is not None and case.meta.generation.mode.is_negative:
         roles = roles[-1:]
     for headers in roles:
-        case.call_and_validate(headers=headers, excluded_checks=[ignored_auth])
+        case.call_and_validate(
+            headers=headers, excluded_checks=[ignored_auth, positive_data_acceptance]
+        )

@@ -29,3 +29,11 @@ def test_a_refused_body_value_is_named_as_the_client_sent_it(logged_in_client):
     assert response.status_code == 422
     fields = [error["field"] for error in response.json()["errors"]]
     assert "body.kind" in fields, fields
+
+
+def test_a_path_no_operation_takes_is_a_problem_but_the_site_keeps_its_page(logged_in_client):
+    response = logged_in_client.get("/api/contacts/abc")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    page = logged_in_client.get("/contacts/abc/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
