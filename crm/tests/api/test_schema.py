@@ -46,3 +46,27 @@ def test_what_any_authenticated_operation_may_answer_is_declared_on_each(schema)
         "type": "http",
         "scheme": "bearer",
     }
+
+
+def test_the_schema_is_openapi_3_1_and_says_what_everything_is(schema):
+    assert schema["openapi"].startswith("3.1")
+    undescribed = [
+        f"{name}.{field}"
+        for name, component in schema["components"]["schemas"].items()
+        for field, value in component.get("properties", {}).items()
+        if "description" not in value
+    ]
+    assert undescribed == []
+    for label, _method, operation in operations(schema):
+        assert operation.get("summary") and operation.get("description"), label
+        for parameter in operation.get("parameters", []):
+            assert "description" in parameter or "description" in parameter["schema"], (
+                label,
+                parameter["name"],
+            )
+
+
+def test_the_documentation_page_is_served(client):
+    response = client.get("/api/docs/")
+    assert response.status_code == 200
+    assert b"/api/openapi.json" in response.content
