@@ -116,12 +116,13 @@ class Watch:
         """
         written = list(written)
         self.created(contact.pk for contact, _ in written)
-        for pk, shot in written_snapshots(written).items():
-            self.known[pk] = {
-                (kind, key): values
-                for (kind, key), values in shot.items()
-                if self.kinds is None or kind in self.kinds
+        shots = written_snapshots(written)
+        if self.kinds is not None:
+            shots = {
+                pk: {(kind, key): v for (kind, key), v in shot.items() if kind in self.kinds}
+                for pk, shot in shots.items()
             }
+        self.known.update(shots)
 
     def finish(self) -> None:
         """Record one change per object of the watched contacts that differs now."""
@@ -129,8 +130,15 @@ class Watch:
         rows = []
         for contact, objects in self.before.items():
             # A contact deleted for good took its history with it.
-            if contact in after:
+            if contact not in after:
+                continue
+            if objects:
                 rows += _compare(contact, objects, after[contact])
+            else:  # created: all it holds is added, nothing to compare
+                rows += [
+                    (contact, *object_, None, new)
+                    for object_, new in sorted(after[contact].items())
+                ]
         _store(rows)
 
 

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from crm.imports import commit as commit_module
 from crm.imports.commit import ImportConflict, import_commit
-from crm.models import Contact, Email, Phone, Tag
+from crm.models import Change, Contact, Email, Phone, Tag
 from crm.services.search import contact_search_refresh
 from crm.tests.factories import make_contact
 
@@ -179,6 +179,21 @@ def test_a_commit_costs_the_same_queries_for_few_rows_as_for_many(user):
     )
     assert updates[0] == updates[1]
     assert Contact.objects.filter(job_title="Countess").count() == 50
+
+
+def test_rows_skipped_read_no_history(user):
+    # A matched row skipped writes nothing: the commit takes no snapshot of
+    # its contact (two queries a group of rows, which a duplicate row splits).
+    records = book("a", 10)
+    imported(user, records)
+    run, _ = previewed(user, records + [ada(12, emails=[("a2@example.org", "home")])])
+    changes = Change.objects.count()
+    with CaptureQueriesContext(connection) as captured:
+        counts = import_commit(import_run=run)
+    assert counts["skip"] == 11 and counts["duplicate"] == 1
+    assert Change.objects.count() == changes
+    snapshots = [q["sql"] for q in captured if 'AS "part"' in q["sql"]]
+    assert snapshots == []
 
 
 def test_committing_twice_is_refused(user):
