@@ -10,6 +10,7 @@ from django.db import models, transaction
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
+from django.utils import timezone
 
 from .models import (
     ADDRESS_FIELDS,
@@ -27,6 +28,8 @@ from .models import (
     Tag,
     Team,
     Url,
+    Webhook,
+    WebhookEvent,
 )
 from .services.history import Watch, changed
 from .services.locks import lock_contacts, phones_locked
@@ -596,3 +599,62 @@ class ApiTokenAdmin(admin.ModelAdmin):
             token.revoke()
             revoked += 1
         self.message_user(request, f"{revoked} token(s) revoked.")
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    """
+    Every user's webhooks, to see where contact events go and stop one.
+
+    Their owners make and edit them on their own pages (/contacts/webhooks/),
+    where the secret is shown; here it is not.
+    """
+
+    list_display = ["url", "owner", "is_active", "created"]
+    list_filter = ["is_active", "created"]
+    search_fields = ["url", "owner__username"]
+    list_select_related = ["owner"]
+    show_full_result_count = False
+    fields = ["owner", "url", "events", "is_active", "created"]
+    readonly_fields = ["owner", "url", "events", "created"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin):
+    """
+    The webhooks' outbox: each event, its attempts and the receiver's last
+    answer. Read only, since the delivery worker owns these rows; a failed
+    event can be sent again (after the receiver is fixed).
+    """
+
+    list_display = [
+        "type",
+        "webhook",
+        "contact_id",
+        "status",
+        "attempts",
+        "answer_status",
+        "created",
+    ]
+    # Not by type: a column without choices, listed by a DISTINCT over every event.
+    list_filter = ["status"]
+    search_fields = ["=event_id", "=contact_id"]
+    list_select_related = ["webhook"]
+    show_full_result_count = False
+    actions = ["send_again"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Send the selected failed events again", permissions=["view"])
+    def send_again(self, request, queryset):
+        again = queryset.filter(status=WebhookEvent.Status.FAILED).update(
+            status=WebhookEvent.Status.PENDING, attempts=0, next_attempt_at=timezone.now()
+        )
+        self.message_user(request, f"{again} event(s) will be sent again by the delivery worker.")

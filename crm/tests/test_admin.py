@@ -404,3 +404,38 @@ def test_the_admin_lists_api_tokens_and_revokes_them_at_once(admin_client, user)
     token.refresh_from_db()
     assert token.revoked_at is not None
     assert ApiToken.objects.authenticate(secret) is None
+
+
+def test_the_admin_lists_webhooks_without_their_secret_and_sends_failed_events_again(
+    admin_client, user
+):
+    from crm.models import Webhook, WebhookEvent
+
+    webhook = Webhook.objects.create(
+        owner=user, url="https://hooks.example.org/crm", events=["contact.created"]
+    )
+    page = admin_client.get("/admin/crm/webhook/")
+    assert page.status_code == 200
+    assert b"hooks.example.org" in page.content and webhook.secret.encode() not in page.content
+    change = admin_client.get(f"/admin/crm/webhook/{webhook.pk}/change/")
+    assert webhook.secret.encode() not in change.content
+    failed, sent = (
+        WebhookEvent.objects.create(
+            webhook=webhook, type="contact.created", payload={}, status=status, attempts=8
+        )
+        for status in ("failed", "sent")
+    )
+    response = admin_client.post(
+        "/admin/crm/webhookevent/",
+        {"action": "send_again", "_selected_action": [failed.pk, sent.pk]},
+    )
+    assert response.status_code == 302
+    failed.refresh_from_db()
+    sent.refresh_from_db()
+    assert (failed.status, failed.attempts) == ("pending", 0)
+    assert (sent.status, sent.attempts) == ("sent", 8)
+
+
+@pytest.mark.parametrize("q", ["abc", "42", "0b1c5a9e-2f2d-4a61-9d1a-0f6c3a1f2b77"])
+def test_the_webhook_events_search_takes_any_text(admin_client, q):
+    assert admin_client.get("/admin/crm/webhookevent/", {"q": q}).status_code == 200
