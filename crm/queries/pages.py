@@ -271,19 +271,36 @@ def _candidates(contacts, past_cursor, per_page):
     materialised CTE: read once for the page and for the gate, and its
     reference keeps ``far`` out of parallel workers, whose start alone
     costs more than a page. The page's rows are the first of both, sorted.
+
+    ``near`` walks the window in its order and tests each row, stopping at
+    a page of matches: its cost is at most the window's, however many
+    contacts match. Written as a join, the planner may read every match
+    (a bitmap scan of the search index) to intersect them with the window,
+    which costs what ``far`` does, twice for a common word; the ``EXISTS``
+    with an ``OFFSET`` is kept as a test of each row (a subplan), never
+    turned into that join.
     """
     book = contacts.model._default_manager.all()
-    window = past_cursor(book).values("pk")[:WINDOW]
-    near = _sql(past_cursor(contacts.filter(pk__in=window)).values("pk")[: per_page + 1])
+    in_order = past_cursor(book)
+    order = in_order.query.order_by
+    keys = {f"key{i}": by.expression for i, by in enumerate(order)}
+    window = _sql(in_order.annotate(**keys).values("pk", *keys)[:WINDOW])
+    matches = _sql(contacts.order_by().values("pk"))
+    walk = ", ".join(f"w.key{i} {'DESC' if by.descending else 'ASC'}" for i, by in enumerate(order))
+    window_ids = past_cursor(book).values("pk")[:WINDOW]
     far = _sql(
-        past_cursor(contacts.exclude(pk__in=window), indexed=False).values("pk")[: per_page + 1]
+        past_cursor(contacts.exclude(pk__in=window_ids), indexed=False).values("pk")[: per_page + 1]
     )
-    # Both parts are compiled by Django, every value a parameter.
+    # Every part is compiled by Django, every value a parameter.
     sql = (
-        f"WITH near AS MATERIALIZED ({near[0]}) SELECT pk FROM near UNION ALL "  # noqa: S608
+        f"WITH near AS MATERIALIZED (SELECT w.pk FROM ({window[0]}) w "  # noqa: S608
+        f"WHERE EXISTS (SELECT FROM ({matches[0]}) m WHERE m.pk = w.pk OFFSET 0) "
+        f"ORDER BY {walk} LIMIT %s) "
+        f"SELECT pk FROM near UNION ALL "
         f"SELECT pk FROM ({far[0]}) far WHERE (SELECT COUNT(*) FROM near) <= %s"
     )
-    return RawSQL(sql, (*near[1], *far[1], per_page))  # noqa: S611
+    params = (*window[1], *matches[1], per_page + 1, *far[1], per_page)
+    return RawSQL(sql, params)  # noqa: S611
 
 
 def _sql(queryset):
