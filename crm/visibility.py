@@ -13,7 +13,8 @@ Reads use ``Contact.objects.visible_to(user)`` (crm.queries.contacts), or
 naming one contact gets it from ``visible_contact_or_404()``.
 """
 
-from django.db.models import BooleanField, ExpressionWrapper, Q, Value
+from django.db.models import BigIntegerField, BooleanField, ExpressionWrapper, Q, Value
+from django.db.models.functions import Cast
 from django.http import Http404
 
 from .conf import settings
@@ -88,7 +89,13 @@ def _teams_and_shared(ids, prefix=""):
     # "pk IN (...)", which PostgreSQL hashes once per query, where an EXISTS
     # would probe the sharing table once per contact read.
     shared = Contact.shared_with.through.objects.filter(team_id__in=ids).values("contact_id")
-    return Q(**{f"{prefix}team_id__in": ids}), Q(**{f"{prefix}pk__in": shared})
+    # Each id cast to the column's type: a team of one is then "team_id =
+    # 1::bigint", which the search's GIN index (the words, then the team:
+    # migration 0028) reads together with the words; GIN has no operator
+    # for bigint = integer, nor for the "= ANY (array)" of several teams,
+    # which the team indexes (B-trees) read instead.
+    teams = [Cast(Value(pk), BigIntegerField()) for pk in ids]
+    return Q(**{f"{prefix}team__id__in": teams}), Q(**{f"{prefix}pk__in": shared})
 
 
 def seen(user, to: str = ""):
