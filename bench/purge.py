@@ -334,6 +334,8 @@ def relation_files(name):
 
 def evict_from_page_cache(paths):
     """Drop ``paths`` (written out: CHECKPOINT ran) from the page cache; return whether it could."""
+    if not paths:  # the database's directories are not this user's to list
+        return False
     try:
         for path in paths:
             descriptor = os.open(path, os.O_RDONLY)
@@ -359,6 +361,8 @@ def time_rm(paths, tablespace_dir):
             cursor.execute("SHOW data_directory")
             tablespace_dir = cursor.fetchone()[0]
     parent = Path(tablespace_dir).resolve().parent
+    if not paths:  # the database's directories are not this user's to list
+        return None
     try:
         scratch = Path(tempfile.mkdtemp(prefix="crm-bench-purge-rm-", dir=parent))
     except OSError:
@@ -376,6 +380,8 @@ def time_rm(paths, tablespace_dir):
         seconds = time.perf_counter() - start
         os.sync()  # the file system's deferred work (discards) before the DROP is timed
         return seconds
+    except PermissionError:  # the database's files are not this user's to read
+        return None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
