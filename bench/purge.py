@@ -9,6 +9,13 @@ past every retention) and the second with `log_messages_purge` (the chunked
 DELETE it runs for the rest, and SQLite's only way). Prints both times and
 their ratio against the target.
 
+Both days start as a day past retention would: on disk, out of the operating
+system's page cache (the files are evicted after the CHECKPOINT), the deleted
+day filled first so that the dropped day's fill pushes it out of
+shared_buffers (the pages of each day still there are printed). For
+reference, it also times a plain ``rm`` of a copy of the dropped day's files
+on the same file system: what freeing those bytes costs without PostgreSQL.
+
     .venv/bin/python bench/purge.py        # --records 1000000 --chunk-size 5000
 
 ``--tablespace-dir /dev/shm/crm-bench-purge`` puts both days' partitions in a
@@ -29,9 +36,12 @@ import datetime
 import os
 import pwd
 import secrets
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -139,8 +149,11 @@ def main():
     deleted_app = Application.objects.create(name="Deleted", slug="bench-purge-delete")
     print(f"Filling two days with {options.records:,} records each ...", flush=True)
     with tablespace(options.tablespace_dir):
-        fill_day(dropped_app, DROPPED_DAY, options.records)
+        # The deleted day first: the dropped day's fill then pushes it out of
+        # shared_buffers, while the dropped day's pages stay there for its DROP
+        # to invalidate (the harder case for the DROP).
         fill_day(deleted_app, DELETED_DAY, options.records)
+        fill_day(dropped_app, DROPPED_DAY, options.records)
         measure(options, dropped_app, deleted_app)
 
 
@@ -156,6 +169,7 @@ def measure(options, dropped_app, deleted_app):
         day + datetime.timedelta(days=1), datetime.time(), datetime.UTC
     )
     size = partition_size(partition_name(DROPPED_DAY))
+    start = cold_start(options.tablespace_dir)
     statements = StatementTimes()
     with connection.execute_wrapper(statements):
         drop_seconds, dropped = timed(drop_partitions, before=end_of(DROPPED_DAY))
@@ -173,18 +187,53 @@ def measure(options, dropped_app, deleted_app):
     drop_partitions(before=end_of(DELETED_DAY))  # Leave the database as found.
     Application.objects.filter(slug__startswith="bench-purge").delete()
 
-    ratio = delete_seconds / drop_seconds
     print(f"\n{'one day of records':<32}{options.records:>12,}  ({size / 2**20:,.0f} MiB)")
     print(f"{'on':<32}{storage(options.tablespace_dir)}")
+    start.print()
     print(f"{'drop its partition':<32}{drop_seconds * 1000:>12.1f} ms")
     detach = statements.seconds("ALTER TABLE")
     print(f"{'  of which DETACH (table locked)':<32}{detach * 1000:>12.1f} ms")
+    drop_table = statements.seconds("DROP TABLE")
+    print(f"{'  of which DROP TABLE (+commit)':<32}{drop_table * 1000:>12.1f} ms")
+    if start.rm_seconds is not None:  # else no room beside the files on their file system
+        print(f"{'rm of a copy of its files':<32}{start.rm_seconds * 1000:>12.1f} ms")
     print(f"{'chunked DELETE':<32}{delete_seconds * 1000:>12.1f} ms  ({options.chunk_size}/chunk)")
     print(f"{'  then VACUUM':<32}{vacuum_seconds * 1000:>12.1f} ms")
+    ratio = delete_seconds / drop_seconds
     verdict = "met" if ratio >= TARGET else "MISSED"
     print(f"{'DELETE / drop':<32}{ratio:>12,.0f}x  (target {TARGET}x: {verdict})")
     both = (delete_seconds + vacuum_seconds) / drop_seconds
     print(f"{'(DELETE + VACUUM) / drop':<32}{both:>12,.0f}x")
+
+
+@dataclass
+class ColdStart:
+    """How both days start: out of the page cache or not, their pages in shared_buffers."""
+
+    rm_seconds: float | None
+    evicted: bool
+    cached: dict
+
+    def print(self):
+        page_cache = "evicted" if self.evicted else "left as it was (files not readable)"
+        print(f"{'page cache (both days)':<32}{page_cache}")
+        for day, label in ((DROPPED_DAY, "dropped"), (DELETED_DAY, "deleted")):
+            pages = self.cached[day]
+            pages = "unknown (no pg_buffercache)" if pages is None else f"{pages:,} pages"
+            print(f"{f'in shared_buffers, {label} day':<32}{pages:>12}")
+
+
+def cold_start(tablespace_dir):
+    """
+    Time removing a copy of the dropped day's files, then evict both days'
+    files from the page cache, as for days past retention, written weeks ago.
+    """
+    from remotelog.partitions import partition_name
+
+    files = {day: relation_files(partition_name(day)) for day in (DROPPED_DAY, DELETED_DAY)}
+    rm_seconds = time_rm(files[DROPPED_DAY], tablespace_dir)
+    evicted = all([evict_from_page_cache(paths) for paths in files.values()])
+    return ColdStart(rm_seconds, evicted, {day: cached_pages(partition_name(day)) for day in files})
 
 
 TABLESPACE = "crm_bench_purge"
@@ -257,6 +306,103 @@ def partition_size(name):
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_total_relation_size(%s)", [name])
         return cursor.fetchone()[0]
+
+
+def relation_files(name):
+    """Return the files of table ``name``, its indexes and its TOAST table included."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW data_directory")
+        data_directory = Path(cursor.fetchone()[0])
+        cursor.execute(
+            "SELECT pg_relation_filepath(oid) FROM pg_class WHERE oid IN ("
+            " SELECT %s::regclass UNION SELECT reltoastrelid FROM pg_class WHERE oid = %s::regclass"
+            " UNION SELECT indexrelid FROM pg_index WHERE indrelid IN (%s::regclass,"
+            "  (SELECT reltoastrelid FROM pg_class WHERE oid = %s::regclass)))",
+            [name] * 4,
+        )
+        bases = [data_directory / path for (path,) in cursor.fetchall()]
+    # A relation's segments (.1, .2) and forks (_fsm, _vm) share its file's name.
+    return [
+        path
+        for base in bases
+        for path in base.parent.glob(f"{base.name}*")
+        if path.name == base.name or path.name[len(base.name)] in "._"
+    ]
+
+
+def evict_from_page_cache(paths):
+    """Drop ``paths`` (written out: CHECKPOINT ran) from the page cache; return whether it could."""
+    if not paths:  # the database's directories are not this user's to list
+        return False
+    try:
+        for path in paths:
+            descriptor = os.open(path, os.O_RDONLY)
+            try:
+                os.posix_fadvise(descriptor, 0, 0, os.POSIX_FADV_DONTNEED)
+            finally:
+                os.close(descriptor)
+    except PermissionError:
+        return False
+    return True
+
+
+def time_rm(paths, tablespace_dir):
+    """
+    Copy ``paths`` beside the data directory (or the tablespace's directory),
+    on the same file system, then time removing the copies, as cold as the
+    day's files; return the seconds, or None when there is no room there.
+    """
+    from django.db import connection
+
+    if tablespace_dir is None:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW data_directory")
+            tablespace_dir = cursor.fetchone()[0]
+    parent = Path(tablespace_dir).resolve().parent
+    if not paths:  # the database's directories are not this user's to list
+        return None
+    try:
+        scratch = Path(tempfile.mkdtemp(prefix="crm-bench-purge-rm-", dir=parent))
+    except OSError:
+        return None
+    try:
+        if scratch.stat().st_dev != paths[0].stat().st_dev:
+            return None
+        copies = [Path(shutil.copyfile(path, scratch / path.name)) for path in paths]
+        os.sync()
+        if not evict_from_page_cache(copies):
+            return None
+        start = time.perf_counter()
+        for copy in copies:
+            copy.unlink()
+        seconds = time.perf_counter() - start
+        os.sync()  # the file system's deferred work (discards) before the DROP is timed
+        return seconds
+    except PermissionError:  # the database's files are not this user's to read
+        return None
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def cached_pages(name):
+    """Return how many pages of table ``name`` and its indexes are in shared_buffers, or None."""
+    from django.db import DatabaseError, connection, transaction
+
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_buffercache")
+            cursor.execute(
+                "SELECT count(*) FROM pg_buffercache WHERE reldatabase = (SELECT oid FROM"
+                " pg_database WHERE datname = current_database()) AND relfilenode IN ("
+                " SELECT pg_relation_filenode(%s::regclass) UNION SELECT"
+                " pg_relation_filenode(indexrelid) FROM pg_index WHERE indrelid = %s::regclass)",
+                [name, name],
+            )
+            return cursor.fetchone()[0]
+    except DatabaseError:
+        return None
 
 
 def vacuum(*, name):
