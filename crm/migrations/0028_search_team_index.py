@@ -9,7 +9,6 @@ trusted extension, so the database's owner may create it. The index keeps
 its name: search reads it as before.
 """
 
-from django.contrib.postgres.operations import BtreeGinExtension
 from django.db import migrations
 
 INDEX = "crm_contact_search_trgm"
@@ -17,6 +16,8 @@ INDEX = "crm_contact_search_trgm"
 
 def with_team(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
+        # Not Django's BtreeGinExtension: undone, it queries pg_extension on SQLite too.
+        schema_editor.execute("CREATE EXTENSION IF NOT EXISTS btree_gin")
         schema_editor.execute(f"DROP INDEX IF EXISTS {INDEX}")
         schema_editor.execute(
             f"CREATE INDEX {INDEX} ON crm_contact USING gin (search_text gin_trgm_ops, team_id)"
@@ -34,4 +35,4 @@ def words_only(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("crm", "0027_team_list_indexes")]
 
-    operations = [BtreeGinExtension(), migrations.RunPython(with_team, words_only)]
+    operations = [migrations.RunPython(with_team, words_only)]
