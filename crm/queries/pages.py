@@ -249,8 +249,10 @@ def contact_page(
 
 
 # How many rows of the sort's index a filtered page reads before it sorts the
-# matches by themselves (see ``_candidates()``).
+# matches by themselves (see ``_candidates()``), and the share of them it
+# reads first to tell whether the rest is worth reading.
 WINDOW = 1000
+HEAD = 5
 
 
 def _candidates(contacts, past_cursor, per_page):
@@ -265,12 +267,13 @@ def _candidates(contacts, past_cursor, per_page):
     themselves costs what there are of them, as much for a word in every
     third contact. So the page is looked for among the next ``WINDOW`` rows
     of the index first (``near``); only when fewer than a page of them
-    match are the matches past the window sorted by themselves (``far``):
-    PostgreSQL evaluates the gate on ``near``'s count once, before ``far``
-    would start, so a page found near costs nothing more. ``near`` is a
-    materialised CTE: read once for the page and for the gate, and its
-    reference keeps ``far`` out of parallel workers, whose start alone
-    costs more than a page. The page's rows are the first of both, sorted.
+    match are the matches sorted by themselves (``far``): PostgreSQL
+    evaluates the gate on ``near``'s count once, before ``far`` would
+    start, so a page found near costs nothing more. The CTEs are
+    materialised: each is read once for the page and for its gate, and
+    their references keep ``far`` out of parallel workers, whose start
+    alone costs more than a page. The page's rows are the first of both,
+    sorted (a row in both is one id).
 
     ``near`` walks the window in its order and tests each row, stopping at
     a page of matches: its cost is at most the window's, however many
@@ -279,27 +282,48 @@ def _candidates(contacts, past_cursor, per_page):
     which costs what ``far`` does, twice for a common word; the ``EXISTS``
     with an ``OFFSET`` is kept as a test of each row (a subplan), never
     turned into that join.
+
+    The walk stops after the window's first ``1/HEAD`` (``head``) when
+    that part holds fewer than half of its share of a page: the matches
+    are too rare there to fill a page in the window (a phone number's
+    area code), or cluster elsewhere (a family name), and the rest of the
+    walk would only delay ``far``. A filter dense enough to fill a page
+    in the window holds twice that share in ``head``, on average.
     """
     book = contacts.model._default_manager.all()
     in_order = past_cursor(book)
     order = in_order.query.order_by
     keys = {f"key{i}": by.expression for i, by in enumerate(order)}
-    window = _sql(in_order.annotate(**keys).values("pk", *keys)[:WINDOW])
+    in_order = in_order.annotate(**keys).values("pk", *keys)
+    size = max(1, WINDOW // HEAD)
+    head, rest = _sql(in_order[:size]), _sql(in_order[size:WINDOW])
+    # Half of the head's share of a page, rounded up.
+    enough = -(-(per_page + 1) * size // (2 * WINDOW))
     matches = _sql(contacts.order_by().values("pk"))
     walk = ", ".join(f"w.key{i} {'DESC' if by.descending else 'ASC'}" for i, by in enumerate(order))
-    window_ids = past_cursor(book).values("pk")[:WINDOW]
-    far = _sql(
-        past_cursor(contacts.exclude(pk__in=window_ids), indexed=False).values("pk")[: per_page + 1]
+    far = _sql(past_cursor(contacts, indexed=False).values("pk")[: per_page + 1])
+
+    def walked(window, gate=("", ())):
+        """SQL that walks ``window`` in order, the rows that match, a page of them at most."""
+        sql = (
+            f"(SELECT w.pk FROM ({window[0]}) w WHERE {gate[0]}"  # noqa: S608
+            f"EXISTS (SELECT FROM ({matches[0]}) m WHERE m.pk = w.pk OFFSET 0) "
+            f"ORDER BY {walk} LIMIT %s)"
+        )
+        return sql, (*window[1], *gate[1], *matches[1], per_page + 1)
+
+    head_walk = walked(head)
+    rest_walk = walked(
+        rest, ("(SELECT COUNT(*) FROM head) BETWEEN %s AND %s AND ", (enough, per_page))
     )
     # Every part is compiled by Django, every value a parameter.
     sql = (
-        f"WITH near AS MATERIALIZED (SELECT w.pk FROM ({window[0]}) w "  # noqa: S608
-        f"WHERE EXISTS (SELECT FROM ({matches[0]}) m WHERE m.pk = w.pk OFFSET 0) "
-        f"ORDER BY {walk} LIMIT %s) "
+        f"WITH head AS MATERIALIZED {head_walk[0]}, "  # noqa: S608
+        f"near AS MATERIALIZED (SELECT pk FROM head UNION ALL {rest_walk[0]}) "
         f"SELECT pk FROM near UNION ALL "
         f"SELECT pk FROM ({far[0]}) far WHERE (SELECT COUNT(*) FROM near) <= %s"
     )
-    params = (*window[1], *matches[1], per_page + 1, *far[1], per_page)
+    params = (*head_walk[1], *rest_walk[1], *far[1], per_page)
     return RawSQL(sql, params)  # noqa: S611
 
 

@@ -84,20 +84,22 @@ def test_paging_forward_then_backward_returns_the_same_rows(logged_in_client, bo
 
 @pytest.mark.parametrize("sort", SORTS)
 @pytest.mark.parametrize("query", ["zed", "person"])
+@pytest.mark.parametrize("window", [4, 10])
 def test_many_matches_page_alike_near_the_cursor_and_past_the_window(
-    logged_in_client, book, monkeypatch, sort, query
+    logged_in_client, book, monkeypatch, sort, query, window
 ):
     # "zed" clusters at the end of the order by name (none of the first
-    # rows of the index match: the page is sorted from past the window);
-    # "person" is spread (the window holds a page). Past the count's cap,
-    # so the list does not sort them by themselves from the start.
+    # rows of the index match: the walk gives up after the window's head
+    # and the page is sorted by itself); "person" is spread (the window
+    # holds a page). Past the count's cap, so the list does not sort them
+    # by themselves from the start.
     for contact in make_contacts(9, prefix="Zed"):
         Contact.objects.filter(pk=contact.pk).update(
             organization=ORGANIZATIONS[contact.pk % len(ORGANIZATIONS)],
             created=START + datetime.timedelta(days=contact.pk % 3),
         )
     monkeypatch.setattr(pages, "COUNT_CAP", 3)
-    monkeypatch.setattr(pages, "WINDOW", 4)
+    monkeypatch.setattr(pages, "WINDOW", window)
     expected = [name for name in in_order(sort) if query in name.lower()]
     forward, end = walk(logged_in_client, f"{LIST}?q={query}&sort={sort}&per_page=3", "next")
     assert [name for page in forward for name in page] == expected
