@@ -256,8 +256,12 @@ def flush_contact_book():
 PER_PAGE = 50  # the list's default page size (?per_page= changes it)
 
 
-def _render_list(request, paginator, page, *, query):
-    """Render ``page`` with the list's own template, as the site's view does."""
+def _render_list(request, paginator, page, *, query, around=None):
+    """
+    Render ``page`` with the list's own template, as the site's view does,
+    with ``around`` (the search and filter form, its chips, the links'
+    state) as the site's page has them.
+    """
     from django.shortcuts import render
 
     return render(
@@ -270,20 +274,52 @@ def _render_list(request, paginator, page, *, query):
             "per_page": paginator.per_page,
             "per_page_choices": [25, 50, 100, 200],
             "elided_pages": paginator.get_elided_page_range(page.number, on_each_side=2),
+            **(around or {}),
         },
     )
 
 
 def _reference_page(request, contacts, decorate):
-    """The list page with a plain Paginator, decorating each row with ``decorate``."""
+    """
+    The list page with a plain Paginator, decorating each row with ``decorate``.
+
+    Around the rows it is the site's page: the same search, visibility and
+    filters (``ContactListForm``) and the same form, chips and links
+    (``list_form_context()``), so that only the reading of the rows differs.
+    Before the site had them, the search alone and the bare template.
+    """
     from django.core.paginator import Paginator
 
-    query = " ".join(request.GET.get("q", "").split())
-    paginator = Paginator(contacts.search(query), int(request.GET.get("per_page", PER_PAGE)))
+    per_page = int(request.GET.get("per_page", PER_PAGE))
+    if form := list_form(request):
+        around = contacts_views().list_form_context(request, form)
+        contacts, query = form.contacts(contacts), form.query
+    else:
+        around, query = None, " ".join(request.GET.get("q", "").split())
+        contacts = contacts.search(query)
+    paginator = Paginator(contacts, per_page)
     page = paginator.get_page(request.GET.get("page"))
+    if around is not None:
+        from crm.queries.pages import Count
+
+        around["count"] = Count(paginator.count)  # exact, as the Paginator counts
     for contact in page.object_list:
         decorate(contact)
-    return _render_list(request, paginator, page, query=query)
+    return _render_list(request, paginator, page, query=query, around=around)
+
+
+def contacts_views():
+    """The site's module of contact pages."""
+    return importlib.import_module("crm.views.contacts")
+
+
+def list_form(request):
+    """The list's bound search and filter form, None where the site has none around its rows."""
+    if not hasattr(contacts_views(), "list_form_context"):
+        return None
+    from crm.forms.listing import ContactListForm
+
+    return ContactListForm(request.GET, user=request.user)
 
 
 def _decorate(contact, emails, phone_links, addresses):
@@ -374,9 +410,10 @@ _first_pages = {}
 
 def floor_page(request):
     """
-    The first page of the list without reading its rows: the exact count and
-    the template, with rows read once beforehand. Every version pays this;
-    they differ only in how they read the rows.
+    The first page of the list without reading its rows: the exact count,
+    the form around the rows and the template, with rows read once
+    beforehand. Every version pays this; they differ only in how they read
+    the rows.
     """
     from django.core.paginator import Paginator
 
@@ -389,7 +426,9 @@ def floor_page(request):
         _first_pages[per_page] = Paginator(rows, per_page).get_page(1)
     page = _first_pages[per_page]
     Contact.objects.count()  # the exact count, as the references run it
-    return _render_list(request, page.paginator, page, query="")
+    form = list_form(request)
+    around = contacts_views().list_form_context(request, form) if form else None
+    return _render_list(request, page.paginator, page, query="", around=around)
 
 
 def build_urlconf():

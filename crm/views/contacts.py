@@ -96,9 +96,17 @@ def list_context(request):
     """Return the context of the contact list's page that ``request`` asks for."""
     form = ContactListForm(request.GET, user=request.user)
     context = contact_page(request, form.contacts(), sort=form.sort_key, filtered=form.filtered)
+    return {**context, **list_form_context(request, form)}
+
+
+def list_form_context(request, form):
+    """
+    Return the context of the list's page around its rows: the search and
+    filters of ``form`` (a bound ``ContactListForm``), their chips, and the
+    list's state for the links.
+    """
     state, chips = list_state(request.GET), form.chips(request.GET)
     return {
-        **context,
         "form": form,
         "query": form.query,
         "chips": chips,
