@@ -204,10 +204,13 @@ class ContactListForm(forms.Form):
         elif day := self.value(name):
             yield None, day.isoformat()
 
-    def contacts(self, contacts=None):
-        """Return ``contacts`` (all by default) that the user sees and match, unordered, unpaged."""
+    def contacts(self, contacts=None, *, row_by_row=False):
+        """
+        Return ``contacts`` (all by default) that the user sees and match,
+        unordered, unpaged; ``row_by_row``: see ``crm.visibility.visible()``.
+        """
         contacts = Contact.objects.all() if contacts is None else contacts
-        contacts = contacts.visible_to(self.user).search(self.query)
+        contacts = contacts.visible_to(self.user, row_by_row=row_by_row).search(self.query)
         for tag in self.value("tag", ()):
             contacts = contacts.filter(tags=tag)
         for key in self.value("has", ()):

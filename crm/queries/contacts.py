@@ -63,13 +63,14 @@ def _rows(items):
 
 
 class ContactQuerySet(models.QuerySet):
-    def visible_to(self, user):
+    def visible_to(self, user, *, row_by_row=False):
         """
         Return the contacts ``user`` sees (crm.visibility): all of them when
         CRM_VISIBILITY is "all" or they see all, else their teams' contacts
-        and those shared with their teams.
+        and those shared with their teams (each contact looked up among the
+        shares ``row_by_row``: see ``visible()``).
         """
-        condition = visible(user)
+        condition = visible(user, row_by_row=row_by_row)
         return self if condition is None else self.filter(condition)
 
     def search(self, query):

@@ -38,11 +38,13 @@ def _per_page(request):
     return min(max(per_page, 1), MAX_PER_PAGE)
 
 
-def contact_page(request, contacts, *, sort=DEFAULT_SORT, filtered=True):
+def contact_page(request, contacts, *, sort=DEFAULT_SORT, filtered=True, walked=None):
     """
     Return the context of one page of ``contacts`` in ``sort`` as the list
     shows them: ``?after=`` or ``?before=`` a cursor, or ``?page=last``;
-    and their count, capped.
+    and their count, capped. ``walked``, the same contacts filtered for a
+    walk along the sort's index (``visible_to(row_by_row=True)``), reads the
+    page when they are many.
     """
     per_page = _per_page(request)
     # What the user cannot see is left out of the count (never the book's size
@@ -54,15 +56,16 @@ def contact_page(request, contacts, *, sort=DEFAULT_SORT, filtered=True):
     parts = visible_parts(request.user)
     narrowed = filtered or parts is not None
     count = pages.contact_count(contacts, filtered=narrowed, parts=parts)
+    # A filter that counted few rows sorts them by themselves.
+    few = narrowed and count.exact
     page = pages.contact_page(
-        contacts,
+        walked if walked is not None and not few else contacts,
         sort=sort,
         per_page=per_page,
         after=request.GET.get("after", ""),
         before=request.GET.get("before", ""),
         last=request.GET.get("page") == "last",
-        # A filter that counted few rows sorts them by themselves.
-        few=narrowed and count.exact,
+        few=few,
         filtered=filtered,
     )
     return {
@@ -95,7 +98,11 @@ def home(request):
 def list_context(request):
     """Return the context of the contact list's page that ``request`` asks for."""
     form = ContactListForm(request.GET, user=request.user)
-    context = contact_page(request, form.contacts(), sort=form.sort_key, filtered=form.filtered)
+    # Unfiltered, the page is a walk along the sort's index (crm.queries.pages).
+    walked = None if form.filtered else form.contacts(row_by_row=True)
+    context = contact_page(
+        request, form.contacts(), sort=form.sort_key, filtered=form.filtered, walked=walked
+    )
     return {**context, **list_form_context(request, form)}
 
 
