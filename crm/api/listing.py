@@ -141,13 +141,17 @@ def contact_page(request, params: ListParams) -> dict:
     # filter or a team's share of the book that counted few is sorted by itself.
     narrowed = form.filtered or not sees_all(request.user)
     count = pages.contact_count(contacts, filtered=narrowed)
+    few = narrowed and count.exact
+    # Unfiltered and many, a walk along the sort's index: each row looked up
+    # among the shares (crm.visibility.visible()), as the web list does.
+    walk = not form.filtered and not few
     page = pages.contact_page(
-        contacts,
+        form.contacts(row_by_row=True) if walk else contacts,
         sort=sort,
         per_page=params.limit,
         after=inner if direction == "after" else "",
         before=inner if direction == "before" else "",
-        few=narrowed and count.exact,
+        few=few,
         filtered=form.filtered,
     )
     pks = [contact.pk for contact in page.contacts]
